@@ -1,0 +1,1 @@
+"""Organisations, users and memberships; later roles, policy, MFA, session policy and API keys."""

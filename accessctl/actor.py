@@ -1,0 +1,49 @@
+"""The Actor: who is acting, for which organisation, from where; every service and selector takes one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from accessctl.models import Organization, User
+from accessctl.selectors import active_membership_for_user
+from portal.middleware import request_id_of
+
+
+class NoOrganization(Exception):
+    """The user belongs to no active organisation, so cannot act on tenant data."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    organization: Organization
+    user: User | None
+    ip: str | None = None
+    user_agent: str = ""
+    request_id: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.user.public_id if self.user is not None else "system"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Proxy headers are not trusted here; trusted proxies are configured explicitly (access control).
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def actor_for_request(request: HttpRequest) -> Actor:
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise NoOrganization("not signed in")
+    membership = active_membership_for_user(user)
+    if membership is None:
+        raise NoOrganization("no active organisation membership")
+    return Actor(
+        organization=membership.organization,
+        user=user,
+        ip=client_ip(request),
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        request_id=request_id_of(request),
+    )

@@ -1,0 +1,39 @@
+"""Create the demo organisation and its admin once; safe to run again."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accessctl.models import User
+from accessctl.services import organization_get_or_create, user_create
+from portal.config import env_str
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation and an admin (password from PAITIENT_ADMIN_PASSWORD or generated)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", default=env_str("PAITIENT_ADMIN_USERNAME", "admin"))
+        parser.add_argument("--email", default=env_str("PAITIENT_ADMIN_EMAIL", "admin@demo.paitient.local"))
+
+    @transaction.atomic
+    def handle(self, *args: Any, username: str, email: str, **options: Any) -> None:
+        organization, org_created = organization_get_or_create(name=settings.PAITIENT_DEMO_ORGANIZATION)
+        self.stdout.write(f"Organisation: {organization.name} ({'created' if org_created else 'exists'})")
+        if User.objects.filter(username=username).exists():
+            self.stdout.write(f"Admin: {username} (exists; password unchanged)")
+            return
+        given = env_str("PAITIENT_ADMIN_PASSWORD")
+        if given is not None and len(given) < 12:
+            raise CommandError("PAITIENT_ADMIN_PASSWORD must be at least 12 characters")
+        password = given or secrets.token_urlsafe(18)
+        user_create(organization=organization, username=username, email=email, password=password, is_superuser=True)
+        if given:
+            self.stdout.write(f"Admin: {username} (created; password from PAITIENT_ADMIN_PASSWORD)")
+        else:
+            self.stdout.write(f"Admin: {username}  password: {password}  (shown once; store it now)")

@@ -1,0 +1,25 @@
+"""Reads for identity and tenancy, always scoped to the caller's organisation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from accessctl.models import Membership, User
+
+if TYPE_CHECKING:
+    from accessctl.actor import Actor
+
+
+def active_membership_for_user(user: User) -> Membership | None:
+    return (
+        Membership.objects.select_related("organization")
+        .filter(user=user, is_active=True, user__is_active=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def member_list(*, actor: Actor) -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").filter(organization=actor.organization, is_active=True)

@@ -1,0 +1,1 @@
+"""The append-only, hash-chained audit log, checkpoints, queries, export and verifier (issue 4)."""

@@ -1,0 +1,1 @@
+"""Hybrid envelope encryption, key hierarchy, encrypted fields and files (issue 6)."""

@@ -1,0 +1,1 @@
+"""The Django-free PHI engine: detect, redact, reject, de-identify (issue 7)."""

@@ -1,0 +1,87 @@
+"""Every API error as an RFC 9457 problem document: {type, title, status, detail, errors}."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
+
+log = structlog.get_logger(__name__)
+
+
+def problem(
+    status: int, detail: str, *, code: str | None = None, errors: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    title = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + (code or title.lower().replace(" ", "-")),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _field_errors(detail: Any) -> dict[str, list[str]]:
+    """Flatten DRF's nested error detail into {"field.sub": ["message", ...]}."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list) and value and all(isinstance(v, (str, exceptions.ErrorDetail)) for v in value):
+            flat.setdefault(prefix or "non_field_errors", []).extend(str(v) for v in value)
+        elif isinstance(value, list):
+            for index, sub in enumerate(value):
+                walk(f"{prefix}.{index}" if prefix else str(index), sub)
+        else:
+            flat.setdefault(prefix or "non_field_errors", []).append(str(value))
+
+    walk("", detail)
+    return flat
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    response = exception_handler(exc, context)
+    if response is None:
+        # Log the type only: exception messages may carry request data.
+        log.error("api.unhandled_exception", exception_type=type(exc).__name__)
+        return Response(
+            problem(500, "The server could not complete the request.", code="internal-error"),
+            status=500,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+    status = response.status_code
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _field_errors(exc.detail)
+        fields = ", ".join(sorted(errors))
+        body = problem(status, f"Invalid input: {fields}.", code="validation-error", errors=errors)
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        body = problem(status, detail, code=str(exc.get_codes()) if isinstance(exc.get_codes(), str) else None)
+    elif isinstance(exc, Http404):
+        body = problem(404, "Not found.")
+    elif isinstance(exc, PermissionDenied):
+        body = problem(403, "You do not have permission to perform this action.")
+    else:
+        body = problem(status, HTTPStatus(status).phrase)
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_response(request: HttpRequest, status: int, detail: str) -> JsonResponse:
+    """A problem document from plain Django views (404/500 handlers, health checks)."""
+    return JsonResponse(problem(status, detail), status=status, content_type=PROBLEM_CONTENT_TYPE)

@@ -1,0 +1,12 @@
+"""REST API v1 routes; each app contributes its endpoints here."""
+
+from django.urls import path
+
+from accessctl import api as accessctl_api
+from portal.api.root import ApiRootView
+
+urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
+    path("me", accessctl_api.MeView.as_view(), name="api-me"),
+    path("organization/members", accessctl_api.MemberListView.as_view(), name="api-members"),
+]

@@ -1,0 +1,24 @@
+"""gunicorn settings: TLS 1.2+ with AEAD ciphers when a certificate is configured."""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from portal.tls import harden
+
+bind = os.environ.get("PAITIENT_BIND", "127.0.0.1:8443")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - gunicorn heartbeat files
+accesslog = "-"
+# Paths only: query strings may carry identifiers that are not ours to log.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
+certfile = os.environ.get("PAITIENT_TLS_CERT") or None
+keyfile = os.environ.get("PAITIENT_TLS_KEY") or None
+
+
+def ssl_context(config: Any, default_ssl_context_factory: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+    return harden(default_ssl_context_factory())

@@ -1,0 +1,29 @@
+"""URL map: console, REST API v1, OpenAPI schema and docs, health checks, admin."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from portal import views
+from portal.forms import LoginForm
+
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("dashboard/health", views.dashboard_health, name="dashboard-health"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]

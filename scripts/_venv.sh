@@ -1,0 +1,22 @@
+# Sourced by scripts/run, scripts/test and .ci/run: create or update .venv from pyproject.toml.
+# Re-installs only when pyproject.toml changed (a stamp holds its hash); pip caches built wheels.
+
+PYTHON_BIN="${PYTHON:-python3.11}"
+command -v "$PYTHON_BIN" >/dev/null 2>&1 || PYTHON_BIN=python3
+
+ensure_venv() {
+    local stamp want
+    want="$(sha256sum pyproject.toml | cut -c1-16)"
+    stamp=".venv/.installed-$want"
+    if [ ! -x .venv/bin/python ]; then
+        echo "==> creating .venv with $("$PYTHON_BIN" --version)"
+        "$PYTHON_BIN" -m venv .venv
+    fi
+    if [ ! -f "$stamp" ]; then
+        echo "==> installing dependencies into .venv (first run takes a few minutes)"
+        .venv/bin/python -m pip install --quiet --upgrade pip
+        .venv/bin/python -m pip install --quiet -e '.[dev]'
+        rm -f .venv/.installed-*
+        touch "$stamp"
+    fi
+}

@@ -1,0 +1,112 @@
+"""Shared fixtures: named users in two organisations, an API client, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accessctl.models import Organization, User
+from portal.celery import app as celery_app
+from tests.factories import OrganizationFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def acme() -> Organization:
+    return OrganizationFactory.create(name="Acme Health", slug="acme-health")
+
+
+@pytest.fixture
+def globex() -> Organization:
+    return OrganizationFactory.create(name="Globex Clinics", slug="globex-clinics")
+
+
+@pytest.fixture
+def alice(acme: Organization) -> User:
+    return UserFactory.create(username="alice", organization=acme)
+
+
+@pytest.fixture
+def bob(acme: Organization) -> User:
+    return UserFactory.create(username="bob", organization=acme)
+
+
+@pytest.fixture
+def charlie(globex: Organization) -> User:
+    return UserFactory.create(username="charlie", organization=globex)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def _database_url_for_worker() -> str:
+    """The URL of the database the tests are using right now (the test database)."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = settings_dict.get("PASSWORD") or ""
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `celery worker` process on every queue, sharing the broker and the test database."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        database_url = _database_url_for_worker()
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    celery_app.control.purge()
+    log_path = Path(os.environ["PAITIENT_VAR_DIR"]) / "test-worker.log"
+    node_name = f"test-{os.getpid()}@{socket.gethostname()}"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "-Q",
+                "provisioning,phi,reports,maintenance",
+                "--hostname",
+                node_name,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"celery worker exited early; see {log_path}")
+            if celery_app.control.inspect(timeout=1, destination=[node_name]).ping():
+                break
+        else:
+            pytest.fail(f"celery worker did not answer within 60 s; see {log_path}")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
