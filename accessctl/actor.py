@@ -34,7 +34,11 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def actor_for_request(request: HttpRequest) -> Actor:
-    user = request.user
+    return actor_for_user(getattr(request, "user", None), request)
+
+
+def actor_for_user(user: object, request: HttpRequest) -> Actor:
+    """The actor for `user` acting through `request` (whose `user` may not be set yet, as at sign-in)."""
     if not isinstance(user, User) or not user.is_authenticated:
         raise NoOrganization("not signed in")
     membership = active_membership_for_user(user)

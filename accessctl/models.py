@@ -52,3 +52,40 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization}"
+
+
+class Role(models.Model):
+    """A named set of permissions that applies to resources matching `resource_pattern` (a glob)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(
+        max_length=64, validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]{1,62}$", "Use lower-case letters, digits, -.")]
+    )
+    description = models.CharField(max_length=300, blank=True)
+    permissions = models.JSONField(default=list)
+    resource_pattern = models.CharField(max_length=200, default="*")
+    builtin = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="role_unique_name_per_org")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role inside the role's organisation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["role", "user"], name="role_assignment_unique")]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role}"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accessctl.actor import Actor, NoOrganization, actor_for_request
+from accessctl.policy import PolicyDenied, authorize
 
 
 class IsOrganizationMember(BasePermission):
@@ -26,3 +28,11 @@ class IsOrganizationMember(BasePermission):
 def request_actor(request: Request) -> Actor:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     return actor
+
+
+def require(actor: Actor, permission: str, resource: str) -> None:
+    """`policy.authorize` for API views: a refusal becomes a 403 problem naming the permission."""
+    try:
+        authorize(actor, permission, resource)
+    except PolicyDenied as denied:
+        raise PermissionDenied(f"You lack the permission {denied.permission} on {denied.resource}.") from None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from accessctl.models import Membership, User
+from accessctl.models import Membership, Role, User
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -23,3 +23,9 @@ def active_membership_for_user(user: User) -> Membership | None:
 
 def member_list(*, actor: Actor) -> QuerySet[Membership]:
     return Membership.objects.select_related("user").filter(organization=actor.organization, is_active=True)
+
+
+def roles_for_actor(actor: Actor) -> list[Role]:
+    if actor.user is None:
+        return []
+    return list(Role.objects.filter(organization=actor.organization, assignments__user=actor.user))

@@ -2,15 +2,73 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.text import slugify
 
-from accessctl.models import Membership, Organization, User
+from accessctl.models import Membership, Organization, Role, RoleAssignment, User
+from accessctl.policy import BUILTIN_ROLES
+from audit.services import record
+
+if TYPE_CHECKING:
+    from accessctl.actor import Actor
 
 
 @transaction.atomic
 def organization_get_or_create(*, name: str) -> tuple[Organization, bool]:
-    return Organization.objects.get_or_create(name=name, defaults={"slug": slugify(name)[:60]})
+    """The organisation named `name`, created with the built-in roles when new."""
+    organization, created = Organization.objects.get_or_create(name=name, defaults={"slug": slugify(name)[:60]})
+    if created:
+        record(
+            actor=None,
+            organization=organization,
+            event_type="organization.created",
+            resource=f"organization/{organization.slug}",
+        )
+        roles_ensure_builtin(organization=organization)
+    return organization, created
+
+
+@transaction.atomic
+def roles_ensure_builtin(*, organization: Organization) -> list[Role]:
+    roles = []
+    for name, (description, permissions) in BUILTIN_ROLES.items():
+        role, created = Role.objects.get_or_create(
+            organization=organization,
+            name=name,
+            defaults={"description": description, "permissions": permissions, "resource_pattern": "*", "builtin": True},
+        )
+        if created:
+            record(
+                actor=None,
+                organization=organization,
+                event_type="role.created",
+                resource=f"role/{name}",
+                details={"permissions": permissions, "resource_pattern": "*", "builtin": True},
+            )
+        roles.append(role)
+    return roles
+
+
+@transaction.atomic
+def role_assign(*, actor: Actor | None, organization: Organization, user: User, role: Role) -> RoleAssignment:
+    """Give `user` the role (idempotent); both must belong to `organization`."""
+    if role.organization_id != organization.pk:
+        raise ValueError("role belongs to another organisation")
+    if not Membership.objects.filter(organization=organization, user=user, is_active=True).exists():
+        raise ValueError("user is not a member of the organisation")
+    assignment, created = RoleAssignment.objects.get_or_create(organization=organization, role=role, user=user)
+    if created:
+        record(
+            actor=actor,
+            organization=organization,
+            event_type="role.assigned",
+            resource=f"role/{role.name}",
+            resource_id=user.public_id,
+            details={"user_id": user.public_id, "role": role.name},
+        )
+    return assignment
 
 
 @transaction.atomic
@@ -26,4 +84,12 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     Membership.objects.create(organization=organization, user=user)
+    record(
+        actor=None,
+        organization=organization,
+        user=user,
+        event_type="user.created",
+        resource=f"user/{user.username}",
+        details={"superuser": is_superuser},
+    )
     return user

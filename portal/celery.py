@@ -36,6 +36,9 @@ app.conf.update(
     result_expires=24 * 3600,
     broker_connection_retry_on_startup=True,
     beat_schedule={
+        "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 5.0, "options": {"expires": 5}},
+        "audit-checkpoint": {"task": "audit.tasks.checkpoint_chains", "schedule": crontab(minute="*/10")},
+        "audit-retention": {"task": "audit.tasks.retention_purge_all", "schedule": crontab(hour=3, minute=30)},
         "clear-expired-sessions": {
             "task": "accessctl.tasks.clear_expired_sessions",
             "schedule": crontab(minute=17),

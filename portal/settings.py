@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "csp",
     "portal",
     "accessctl",
+    "audit",
 ]
 
 MIDDLEWARE = [

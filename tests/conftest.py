@@ -14,36 +14,49 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accessctl.models import Organization, User
+from accessctl.models import Organization, Role, User
+from accessctl.services import organization_get_or_create, role_assign
 from portal.celery import app as celery_app
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def grant(user: User, organization: Organization, role_name: str) -> None:
+    role = Role.objects.get(organization=organization, name=role_name)
+    role_assign(actor=None, organization=organization, user=user, role=role)
+
+
 @pytest.fixture
 def acme() -> Organization:
-    return OrganizationFactory.create(name="Acme Health", slug="acme-health")
+    return organization_get_or_create(name="Acme Health")[0]
 
 
 @pytest.fixture
 def globex() -> Organization:
-    return OrganizationFactory.create(name="Globex Clinics", slug="globex-clinics")
+    return organization_get_or_create(name="Globex Clinics")[0]
 
 
 @pytest.fixture
 def alice(acme: Organization) -> User:
-    return UserFactory.create(username="alice", organization=acme)
+    """Acme's administrator (org-admin)."""
+    user: User = UserFactory.create(username="alice", organization=acme)
+    grant(user, acme, "org-admin")
+    return user
 
 
 @pytest.fixture
 def bob(acme: Organization) -> User:
+    """An Acme member with no roles."""
     return UserFactory.create(username="bob", organization=acme)
 
 
 @pytest.fixture
 def charlie(globex: Organization) -> User:
-    return UserFactory.create(username="charlie", organization=globex)
+    """Globex's administrator (org-admin)."""
+    user: User = UserFactory.create(username="charlie", organization=globex)
+    grant(user, globex, "org-admin")
+    return user
 
 
 @pytest.fixture

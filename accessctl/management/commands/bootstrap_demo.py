@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accessctl.models import User
-from accessctl.services import organization_get_or_create, user_create
+from accessctl.models import Role, User
+from accessctl.services import organization_get_or_create, role_assign, user_create
 from portal.config import env_str
 
 
@@ -32,7 +32,11 @@ class Command(BaseCommand):
         if given is not None and len(given) < 12:
             raise CommandError("PAITIENT_ADMIN_PASSWORD must be at least 12 characters")
         password = given or secrets.token_urlsafe(18)
-        user_create(organization=organization, username=username, email=email, password=password, is_superuser=True)
+        admin = user_create(
+            organization=organization, username=username, email=email, password=password, is_superuser=True
+        )
+        org_admin = Role.objects.get(organization=organization, name="org-admin")
+        role_assign(actor=None, organization=organization, user=admin, role=org_admin)
         if given:
             self.stdout.write(f"Admin: {username} (created; password from PAITIENT_ADMIN_PASSWORD)")
         else:

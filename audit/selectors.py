@@ -1,0 +1,63 @@
+"""Reading the audit log, always inside the caller's organisation's chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from audit.models import AuditEvent, ChainHead
+
+if TYPE_CHECKING:
+    from accessctl.actor import Actor
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    deployment_id: str | None = None
+    event_types: list[str] = field(default_factory=list)
+    user_id: str | None = None
+    outcome: str | None = None
+    resource: str | None = None
+
+
+def audit_event_list(*, actor: Actor, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(chain=actor.organization.public_id)
+    if filters.start_time is not None:
+        events = events.filter(timestamp__gte=filters.start_time)
+    if filters.end_time is not None:
+        events = events.filter(timestamp__lte=filters.end_time)
+    if filters.deployment_id:
+        events = events.filter(resource_id=filters.deployment_id, resource__startswith="deployment/")
+    if filters.event_types:
+        events = events.filter(event_type__in=filters.event_types)
+    if filters.user_id:
+        events = events.filter(user_id=filters.user_id)
+    if filters.outcome:
+        events = events.filter(outcome=filters.outcome)
+    if filters.resource:
+        events = events.filter(resource=filters.resource)
+    return events
+
+
+def audit_event_get(*, actor: Actor, event_id: str) -> AuditEvent | None:
+    return AuditEvent.objects.filter(chain=actor.organization.public_id, event_id=event_id).first()
+
+
+@dataclass(frozen=True)
+class SequencerLag:
+    pending: int
+    oldest_pending: datetime | None
+    size: int
+
+
+def sequencer_lag(*, actor: Actor) -> SequencerLag:
+    chain = actor.organization.public_id
+    pending = AuditEvent.objects.filter(chain=chain, seq__isnull=True)
+    oldest = pending.order_by("id").values_list("timestamp", flat=True).first()
+    head = ChainHead.objects.filter(chain=chain).first()
+    return SequencerLag(pending=pending.count(), oldest_pending=oldest, size=head.size if head else 0)

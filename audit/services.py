@@ -1,0 +1,246 @@
+"""Writing the audit log: `record` (inside the caller's transaction), the sequencer, checkpoints."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit import canonical
+from audit.merkle import CompactRange
+from audit.models import PLATFORM_CHAIN, ActorType, AuditEvent, ChainHead, Checkpoint, Outcome, SigningKey
+from audit.signing import key_id_for, public_pem, signing_key
+
+if TYPE_CHECKING:
+    from accessctl.actor import Actor
+    from accessctl.models import Organization, User
+
+MAX_DETAIL_STRING = 200
+MAX_DETAIL_DEPTH = 4
+SEQUENCER_BATCH = 5000
+
+
+class AuditError(Exception):
+    """The audit log refused an event; the operation that wanted it must fail too (fail closed)."""
+
+
+def canonical_timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _check_details(value: Any, depth: int = 0) -> None:
+    """Details carry types, counts, ids and hashes: small JSON, never free text or binary."""
+    if depth > MAX_DETAIL_DEPTH:
+        raise AuditError("audit details are nested too deeply")
+    if value is None or isinstance(value, bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise AuditError("audit details may not hold NaN or infinity")
+        return
+    if isinstance(value, str):
+        if len(value) > MAX_DETAIL_STRING:
+            raise AuditError(f"audit detail strings are limited to {MAX_DETAIL_STRING} characters")
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_details(item, depth + 1)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise AuditError("audit detail keys must be strings")
+            _check_details(item, depth + 1)
+        return
+    raise AuditError(f"audit details may not hold {type(value).__name__}")
+
+
+def _normalise_ip(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    try:
+        return ipaddress.ip_address(ip).compressed
+    except ValueError:
+        return None
+
+
+def record(
+    *,
+    actor: Actor | None,
+    event_type: str,
+    resource: str = "",
+    resource_id: str = "",
+    outcome: str = Outcome.SUCCESS,
+    details: Mapping[str, Any] | None = None,
+    organization: Organization | None = None,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction. Raises AuditError (and so fails the caller) if it can't.
+
+    `actor` gives organisation, user and request metadata; without one (failed sign-in, system jobs) the
+    event goes to `organization`'s chain, or the platform chain, with metadata from `request` if given, and
+    `user` names whom it concerns (a failed sign-in to a known account).
+    """
+    if outcome not in Outcome.values:
+        raise AuditError(f"unknown audit outcome {outcome!r}")
+    details = dict(details or {})
+    _check_details(details)
+    if actor is not None:
+        organization = actor.organization
+        user = actor.user
+        api_key_id = getattr(actor, "api_key_id", "") or ""
+        actor_type = ActorType.API_KEY if api_key_id else ActorType.USER if user is not None else ActorType.SYSTEM
+        user_id = user.public_id if user is not None else ""
+        actor_id = api_key_id or user_id or "system"
+        ip, user_agent, request_id = actor.ip, actor.user_agent, actor.request_id
+    else:
+        from accessctl.actor import client_ip
+        from portal.middleware import request_id_of
+
+        api_key_id = ""
+        user_id = user.public_id if user is not None else ""
+        actor_type = ActorType.ANONYMOUS if request is not None else ActorType.SYSTEM
+        actor_id = "anonymous" if request is not None else "system"
+        ip = client_ip(request) if request is not None else None
+        user_agent = request.headers.get("User-Agent", "")[:300] if request is not None else ""
+        request_id = request_id_of(request) if request is not None else ""
+    event = AuditEvent(
+        organization=organization,
+        chain=organization.public_id if organization is not None else PLATFORM_CHAIN,
+        timestamp=timezone.now(),
+        actor_type=actor_type,
+        actor_id=actor_id,
+        user_id=user_id,
+        api_key_id=api_key_id,
+        ip=_normalise_ip(ip),
+        user_agent=user_agent[:300],
+        request_id=request_id[:64],
+        event_type=event_type,
+        resource=resource[:200],
+        resource_id=resource_id[:64],
+        outcome=str(outcome),
+        details=details,
+    )
+    event.leaf_hash = canonical.leaf_hash(event_content(event)).hex()
+    try:
+        event.save(force_insert=True)
+    except DatabaseError as exc:
+        raise AuditError(f"audit event {event_type} could not be written ({type(exc).__name__})") from exc
+    return event
+
+
+def event_content(event: AuditEvent) -> dict[str, Any]:
+    """The hashed fields of an event, in the form the canonical encoding takes."""
+    return {
+        "id": event.event_id,
+        "chain": event.chain,
+        "timestamp": canonical_timestamp(event.timestamp),
+        "actor_type": event.actor_type,
+        "actor_id": event.actor_id,
+        "user_id": event.user_id,
+        "api_key_id": event.api_key_id,
+        "ip": event.ip,
+        "user_agent": event.user_agent,
+        "request_id": event.request_id,
+        "event_type": event.event_type,
+        "resource": event.resource,
+        "resource_id": event.resource_id,
+        "outcome": event.outcome,
+        "details": event.details,
+    }
+
+
+def locked_head(chain: str) -> ChainHead:
+    if not ChainHead.objects.filter(chain=chain).exists():
+        organization_id = AuditEvent.objects.filter(chain=chain).values_list("organization_id", flat=True).first()
+        try:
+            with transaction.atomic():
+                ChainHead.objects.create(chain=chain, organization_id=organization_id)
+        except IntegrityError:
+            pass  # created concurrently
+    return ChainHead.objects.select_for_update().get(chain=chain)
+
+
+def sequence_chain(chain: str, *, batch_size: int = SEQUENCER_BATCH) -> int:
+    """Assign seq, prev_hash and hash to committed, unsequenced events of one chain; returns how many."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            head = locked_head(chain)
+            pending = list(
+                AuditEvent.objects.filter(chain=chain, seq__isnull=True)
+                .order_by("id")
+                .only("id", "leaf_hash")[:batch_size]
+            )
+            if not pending:
+                return total
+            frontier = CompactRange.from_json(head.frontier) if head.frontier else CompactRange()
+            previous = bytes.fromhex(head.head_hash) if head.head_hash else canonical.GENESIS_HASH
+            size = head.size
+            for event in pending:
+                leaf = bytes.fromhex(event.leaf_hash)
+                size += 1
+                event.seq = size
+                event.prev_hash = previous.hex()
+                previous = canonical.chain_hash(previous, leaf)
+                event.hash = previous.hex()
+                frontier.append(leaf)
+            AuditEvent.objects.bulk_update(pending, ["seq", "prev_hash", "hash"], batch_size=1000)
+            head.size = size
+            head.head_hash = previous.hex()
+            head.frontier = frontier.to_json()
+            head.save(update_fields=["size", "head_hash", "frontier", "updated_at"])
+        total += len(pending)
+
+
+def sequence_all() -> int:
+    chains = AuditEvent.objects.filter(seq__isnull=True).values_list("chain", flat=True).distinct()
+    return sum(sequence_chain(chain) for chain in list(chains))
+
+
+def _current_signing_key_row() -> tuple[SigningKey, Any]:
+    key = signing_key()
+    public_key = key.public_key()
+    row, _ = SigningKey.objects.get_or_create(
+        key_id=key_id_for(public_key), defaults={"public_key_pem": public_pem(public_key)}
+    )
+    return row, key
+
+
+def checkpoint_create(chain: str) -> Checkpoint | None:
+    """Sequence the chain, then sign its current Merkle root (once per tree size)."""
+    sequence_chain(chain)
+    with transaction.atomic():
+        head = ChainHead.objects.select_for_update().filter(chain=chain).first()
+        if head is None or head.size == 0:
+            return None
+        existing = Checkpoint.objects.filter(chain=chain, tree_size=head.size).first()
+        if existing is not None:
+            return existing
+        root_hash = CompactRange.from_json(head.frontier).root().hex()
+        timestamp = canonical_timestamp(timezone.now())
+        key_row, key = _current_signing_key_row()
+        message = canonical.checkpoint_message(
+            chain=chain, tree_size=head.size, root_hash=root_hash, timestamp=timestamp
+        )
+        return Checkpoint.objects.create(
+            chain=chain,
+            tree_size=head.size,
+            root_hash=root_hash,
+            timestamp=timestamp,
+            key=key_row,
+            signature=key.sign(message).hex(),
+        )
+
+
+def checkpoint_all() -> int:
+    sequence_all()
+    chains = ChainHead.objects.values_list("chain", flat=True)
+    return sum(1 for chain in list(chains) if checkpoint_create(chain) is not None)
