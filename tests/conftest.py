@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accessctl.models import Organization, Role, User
 from accessctl.services import organization_get_or_create, role_assign
+from audit.db_guard import drop_guard, install_guard
 from portal.celery import app as celery_app
 from tests.factories import UserFactory
 
@@ -123,3 +124,29 @@ def celery_worker(django_db_setup: None, django_db_blocker: pytest.FixtureReques
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _uses_transactions(request: pytest.FixtureRequest) -> bool | None:
+    """True for transactional tests, False for ordinary database tests, None without a database."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if (marker and marker.kwargs.get("transaction")) or names & {"transactional_db", "live_server"}:
+        return True
+    if marker or "db" in names:
+        return False
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _audit_append_only_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Keep the audit table's append-only triggers in place for every test, and lift them only for the
+    flush that ends a transactional test (Django empties every table there, which the guard refuses)."""
+    transactional = _uses_transactions(request)
+    if transactional is None:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    install_guard(connection)
+    yield
+    if transactional:
+        drop_guard(connection)
