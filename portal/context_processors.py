@@ -7,15 +7,22 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accessctl.actor import NoOrganization, actor_for_request
+from accessctl.policy import is_allowed, organization_resource
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items: list[dict[str, Any]] = [
-        {"label": "Dashboard", "url": reverse("dashboard")},
-        {"label": "API docs", "url": reverse("api-docs")},
-    ]
+    items: list[dict[str, Any]] = [{"label": "Dashboard", "url": reverse("dashboard")}]
+    try:
+        actor = actor_for_request(request)
+    except NoOrganization:
+        actor = None
+    if actor is not None and is_allowed(actor, "audit:read", organization_resource(actor)):
+        items.append({"label": "Audit log", "url": reverse("audit-log")})
+    items.append({"label": "API docs", "url": reverse("api-docs")})
     if user.is_superuser:
         items.append({"label": "Admin", "url": reverse("admin:index")})
     current = request.path

@@ -32,13 +32,15 @@ def test_sign_in_leads_to_the_dashboard_of_the_users_organisation(client, alice,
     assert "Globex" not in html and "charlie" not in html
 
 
-def test_navigation_lists_only_pages_that_exist(client, alice):
+def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, alice, bob):
     client.force_login(alice)
-    response = client.get("/")
-    links = [item["url"] for item in response.context["nav_items"]]
-    assert links == ["/", "/api/docs/"]
+    links = [item["url"] for item in client.get("/").context["nav_items"]]
+    assert links == ["/", "/audit/", "/api/docs/"]
     for url in links:
         assert client.get(url).status_code == 200
+    client.force_login(bob)  # a member without roles
+    assert [item["url"] for item in client.get("/").context["nav_items"]] == ["/", "/api/docs/"]
+    assert client.get("/audit/").status_code == 403
 
 
 def test_superuser_also_sees_admin(client, alice):

@@ -1,0 +1,21 @@
+"""Console helpers: resolve the actor and check a permission in one call (403 page on refusal)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from accessctl.actor import Actor, NoOrganization, actor_for_request
+from accessctl.policy import PolicyDenied, authorize, organization_resource
+
+
+def console_actor(request: HttpRequest, permission: str, resource: str | None = None) -> Actor:
+    try:
+        actor = actor_for_request(request)
+    except NoOrganization:
+        raise PermissionDenied("no organisation") from None
+    try:
+        authorize(actor, permission, resource or organization_resource(actor))
+    except PolicyDenied:
+        raise PermissionDenied(permission) from None
+    return actor

@@ -1,0 +1,174 @@
+"""Audit log benchmark: append throughput with 8 concurrent writers, and verification of 1,000,000 events.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/paitient .venv/bin/python bench/audit_bench.py [--events N]
+
+Runs in a throw-away database (test_<name>), created and dropped here. Prints each figure next to a
+baseline measured in the same run: plain single-row INSERTs for append, and the bare hash loop for verify.
+Targets (issue 4): >= 5,000 events/s append on PostgreSQL, <= 10 s to verify 1,000,000 events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(32))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+WRITERS = 8
+
+
+def _writer(kind: str, count: int, org_id: int, user_id: int, barrier: multiprocessing.synchronize.Barrier) -> None:
+    from django.db import connection as conn
+
+    from accessctl.actor import Actor
+    from accessctl.models import Organization, User
+    from audit.services import record
+
+    conn.close()
+    actor = Actor(organization=Organization.objects.get(pk=org_id), user=User.objects.get(pk=user_id), ip="10.0.0.1")
+    barrier.wait()
+    if kind == "plain":
+        with conn.cursor() as cursor:
+            for i in range(count):
+                cursor.execute("INSERT INTO bench_plain (payload) VALUES (%s)", [f'{{"i": {i}}}'])
+    else:
+        for i in range(count):
+            record(actor=actor, event_type="model.inference", resource="deployment/bench", details={"i": i})
+    conn.close()
+
+
+def append_rate(kind: str, per_writer: int, org_id: int, user_id: int) -> float:
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(WRITERS + 1)
+    connection.close()
+    procs = [ctx.Process(target=_writer, args=(kind, per_writer, org_id, user_id, barrier)) for _ in range(WRITERS)]
+    for proc in procs:
+        proc.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for proc in procs:
+        proc.join()
+        if proc.exitcode != 0:
+            raise SystemExit(f"{kind} writer failed")
+    return WRITERS * per_writer / (time.perf_counter() - started)
+
+
+def load_chain(chain: str, org_id: int, events: int) -> None:
+    """Write `events` already-sequenced events with COPY (set-up for the verify figure only)."""
+    from audit import canonical
+    from audit.merkle import CompactRange
+    from audit.models import ChainHead
+
+    previous = canonical.GENESIS_HASH
+    frontier = CompactRange()
+    base = "2026-01-01T00:00:00."
+    columns = (
+        "event_id, organization_id, chain, seq, timestamp, actor_type, actor_id, user_id, api_key_id, ip, "
+        "user_agent, request_id, event_type, resource, resource_id, outcome, details, leaf_hash, prev_hash, hash"
+    )
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor().copy(f"COPY audit_auditevent ({columns}) FROM STDIN") as copy,
+    ):
+        for seq in range(1, events + 1):
+            ts = f"{base}{seq % 1_000_000:06d}Z"
+            content = {
+                "id": f"evt_bench{seq:012d}", "chain": chain, "timestamp": ts, "actor_type": "user",
+                "actor_id": "user_bench", "user_id": "user_bench", "api_key_id": "", "ip": "10.0.0.1",
+                "user_agent": "bench", "request_id": f"req{seq:012d}", "event_type": "model.inference",
+                "resource": "deployment/bench", "resource_id": "dep_bench00001", "outcome": "success",
+                "details": {"types": {"NAME": 1}, "i": seq},
+            }  # fmt: skip
+            leaf = canonical.leaf_hash(content)
+            prev_hex = previous.hex()
+            previous = canonical.chain_hash(previous, leaf)
+            frontier.append(leaf)
+            copy.write_row(
+                (
+                    content["id"], org_id, chain, seq, ts.replace("Z", "+00:00"), "user", "user_bench", "user_bench",
+                    "", "10.0.0.1", "bench", content["request_id"], "model.inference", "deployment/bench",
+                    "dep_bench00001", "success", json.dumps(content["details"]), leaf.hex(), prev_hex, previous.hex(),
+                )
+            )  # fmt: skip
+    ChainHead.objects.update_or_create(
+        chain=chain,
+        defaults={
+            "organization_id": None,
+            "size": events,
+            "head_hash": previous.hex(),
+            "frontier": frontier.to_json(),
+        },
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000, help="events in the verify figure")
+    parser.add_argument("--per-writer", type=int, default=2_000, help="appends per writer (8 writers)")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print("note: DATABASE_URL is not PostgreSQL; the issue's targets are for PostgreSQL", file=sys.stderr)
+    creation = connection.creation
+    test_name = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        from accessctl.services import organization_get_or_create, user_create
+        from audit.services import checkpoint_create, sequence_chain
+        from audit.verification import iter_events, verify_chain
+        from audit.verify import ChainVerifier
+
+        organization, _ = organization_get_or_create(name="Bench Health")
+        user = user_create(organization=organization, username="bench", email="bench@example.org", password=None)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE bench_plain (id bigserial primary key, payload jsonb)")
+        print(f"database: {connection.vendor}, {WRITERS} writer processes, {os.cpu_count()} cores, db {test_name}")
+
+        plain = append_rate("plain", args.per_writer, organization.pk, user.pk)
+        audited = append_rate("audit", args.per_writer, organization.pk, user.pk)
+        started = time.perf_counter()
+        sequenced = sequence_chain(organization.public_id)
+        sequencing = sequenced / (time.perf_counter() - started)
+        print(f"append  plain INSERT baseline : {plain:10,.0f} rows/s")
+        ratio = audited / plain
+        print(f"append  audit.record          : {audited:10,.0f} events/s  ({ratio:.2f}x baseline; target >= 5,000)")
+        print(f"sequencer (batch 5000)        : {sequencing:10,.0f} events/s  ({sequenced:,} events)")
+
+        chain = "org_benchverify"
+        started = time.perf_counter()
+        load_chain(chain, organization.pk, args.events)
+        checkpoint = checkpoint_create(chain)
+        print(f"set-up: {args.events:,} events loaded with COPY in {time.perf_counter() - started:.1f} s")
+
+        started = time.perf_counter()
+        rows = sum(1 for _ in iter_events(chain))
+        fetch_s = time.perf_counter() - started
+        started = time.perf_counter()
+        report = verify_chain(chain, sequence_first=False)
+        verify_s = time.perf_counter() - started
+        assert report.ok, report.reason
+        assert checkpoint is not None and report.checkpoints == 1
+        print(f"verify  fetch rows only        : {fetch_s:6.2f} s  ({rows:,} rows)")
+        print(f"verify  full (hash, chain, Merkle root, signature): {verify_s:6.2f} s for {report.events:,} events "
+              f"({verify_s / fetch_s:.2f}x the fetch; target <= 10 s)")  # fmt: skip
+        del ChainVerifier
+    finally:
+        connection.close()
+        creation.destroy_test_db(test_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
