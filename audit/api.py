@@ -23,6 +23,7 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
     id = serializers.CharField(source="event_id", read_only=True)
     deployment_id = serializers.SerializerMethodField()
     sequenced = serializers.SerializerMethodField()
+    details = serializers.DictField(read_only=True, help_text="Types, counts, ids and hashes; never PHI values")
 
     class Meta:
         model = AuditEvent

@@ -1,13 +1,14 @@
 """The canonical encoding of an audit event and its hashes (no Django: the offline verifier uses it).
 
-Encoding v1 — the bytes hashed for event E are the UTF-8 JSON array (no spaces, keys of `details`
-sorted, non-ASCII kept):
+Encoding v1 — the bytes hashed for event E are the UTF-8 JSON array (no spaces, object keys
+sorted, non-ASCII kept as is, control characters escaped as JSON requires):
 
     ["paitient-audit/1", id, chain, timestamp, actor_type, actor_id, user_id, api_key_id,
      ip, user_agent, request_id, event_type, resource, resource_id, outcome, details]
 
 `timestamp` is UTC ISO 8601 with microseconds and a `Z` (`2026-11-25T17:01:27.123456Z`);
-absent values are JSON null. Then
+`ip` is null or the address in its compressed form; `details` is an object, stored in the database
+as exactly this canonical text so PostgreSQL can rebuild the array itself. Then
 
     leaf_hash(E) = SHA-256(0x00 || bytes(E))            (RFC 9162 Merkle leaf)
     hash(E_n)    = SHA-256(prev_hash || leaf_hash(E_n)) (the chain; prev_hash of seq 1 is 32 zero bytes)
@@ -45,13 +46,23 @@ FIELDS = (
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 
-def canonical_bytes(event: Mapping[str, Any]) -> bytes:
-    """`event` holds every name in FIELDS; `timestamp` already in its canonical string form."""
-    return _encoder.encode([FORMAT, *(event[name] for name in FIELDS)]).encode("utf-8")
+def encode_details(details: Mapping[str, Any]) -> str:
+    return _encoder.encode(details)
+
+
+def canonical_text(event: Mapping[str, Any]) -> str:
+    """`event` holds every name in FIELDS: `timestamp` in its canonical string form and `details`
+    as its canonical JSON text (what `encode_details` returns)."""
+    head = _encoder.encode([FORMAT, *(event[name] for name in FIELDS[:-1])])
+    return f"{head[:-1]},{event['details']}]"
+
+
+def text_leaf_hash(text: str) -> bytes:
+    return hashlib.sha256(b"\x00" + text.encode("utf-8")).digest()
 
 
 def leaf_hash(event: Mapping[str, Any]) -> bytes:
-    return hashlib.sha256(b"\x00" + canonical_bytes(event)).digest()
+    return text_leaf_hash(canonical_text(event))
 
 
 def chain_hash(prev_hash: bytes, leaf: bytes) -> bytes:

@@ -17,6 +17,7 @@ CONTENT_COLUMNS = (
     "ip", "user_agent", "request_id", "event_type", "resource", "resource_id", "outcome", "details", "leaf_hash",
 )  # fmt: skip
 
+_PG_UNCHANGED = " AND ".join(f"NEW.{column} IS NOT DISTINCT FROM OLD.{column}" for column in CONTENT_COLUMNS)
 _PG_INSTALL = f"""
 CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger AS $$
 BEGIN
@@ -26,8 +27,7 @@ BEGIN
         END IF;
         RAISE EXCEPTION 'audit log is append-only: DELETE refused' USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF OLD.seq IS NULL AND NEW.seq IS NOT NULL
-       AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash') = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash') THEN
+    IF OLD.seq IS NULL AND NEW.seq IS NOT NULL AND {_PG_UNCHANGED} THEN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'audit log is append-only: UPDATE refused' USING ERRCODE = 'insufficient_privilege';

@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.models import ChainHead, Checkpoint, SigningKey
 from audit.services import canonical_timestamp, checkpoint_create, record
 from audit.verification import iter_events
-from audit.verify import BUNDLE_FORMAT
+from audit.verify import BUNDLE_FORMAT, EVENTS_FILE, format_event_line
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -38,12 +38,11 @@ def export_bundle(*, actor: Actor) -> tuple[IO[bytes], str]:
             else None,
         }
         bundle.writestr("manifest.json", json.dumps(manifest, indent=2))
-        with bundle.open("events.jsonl", "w") as events_file:
-            for seq, content, leaf_hash, prev_hash, hash_ in iter_events(chain):
-                if seq > size:
+        with bundle.open(EVENTS_FILE, "w") as events_file:
+            for row in iter_events(chain):
+                if row[0] > size:
                     break
-                line = {"seq": seq, "event": content, "leaf_hash": leaf_hash, "prev_hash": prev_hash, "hash": hash_}
-                events_file.write((json.dumps(line, ensure_ascii=False) + "\n").encode())
+                events_file.write(format_event_line(row).encode())
         checkpoints = Checkpoint.objects.filter(chain=chain, tree_size__lte=size).select_related("key")
         bundle.writestr(
             "checkpoints.jsonl",

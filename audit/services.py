@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -153,7 +153,7 @@ def event_content(event: AuditEvent) -> dict[str, Any]:
         "resource": event.resource,
         "resource_id": event.resource_id,
         "outcome": event.outcome,
-        "details": event.details,
+        "details": canonical.encode_details(event.details),
     }
 
 
@@ -168,6 +168,9 @@ def locked_head(chain: str) -> ChainHead:
     return ChainHead.objects.select_for_update().get(chain=chain)
 
 
+_SEQUENCE_SQL = "UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s"
+
+
 def sequence_chain(chain: str, *, batch_size: int = SEQUENCER_BATCH) -> int:
     """Assign seq, prev_hash and hash to committed, unsequenced events of one chain; returns how many."""
     total = 0
@@ -177,22 +180,24 @@ def sequence_chain(chain: str, *, batch_size: int = SEQUENCER_BATCH) -> int:
             pending = list(
                 AuditEvent.objects.filter(chain=chain, seq__isnull=True)
                 .order_by("id")
-                .only("id", "leaf_hash")[:batch_size]
+                .values_list("id", "leaf_hash")[:batch_size]
             )
             if not pending:
                 return total
             frontier = CompactRange.from_json(head.frontier) if head.frontier else CompactRange()
             previous = bytes.fromhex(head.head_hash) if head.head_hash else canonical.GENESIS_HASH
             size = head.size
-            for event in pending:
-                leaf = bytes.fromhex(event.leaf_hash)
+            assignments = []
+            for event_pk, leaf_hex in pending:
+                leaf = bytes.fromhex(leaf_hex)
                 size += 1
-                event.seq = size
-                event.prev_hash = previous.hex()
+                prev_hex = previous.hex()
                 previous = canonical.chain_hash(previous, leaf)
-                event.hash = previous.hex()
+                assignments.append((size, prev_hex, previous.hex(), event_pk))
                 frontier.append(leaf)
-            AuditEvent.objects.bulk_update(pending, ["seq", "prev_hash", "hash"], batch_size=1000)
+            with connection.cursor() as cursor:
+                # executemany pipelines on psycopg 3: one round trip per batch rather than per row.
+                cursor.executemany(_SEQUENCE_SQL, assignments)
             head.size = size
             head.head_hash = previous.hex()
             head.frontier = frontier.to_json()

@@ -28,6 +28,20 @@ from audit import canonical
 from audit.merkle import CompactRange
 
 BUNDLE_FORMAT = "paitient-audit-bundle/1"
+EVENTS_FILE = "events.log"
+
+
+def format_event_line(row: EventRow) -> str:
+    """`seq TAB leaf_hash TAB prev_hash TAB hash TAB canonical-JSON`: the last field is hashed as is."""
+    seq, text, leaf_hash, prev_hash, hash_ = row
+    return f"{seq}\t{leaf_hash}\t{prev_hash}\t{hash_}\t{text}\n"
+
+
+def parse_event_line(line: str) -> EventRow | None:
+    parts = line.rstrip("\n").split("\t", 4)
+    if len(parts) != 5 or not parts[0].isdigit():
+        return None
+    return int(parts[0]), parts[4], parts[1], parts[2], parts[3]
 
 
 class VerificationFailed(Exception):
@@ -116,16 +130,15 @@ class ChainVerifier:
                     checkpoint.tree_size, f"checkpoint at size {checkpoint.tree_size} has an invalid signature"
                 ) from None
 
-    def feed(self, seq: int, content: Mapping[str, Any], leaf_hash: str, prev_hash: str, hash_: str) -> None:
+    def feed(self, seq: int, text: str, leaf_hash: str, prev_hash: str, hash_: str) -> None:
+        """One event: `text` is its canonical encoding; the hashes are the stored hex strings."""
         if seq != self.expected_seq:
             if seq > self.expected_seq:
                 raise VerificationFailed(
                     self.expected_seq, f"missing event(s): expected seq {self.expected_seq}, found {seq}"
                 )
             raise VerificationFailed(seq, f"out of order: seq {seq} after {self.expected_seq - 1}")
-        if content.get("chain") != self.chain:
-            raise VerificationFailed(seq, "event belongs to another chain")
-        leaf = canonical.leaf_hash(content)
+        leaf = canonical.text_leaf_hash(text)
         if leaf.hex() != leaf_hash:
             raise VerificationFailed(seq, "event content does not match its leaf hash (edited)")
         if prev_hash != self.previous.hex():
@@ -164,14 +177,17 @@ class ChainVerifier:
         )
 
 
-def run(verifier_factory: Any, events: Iterable[tuple[int, Mapping[str, Any], str, str, str]], **finish: Any) -> Report:
+EventRow = tuple[int, str, str, str, str]  # seq, canonical text, leaf_hash, prev_hash, hash
+
+
+def run(verifier_factory: Any, events: Iterable[EventRow], **finish: Any) -> Report:
     """Drive a verifier over events, turning the first failure into a failed Report."""
     chain = "?"
     try:
         verifier: ChainVerifier = verifier_factory()
         chain = verifier.chain
-        for seq, content, leaf_hash, prev_hash, hash_ in events:
-            verifier.feed(seq, content, leaf_hash, prev_hash, hash_)
+        for seq, text, leaf_hash, prev_hash, hash_ in events:
+            verifier.feed(seq, text, leaf_hash, prev_hash, hash_)
         return verifier.finish(**finish)
     except VerificationFailed as failure:
         return Report(
@@ -230,15 +246,14 @@ def verify_bundle(path: Path, *, trusted_keys: Mapping[str, Ed25519PublicKey] | 
         raise BundleError(f"cannot read bundle {path}: {exc}") from exc
     anchor = manifest.get("anchor") or {}
 
-    def events() -> Iterator[tuple[int, Mapping[str, Any], str, str, str]]:
-        for number, line in enumerate(bundle.lines("events.jsonl"), start=1):
+    def events() -> Iterator[EventRow]:
+        for number, line in enumerate(bundle.lines(EVENTS_FILE), start=1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-                yield row["seq"], row["event"], row["leaf_hash"], row["prev_hash"], row["hash"]
-            except (ValueError, KeyError) as exc:
-                raise VerificationFailed(None, f"events.jsonl line {number} is malformed ({exc})") from None
+            row = parse_event_line(line)
+            if row is None:
+                raise VerificationFailed(None, f"{EVENTS_FILE} line {number} is malformed")
+            yield row
 
     return run(
         lambda: ChainVerifier(

@@ -14,7 +14,9 @@ import json
 import multiprocessing
 import os
 import secrets
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,7 +94,7 @@ def load_chain(chain: str, org_id: int, events: int) -> None:
                 "actor_id": "user_bench", "user_id": "user_bench", "api_key_id": "", "ip": "10.0.0.1",
                 "user_agent": "bench", "request_id": f"req{seq:012d}", "event_type": "model.inference",
                 "resource": "deployment/bench", "resource_id": "dep_bench00001", "outcome": "success",
-                "details": {"types": {"NAME": 1}, "i": seq},
+                "details": canonical.encode_details({"types": {"NAME": 1}, "i": seq}),
             }  # fmt: skip
             leaf = canonical.leaf_hash(content)
             prev_hex = previous.hex()
@@ -102,7 +104,7 @@ def load_chain(chain: str, org_id: int, events: int) -> None:
                 (
                     content["id"], org_id, chain, seq, ts.replace("Z", "+00:00"), "user", "user_bench", "user_bench",
                     "", "10.0.0.1", "bench", content["request_id"], "model.inference", "deployment/bench",
-                    "dep_bench00001", "success", json.dumps(content["details"]), leaf.hex(), prev_hex, previous.hex(),
+                    "dep_bench00001", "success", content["details"], leaf.hex(), prev_hex, previous.hex(),
                 )
             )  # fmt: skip
     ChainHead.objects.update_or_create(
@@ -114,6 +116,29 @@ def load_chain(chain: str, org_id: int, events: int) -> None:
             "frontier": frontier.to_json(),
         },
     )
+
+
+def write_bundle_dir(folder: Path, chain: str) -> None:
+    """What export_bundle writes, unzipped (so the figure is the verifier's, not deflate's)."""
+    from audit.models import ChainHead, Checkpoint
+    from audit.verification import iter_events
+    from audit.verify import BUNDLE_FORMAT, EVENTS_FILE, format_event_line
+
+    head = ChainHead.objects.get(chain=chain)
+    manifest = {"format": BUNDLE_FORMAT, "chain": chain, "size": head.size, "anchor": None}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with (folder / EVENTS_FILE).open("w", encoding="utf-8") as events:
+        events.writelines(format_event_line(row) for row in iter_events(chain))
+    checkpoints = Checkpoint.objects.filter(chain=chain).select_related("key")
+    (folder / "checkpoints.jsonl").write_text(
+        "".join(
+            json.dumps({"tree_size": c.tree_size, "root_hash": c.root_hash, "timestamp": c.timestamp,
+                        "key_id": c.key.key_id, "signature": c.signature}) + "\n"
+            for c in checkpoints
+        )
+    )  # fmt: skip
+    keys = {c.key.key_id: c.key.public_key_pem for c in checkpoints}
+    (folder / "public_keys.json").write_text(json.dumps(keys))
 
 
 def main() -> None:
@@ -129,7 +154,7 @@ def main() -> None:
         from accessctl.services import organization_get_or_create, user_create
         from audit.services import checkpoint_create, sequence_chain
         from audit.verification import iter_events, verify_chain
-        from audit.verify import ChainVerifier
+        from audit.verify import ChainVerifier, verify_bundle
 
         organization, _ = organization_get_or_create(name="Bench Health")
         user = user_create(organization=organization, username="bench", email="bench@example.org", password=None)
@@ -161,10 +186,21 @@ def main() -> None:
         verify_s = time.perf_counter() - started
         assert report.ok, report.reason
         assert checkpoint is not None and report.checkpoints == 1
-        print(f"verify  fetch rows only        : {fetch_s:6.2f} s  ({rows:,} rows)")
+        print(f"verify  fetch canonical rows   : {fetch_s:6.2f} s  ({rows:,} rows)")
         print(f"verify  full (hash, chain, Merkle root, signature): {verify_s:6.2f} s for {report.events:,} events "
               f"({verify_s / fetch_s:.2f}x the fetch; target <= 10 s)")  # fmt: skip
         del ChainVerifier
+
+        bundle = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+        try:
+            write_bundle_dir(bundle, chain)
+            started = time.perf_counter()
+            offline = verify_bundle(bundle)
+            offline_s = time.perf_counter() - started
+            assert offline.ok, offline.reason
+            print(f"verify  offline bundle (python -m audit.verify): {offline_s:6.2f} s for {offline.events:,} events")
+        finally:
+            shutil.rmtree(bundle, ignore_errors=True)
     finally:
         connection.close()
         creation.destroy_test_db(test_name, verbosity=0)

@@ -143,7 +143,7 @@ def test_export_downloads_a_bundle_that_verifies(api_client, alice, acme_events,
     archive = tmp_path / "bundle.zip"
     archive.write_bytes(b"".join(response.streaming_content))
     with zipfile.ZipFile(io.BytesIO(archive.read_bytes())) as bundle:
-        assert set(bundle.namelist()) == {"manifest.json", "events.jsonl", "checkpoints.jsonl", "public_keys.json"}
+        assert set(bundle.namelist()) == {"manifest.json", "events.log", "checkpoints.jsonl", "public_keys.json"}
     report = verify_bundle(archive)
     assert report.ok, report.reason
     assert report.events >= 5

@@ -61,7 +61,7 @@ def test_eight_concurrent_writers_and_a_concurrent_sequencer(alice_actor):
     seqs = list(AuditEvent.objects.filter(chain=chain).order_by("seq").values_list("seq", flat=True))
     assert len(seqs) == WRITERS * EVENTS_PER_WRITER
     assert seqs == list(range(1, len(seqs) + 1))
-    pairs = set(AuditEvent.objects.filter(chain=chain).values_list("details__writer", "details__i"))
+    pairs = {(e.details["writer"], e.details["i"]) for e in AuditEvent.objects.filter(chain=chain)}
     assert len(pairs) == WRITERS * EVENTS_PER_WRITER
     report = verify_chain(chain)
     assert report.ok, report.reason

@@ -105,3 +105,35 @@ def test_the_database_refuses_content_changes_while_sequencing(alice_actor):
 def test_postgres_refuses_truncate(sealed_chain):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("TRUNCATE audit_auditevent CASCADE")
+
+
+HOSTILE = [
+    'quote " backslash \\ slash / done',
+    "controls \x01\x08\x0c\n\r\t\x1f and DEL \x7f",
+    "unicode: Zoë, Müller, 東京, עברית, emoji 🩺, separators \u2028\u2029",
+    "{'not': json}, [brackets], trailing,",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_canonical_text_is_identical_in_python_and_in_the_database(alice_actor, text):
+    """The live verifier on PostgreSQL rebuilds the hashed text in SQL; it must match Python byte for byte."""
+    import dataclasses
+
+    actor = dataclasses.replace(alice_actor, user_agent=text[:300], ip="2001:db8::1")
+    record(actor=actor, event_type="deployment.created", resource=f"deployment/{text}", details={"k": text[:200]})
+    chain = alice_actor.organization.public_id
+    sequence_chain(chain)
+    from audit.verification import iter_events
+
+    (row,) = list(iter_events(chain))
+    stored = AuditEvent.objects.get(chain=chain)
+    assert row[1] == canonical.canonical_text(event_content(stored))
+    assert verify_chain(chain).ok
+
+
+def test_the_guard_names_every_column_of_the_table():
+    from audit.db_guard import CONTENT_COLUMNS, SEQUENCER_FIELDS
+
+    columns = {field.column for field in AuditEvent._meta.concrete_fields}
+    assert columns == set(CONTENT_COLUMNS) | set(SEQUENCER_FIELDS)

@@ -106,11 +106,16 @@ def bundle_dir(sealed_chain, alice_actor, tmp_path):
 
 
 def events(bundle: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (bundle / "events.jsonl").read_text().splitlines()]
+    rows = []
+    for line in (bundle / "events.log").read_text(encoding="utf-8").splitlines():
+        seq, leaf_hash, prev_hash, hash_, text = line.split("\t", 4)
+        rows.append({"seq": int(seq), "leaf_hash": leaf_hash, "prev_hash": prev_hash, "hash": hash_, "event": text})
+    return rows
 
 
 def write_events(bundle: Path, rows: list[dict[str, Any]]) -> None:
-    (bundle / "events.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    lines = (f"{r['seq']}\t{r['leaf_hash']}\t{r['prev_hash']}\t{r['hash']}\t{r['event']}\n" for r in rows)
+    (bundle / "events.log").write_text("".join(lines), encoding="utf-8")
 
 
 def test_export_verifies_offline_with_the_cli_without_django(bundle_dir, tmp_path):
@@ -142,7 +147,8 @@ def test_export_verifies_offline_with_the_cli_without_django(bundle_dir, tmp_pat
 
 def test_offline_edit_is_detected(bundle_dir):
     rows = events(bundle_dir)
-    rows[3]["event"]["details"]["index"] = 99
+    assert '"index":3' in rows[3]["event"]
+    rows[3]["event"] = rows[3]["event"].replace('"index":3', '"index":99')
     write_events(bundle_dir, rows)
     report = verify_bundle(bundle_dir)
     assert not report.ok and report.failed_seq == 4 and "edited" in report.reason
