@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from accessctl.models import Organization, User
+from accessctl.ip_policy import client_ip
+from accessctl.models import ApiKey, Organization, User
 from accessctl.selectors import active_membership_for_user
 from portal.middleware import request_id_of
 
@@ -22,15 +23,15 @@ class Actor:
     ip: str | None = None
     user_agent: str = ""
     request_id: str = ""
+    api_key: ApiKey | None = None
+
+    @property
+    def api_key_id(self) -> str:
+        return self.api_key.public_id if self.api_key is not None else ""
 
     @property
     def label(self) -> str:
         return self.user.public_id if self.user is not None else "system"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # Proxy headers are not trusted here; trusted proxies are configured explicitly (access control).
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def actor_for_request(request: HttpRequest) -> Actor:
@@ -41,12 +42,19 @@ def actor_for_user(user: object, request: HttpRequest) -> Actor:
     """The actor for `user` acting through `request` (whose `user` may not be set yet, as at sign-in)."""
     if not isinstance(user, User) or not user.is_authenticated:
         raise NoOrganization("not signed in")
-    membership = active_membership_for_user(user)
-    if membership is None:
-        raise NoOrganization("no active organisation membership")
+    api_key = getattr(request, "api_key", None)
+    if isinstance(api_key, ApiKey):
+        organization = api_key.organization
+    else:
+        membership = active_membership_for_user(user)
+        if membership is None:
+            raise NoOrganization("no active organisation membership")
+        organization = membership.organization
+        api_key = None
     return Actor(
-        organization=membership.organization,
+        organization=organization,
         user=user,
+        api_key=api_key,
         ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
         request_id=request_id_of(request),

@@ -89,3 +89,58 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.role}"
+
+
+class SecuritySettings(models.Model):
+    """An organisation's access-control and transmission-security policy (the seed's SecuritySettings)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="security_settings")
+    require_mfa = models.BooleanField(default=False)
+    session_timeout_minutes = models.PositiveIntegerField(default=30)
+    concurrent_sessions_limit = models.PositiveIntegerField(default=0, help_text="0 means no limit")
+    ip_restrictions = models.JSONField(default=list, blank=True, help_text="CIDRs allowed; empty allows all")
+    hsts_enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"security settings of {self.organization}"
+
+
+class UserSession(models.Model):
+    """A signed-in console session, so the concurrent-session limit can end the oldest one."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="console_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.GenericIPAddressField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"session of {self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApiKey(models.Model):
+    """A credential for SDKs: `psk_<prefix>_<secret>`; only the secret's SHA-256 is stored."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "key"))
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    role = models.ForeignKey(
+        Role, on_delete=models.CASCADE, null=True, blank=True, related_name="+", help_text="narrow the key to one role"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"

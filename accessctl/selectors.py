@@ -26,6 +26,10 @@ def member_list(*, actor: Actor) -> QuerySet[Membership]:
 
 
 def roles_for_actor(actor: Actor) -> list[Role]:
+    """The user's roles in the actor's organisation; an API key bound to one role narrows to that role."""
     if actor.user is None:
         return []
-    return list(Role.objects.filter(organization=actor.organization, assignments__user=actor.user))
+    roles = Role.objects.filter(organization=actor.organization, assignments__user=actor.user)
+    if actor.api_key is not None and actor.api_key.role_id is not None:
+        roles = roles.filter(pk=actor.api_key.role_id)
+    return list(roles)

@@ -101,7 +101,7 @@ def record(
         actor_id = api_key_id or user_id or "system"
         ip, user_agent, request_id = actor.ip, actor.user_agent, actor.request_id
     else:
-        from accessctl.actor import client_ip
+        from accessctl.ip_policy import client_ip
         from portal.middleware import request_id_of
 
         api_key_id = ""

@@ -1,0 +1,93 @@
+"""Multi-factor authentication with django-otp: TOTP (with QR enrolment) and single-use backup codes."""
+
+from __future__ import annotations
+
+import secrets
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+import qrcode
+import qrcode.image.svg
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accessctl.models import Organization, SecuritySettings, User
+from accessctl.selectors import active_membership_for_user
+from audit.services import record
+
+if TYPE_CHECKING:
+    from accessctl.actor import Actor
+
+BACKUP_CODES = 10
+
+
+def mfa_required_for(user: User, policy: SecuritySettings) -> bool:
+    """MFA is needed when the organisation requires it or the user has enrolled a device."""
+    return policy.require_mfa or user_has_device(user, confirmed=True)
+
+
+def mfa_satisfied(request: HttpRequest) -> bool:
+    return bool(getattr(request.user, "is_verified", lambda: False)())
+
+
+def totp_device_pending(user: User) -> TOTPDevice:
+    """The user's unconfirmed TOTP device, created on first use (its key is shown once as a QR code)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+def qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+@transaction.atomic
+def totp_confirm(*, actor: Actor, request: HttpRequest, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm enrolment with a code from the app; returns fresh backup codes, or None if the code is wrong."""
+    user = device.user
+    if not device.verify_token(token.strip()):
+        record(actor=actor, event_type="auth.mfa.enrolment_failed", outcome="denied")
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    codes = backup_codes_regenerate(user=user)
+    otp_login(request, device)
+    record(actor=actor, event_type="auth.mfa.enrolled", details={"device": "totp", "backup_codes": len(codes)})
+    return codes
+
+
+def backup_codes_regenerate(*, user: User) -> list[str]:
+    static, _ = StaticDevice.objects.get_or_create(user=user, defaults={"name": "Backup codes", "confirmed": True})
+    static.token_set.all().delete()
+    codes = [f"{secrets.randbelow(10**8):08d}" for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    return codes
+
+
+def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:
+    """Check a TOTP or backup code for the signed-in user; audited either way."""
+    token = token.strip().replace(" ", "")
+    for device in [*TOTPDevice.objects.filter(user=user, confirmed=True), *StaticDevice.objects.filter(user=user)]:
+        if device.verify_is_allowed()[0] and device.verify_token(token):
+            otp_login(request, device)
+            kind = "totp" if isinstance(device, TOTPDevice) else "backup_code"
+            record(actor=None, request=request, organization=_org(user), user=user, event_type="auth.mfa.succeeded",
+                   details={"device": kind})  # fmt: skip
+            return True
+    record(actor=None, request=request, organization=_org(user), user=user, event_type="auth.mfa.failed",
+           outcome="denied")  # fmt: skip
+    return False
+
+
+def _org(user: User) -> Organization | None:
+    membership = active_membership_for_user(user)
+    return membership.organization if membership else None

@@ -1,0 +1,89 @@
+"""Per-organisation access policy for signed-in sessions: IP restrictions, idle timeout, session limit, MFA."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from accessctl.ip_policy import client_ip, ip_allowed
+from accessctl.mfa import mfa_required_for, mfa_satisfied
+from accessctl.models import User, UserSession
+from accessctl.security import settings_for
+from accessctl.selectors import active_membership_for_user
+from audit.services import record
+from portal.api.errors import problem_response
+
+LAST_ACTIVITY = "last_activity"
+MFA_OPEN_PATHS = ("/login/mfa", "/account/mfa", "/logout/", "/static/", "/healthz", "/readyz")
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class AccessPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if isinstance(user, User) and user.is_authenticated:
+            refusal = self._enforce(request, user)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+    def _enforce(self, request: HttpRequest, user: User) -> HttpResponse | None:
+        membership = active_membership_for_user(user)
+        if membership is None:
+            return None
+        organization = membership.organization
+        policy = settings_for(organization)
+        address = client_ip(request)
+        if not ip_allowed(address, policy.ip_restrictions):
+            record(
+                actor=None,
+                request=request,
+                organization=organization,
+                user=user,
+                event_type="access.denied",
+                outcome="denied",
+                resource=f"organization/{organization.slug}",
+                details={"reason": "ip_restriction"},
+            )
+            if _is_api(request):
+                return problem_response(request, 403, "Your address is not in the organisation's allowed networks.")
+            return HttpResponseForbidden("Your address is not in the organisation's allowed networks.")
+
+        session_key = request.session.session_key
+        now = timezone.now().timestamp()
+        last = request.session.get(LAST_ACTIVITY)
+        ended_elsewhere = session_key is not None and not UserSession.objects.filter(session_key=session_key).exists()
+        idle = last is not None and now - float(last) > policy.session_timeout_minutes * 60
+        if idle or ended_elsewhere:
+            record(
+                actor=None,
+                request=request,
+                organization=organization,
+                user=user,
+                event_type="auth.session.expired" if idle else "auth.session.ended",
+                details={"reason": "idle_timeout" if idle else "ended_by_newer_session"},
+            )
+            logout(request)
+            if _is_api(request):
+                return problem_response(request, 401, "Your session has ended; sign in again.")
+            return redirect(f"{reverse('login')}?next={request.path}")
+        request.session[LAST_ACTIVITY] = now
+
+        if mfa_required_for(user, policy) and not mfa_satisfied(request):
+            if request.path.startswith(MFA_OPEN_PATHS):
+                return None
+            if _is_api(request):
+                return problem_response(request, 403, "Complete multi-factor authentication first.")
+            return redirect("mfa-verify")
+        return None

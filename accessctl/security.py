@@ -1,0 +1,130 @@
+"""An organisation's security settings: read, validate and change them (audited, lock-out safe)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from accessctl.ip_policy import InvalidNetwork, ip_allowed, parse_networks
+from accessctl.models import SecuritySettings
+from audit.retention import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, audit_policy_update, policy_for
+from audit.services import record
+
+if TYPE_CHECKING:
+    from accessctl.actor import Actor
+    from accessctl.models import Organization
+
+MAX_SESSION_TIMEOUT_MINUTES = 24 * 60
+MAX_IP_RULES = 100
+
+
+class SettingsError(ValueError):
+    """A setting was refused; `field` is its dotted path in the request."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def settings_for(organization: Organization) -> SecuritySettings:
+    found, _ = SecuritySettings.objects.get_or_create(organization=organization)
+    return found
+
+
+def security_settings_document(organization: Organization) -> dict[str, Any]:
+    """The seed's SecuritySettings shape, with what this server enforces regardless of settings."""
+    current = settings_for(organization)
+    audit_policy = policy_for(organization)
+    return {
+        "access_control": {
+            "require_mfa": current.require_mfa,
+            "session_timeout_minutes": current.session_timeout_minutes,
+            "concurrent_sessions_limit": current.concurrent_sessions_limit,
+            "ip_restrictions": list(current.ip_restrictions),
+        },
+        "transmission_security": {
+            "enforce_tls_1_2_plus": True,
+            "secure_ciphers_only": True,
+            "hsts_enabled": current.hsts_enabled,
+        },
+        "compliance": {
+            "audit_logging": True,
+            "log_retention_days": audit_policy.log_retention_days,
+        },
+    }
+
+
+@dataclass(frozen=True)
+class AccessChanges:
+    require_mfa: bool | None = None
+    session_timeout_minutes: int | None = None
+    concurrent_sessions_limit: int | None = None
+    ip_restrictions: list[str] | None = None
+    hsts_enabled: bool | None = None
+    log_retention_days: int | None = None
+
+
+def _validate(changes: AccessChanges, client_address: str | None) -> None:
+    timeout = changes.session_timeout_minutes
+    if timeout is not None and not 1 <= timeout <= MAX_SESSION_TIMEOUT_MINUTES:
+        raise SettingsError(
+            "access_control.session_timeout_minutes", f"Must be between 1 and {MAX_SESSION_TIMEOUT_MINUTES}."
+        )
+    limit = changes.concurrent_sessions_limit
+    if limit is not None and not 0 <= limit <= 100:
+        raise SettingsError("access_control.concurrent_sessions_limit", "Must be between 0 (no limit) and 100.")
+    if changes.ip_restrictions is not None:
+        if len(changes.ip_restrictions) > MAX_IP_RULES:
+            raise SettingsError("access_control.ip_restrictions", f"At most {MAX_IP_RULES} networks.")
+        try:
+            parse_networks(changes.ip_restrictions)
+        except InvalidNetwork as exc:
+            raise SettingsError("access_control.ip_restrictions", str(exc)) from None
+        if not ip_allowed(client_address, changes.ip_restrictions):
+            raise SettingsError(
+                "access_control.ip_restrictions",
+                f"These networks do not include your own address ({client_address}); saving them would lock you out.",
+            )
+    days = changes.log_retention_days
+    if days is not None and not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        raise SettingsError(
+            "compliance.log_retention_days", f"Must be between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS}."
+        )
+
+
+@transaction.atomic
+def security_settings_update(*, actor: Actor, changes: AccessChanges) -> SecuritySettings:
+    _validate(changes, actor.ip)
+    current = SecuritySettings.objects.select_for_update().get_or_create(organization=actor.organization)[0]
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for field in ("require_mfa", "session_timeout_minutes", "concurrent_sessions_limit", "hsts_enabled"):
+        value = getattr(changes, field)
+        if value is not None and value != getattr(current, field):
+            before[field], after[field] = getattr(current, field), value
+            setattr(current, field, value)
+    if changes.ip_restrictions is not None:
+        normalised = [str(network) for network in parse_networks(changes.ip_restrictions)]
+        if normalised != current.ip_restrictions:
+            before["ip_restrictions"], after["ip_restrictions"] = current.ip_restrictions, normalised
+            current.ip_restrictions = normalised
+    current.save()
+    if after:
+        record(
+            actor=actor,
+            event_type="settings.changed",
+            resource=f"security-settings/{actor.organization.slug}",
+            details={"before": before, "after": after},
+        )
+    if changes.log_retention_days is not None:
+        audit_policy = policy_for(actor.organization)
+        if audit_policy.log_retention_days != changes.log_retention_days:
+            audit_policy_update(
+                actor=actor,
+                log_retention_days=changes.log_retention_days,
+                legal_hold=audit_policy.legal_hold,
+                legal_hold_reason=audit_policy.legal_hold_reason,
+            )
+    return current
