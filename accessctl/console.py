@@ -9,11 +9,16 @@ from accessctl.actor import Actor, NoOrganization, actor_for_request
 from accessctl.policy import PolicyDenied, authorize, organization_resource
 
 
-def console_actor(request: HttpRequest, permission: str, resource: str | None = None) -> Actor:
+def member_actor(request: HttpRequest) -> Actor:
+    """The signed-in member, for pages every member may open (their own API keys, MFA)."""
     try:
-        actor = actor_for_request(request)
+        return actor_for_request(request)
     except NoOrganization:
         raise PermissionDenied("no organisation") from None
+
+
+def console_actor(request: HttpRequest, permission: str, resource: str | None = None) -> Actor:
+    actor = member_actor(request)
     try:
         authorize(actor, permission, resource or organization_resource(actor))
     except PolicyDenied:

@@ -9,7 +9,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accessctl.actor import Actor, NoOrganization, actor_for_request
+from accessctl.ip_policy import ip_allowed
 from accessctl.policy import PolicyDenied, authorize
+from accessctl.security import settings_for
+from audit.services import record
 
 
 class IsOrganizationMember(BasePermission):
@@ -19,10 +22,28 @@ class IsOrganizationMember(BasePermission):
         if not request.user or not request.user.is_authenticated:
             return False
         try:
-            request.actor = actor_for_request(request._request)  # type: ignore[attr-defined]
+            actor = actor_for_request(request._request)
         except NoOrganization:
             return False
+        if actor.api_key is not None and not _api_key_address_allowed(actor):
+            self.message = "Your address is not in the organisation's allowed networks."
+            return False
+        request.actor = actor  # type: ignore[attr-defined]
         return True
+
+
+def _api_key_address_allowed(actor: Actor) -> bool:
+    """Console sessions are checked by AccessPolicyMiddleware; API keys authenticate later, so here."""
+    if ip_allowed(actor.ip, settings_for(actor.organization).ip_restrictions):
+        return True
+    record(
+        actor=actor,
+        event_type="access.denied",
+        outcome="denied",
+        resource=f"organization/{actor.organization.slug}",
+        details={"reason": "ip_restriction"},
+    )
+    return False
 
 
 def request_actor(request: Request) -> Actor:

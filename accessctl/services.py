@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from accessctl.models import Membership, Organization, Role, RoleAssignment, User
-from accessctl.policy import BUILTIN_ROLES
+from accessctl.policy import BUILTIN_ROLES, unknown_permissions
 from audit.services import record
 
 if TYPE_CHECKING:
@@ -93,3 +94,58 @@ def user_create(
         details={"superuser": is_superuser},
     )
     return user
+
+
+class RoleError(ValueError):
+    """A role change was refused; `field` names the offending input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@transaction.atomic
+def role_create(
+    *, actor: Actor, name: str, permissions: list[str], resource_pattern: str = "*", description: str = ""
+) -> Role:
+    unknown = unknown_permissions(permissions)
+    if unknown:
+        raise RoleError("permissions", f"Unknown permission(s): {', '.join(unknown)}.")
+    if not resource_pattern.strip() or len(resource_pattern) > 200:
+        raise RoleError("resource_pattern", "Give a glob over <kind>/<name>, e.g. deployment/hipaa-*.")
+    if Role.objects.filter(organization=actor.organization, name=name).exists():
+        raise RoleError("name", f"A role named {name} already exists.")
+    role = Role(
+        organization=actor.organization,
+        name=name,
+        permissions=sorted(set(permissions)),
+        resource_pattern=resource_pattern.strip(),
+        description=description,
+    )
+    try:
+        role.full_clean(exclude=["organization"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise RoleError(field, " ".join(messages)) from None
+    role.save()
+    record(
+        actor=actor,
+        event_type="role.created",
+        resource=f"role/{role.name}",
+        details={"permissions": role.permissions, "resource_pattern": role.resource_pattern},
+    )
+    return role
+
+
+@transaction.atomic
+def role_unassign(*, actor: Actor, user: User, role: Role) -> bool:
+    deleted, _ = RoleAssignment.objects.filter(organization=actor.organization, role=role, user=user).delete()
+    if deleted:
+        record(
+            actor=actor,
+            event_type="role.unassigned",
+            resource=f"role/{role.name}",
+            resource_id=user.public_id,
+            details={"user_id": user.public_id, "role": role.name},
+        )
+    return bool(deleted)

@@ -20,8 +20,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         actor = actor_for_request(request)
     except NoOrganization:
         actor = None
-    if actor is not None and is_allowed(actor, "audit:read", organization_resource(actor)):
-        items.append({"label": "Audit log", "url": reverse("audit-log")})
+    if actor is not None:
+        resource = organization_resource(actor)
+        for permission, label, name in (
+            ("audit:read", "Audit log", "audit-log"),
+            ("role:manage", "Roles", "roles"),
+            ("settings:manage", "Security", "security-settings"),
+        ):
+            if is_allowed(actor, permission, resource):
+                items.append({"label": label, "url": reverse(name)})
+        items.append({"label": "API keys", "url": reverse("api-keys-page")})
     items.append({"label": "API docs", "url": reverse("api-docs")})
     if user.is_superuser:
         items.append({"label": "Admin", "url": reverse("admin:index")})

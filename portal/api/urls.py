@@ -2,7 +2,10 @@
 
 from django.urls import path
 
-from accessctl import api as accessctl_api
+from accessctl.rest import api_keys as api_keys_api
+from accessctl.rest import identity as accessctl_api
+from accessctl.rest import roles as roles_api
+from accessctl.rest import security_settings as security_settings_api
 from audit import api as audit_api
 from portal.api.root import ApiRootView
 
@@ -10,6 +13,16 @@ urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("me", accessctl_api.MeView.as_view(), name="api-me"),
     path("organization/members", accessctl_api.MemberListView.as_view(), name="api-members"),
+    path(
+        "organization/security-settings",
+        security_settings_api.SecuritySettingsView.as_view(),
+        name="api-security-settings",
+    ),
+    path("roles", roles_api.RoleListCreateView.as_view(), name="api-roles"),
+    path("role-assignments", roles_api.RoleAssignmentView.as_view(), name="api-role-assignments"),
+    path("users/<str:user_id>/roles/<str:role_name>", roles_api.RoleUnassignView.as_view(), name="api-role-unassign"),
+    path("api-keys", api_keys_api.ApiKeyListCreateView.as_view(), name="api-keys"),
+    path("api-keys/<str:key_id>", api_keys_api.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
     path("audit-logs", audit_api.AuditLogListView.as_view(), name="api-audit-logs"),
     path("audit-logs/export", audit_api.AuditExportView.as_view(), name="api-audit-export"),
 ]

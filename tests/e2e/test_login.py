@@ -27,7 +27,9 @@ def test_sign_in_shows_the_dashboard(page, live_server, alice, bob):
     # htmx loads the live status panel from the server (no inline script needed under our CSP).
     expect(page.locator('[data-check="database"] .status')).to_have_text("OK")
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link")).to_have_text(["Dashboard", "Audit log", "API docs"])
+    expect(nav.get_by_role("link")).to_have_text(
+        ["Dashboard", "Audit log", "Roles", "Security", "API keys", "API docs"]
+    )
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{live_server.url}/login/")

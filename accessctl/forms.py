@@ -1,0 +1,62 @@
+"""Console forms for access control."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accessctl.policy import PERMISSIONS
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        r"^\s*\d[\d ]{5,9}\s*$",
+        label="Code",
+        error_messages={"invalid": "Enter the 6-digit code from your app, or an 8-digit backup code."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class SecuritySettingsForm(forms.Form):
+    require_mfa = forms.BooleanField(required=False, label="Require MFA for every user")
+    session_timeout_minutes = forms.IntegerField(min_value=1, max_value=1440, label="Idle session timeout (minutes)")
+    concurrent_sessions_limit = forms.IntegerField(
+        min_value=0, max_value=100, label="Concurrent sessions (0 = no limit)"
+    )
+    ip_restrictions = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Allowed networks (one CIDR per line)"
+    )
+    hsts_enabled = forms.BooleanField(required=False, label="Send HSTS")
+
+    def networks(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["ip_restrictions"].splitlines() if line.strip()]
+
+
+class RoleForm(forms.Form):
+    name = forms.RegexField(r"^[a-z0-9][a-z0-9-]{1,62}$", help_text="lower-case letters, digits and -")
+    description = forms.CharField(required=False, max_length=300)
+    permissions = forms.MultipleChoiceField(
+        choices=[(name, f"{name} — {text}") for name, text in PERMISSIONS.items()], widget=forms.CheckboxSelectMultiple
+    )
+    resource_pattern = forms.CharField(max_length=200, initial="*", help_text="glob over <kind>/<name>")
+
+
+class AssignForm(forms.Form):
+    user_id = forms.ChoiceField(label="User")
+    role_name = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args: Any, users: list[tuple[str, str]], roles: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user_field = self.fields["user_id"]
+        role_field = self.fields["role_name"]
+        assert isinstance(user_field, forms.ChoiceField) and isinstance(role_field, forms.ChoiceField)  # noqa: S101
+        user_field.choices = users
+        role_field.choices = [(name, name) for name in roles]
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    expires_at = forms.DateTimeField(
+        required=False, label="Expires (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )

@@ -1,0 +1,1 @@
+"""REST endpoints of access control: identity, roles, API keys, security settings."""

@@ -1,0 +1,95 @@
+"""REST: `GET/PATCH /api/v1/organization/security-settings` in the seed's SecuritySettings shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.policy import organization_resource
+from accessctl.rest.common import StrictSerializer
+from accessctl.security import AccessChanges, SettingsError, security_settings_document, security_settings_update
+
+ALWAYS_ON = "This server always enforces it; it cannot be turned off."
+
+
+class AccessControlSerializer(StrictSerializer):
+    require_mfa = serializers.BooleanField(required=False)
+    session_timeout_minutes = serializers.IntegerField(required=False)
+    concurrent_sessions_limit = serializers.IntegerField(required=False, help_text="0: no limit")
+    ip_restrictions = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, help_text="CIDRs; empty allows all addresses"
+    )
+
+
+class TransmissionSecuritySerializer(StrictSerializer):
+    enforce_tls_1_2_plus = serializers.BooleanField(required=False)
+    secure_ciphers_only = serializers.BooleanField(required=False)
+    hsts_enabled = serializers.BooleanField(required=False)
+
+    def validate_enforce_tls_1_2_plus(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(ALWAYS_ON)
+        return value
+
+    def validate_secure_ciphers_only(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(ALWAYS_ON)
+        return value
+
+
+class ComplianceLoggingSerializer(StrictSerializer):
+    audit_logging = serializers.BooleanField(required=False)
+    log_retention_days = serializers.IntegerField(required=False)
+
+    def validate_audit_logging(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError("Audit logging is always on; it cannot be turned off.")
+        return value
+
+
+class SecuritySettingsSerializer(StrictSerializer):
+    access_control = AccessControlSerializer(required=False)
+    transmission_security = TransmissionSecuritySerializer(required=False)
+    compliance = ComplianceLoggingSerializer(required=False)
+
+
+class SecuritySettingsView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(responses=SecuritySettingsSerializer, summary="The organisation's security settings")
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require(actor, "settings:manage", organization_resource(actor))
+        return Response(security_settings_document(actor.organization))
+
+    @extend_schema(
+        request=SecuritySettingsSerializer, responses=SecuritySettingsSerializer, summary="Change security settings"
+    )
+    def patch(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require(actor, "settings:manage", organization_resource(actor))
+        body = SecuritySettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data: dict[str, Any] = body.validated_data
+        access = data.get("access_control", {})
+        transmission = data.get("transmission_security", {})
+        compliance = data.get("compliance", {})
+        changes = AccessChanges(
+            require_mfa=access.get("require_mfa"),
+            session_timeout_minutes=access.get("session_timeout_minutes"),
+            concurrent_sessions_limit=access.get("concurrent_sessions_limit"),
+            ip_restrictions=access.get("ip_restrictions"),
+            hsts_enabled=transmission.get("hsts_enabled"),
+            log_retention_days=compliance.get("log_retention_days"),
+        )
+        try:
+            security_settings_update(actor=actor, changes=changes)
+        except SettingsError as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        return Response(security_settings_document(actor.organization))

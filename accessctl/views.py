@@ -1,0 +1,138 @@
+"""Console pages for access control: security settings, roles and assignments, API keys."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accessctl.api_keys import ApiKeyError, api_key_issue, api_key_revoke
+from accessctl.console import console_actor, member_actor
+from accessctl.forms import ApiKeyForm, AssignForm, RoleForm, SecuritySettingsForm
+from accessctl.models import ApiKey, Role, RoleAssignment, User
+from accessctl.policy import is_allowed, organization_resource
+from accessctl.security import AccessChanges, SettingsError, security_settings_update, settings_for
+from accessctl.selectors import member_list
+from accessctl.services import RoleError, role_assign, role_create, role_unassign
+
+
+@login_required
+@never_cache
+def security_settings_page(request: HttpRequest) -> HttpResponse:
+    actor = console_actor(request, "settings:manage")
+    current = settings_for(actor.organization)
+    initial = {
+        "require_mfa": current.require_mfa,
+        "session_timeout_minutes": current.session_timeout_minutes,
+        "concurrent_sessions_limit": current.concurrent_sessions_limit,
+        "ip_restrictions": "\n".join(current.ip_restrictions),
+        "hsts_enabled": current.hsts_enabled,
+    }
+    form = SecuritySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            security_settings_update(
+                actor=actor,
+                changes=AccessChanges(
+                    require_mfa=data["require_mfa"],
+                    session_timeout_minutes=data["session_timeout_minutes"],
+                    concurrent_sessions_limit=data["concurrent_sessions_limit"],
+                    ip_restrictions=form.networks(),
+                    hsts_enabled=data["hsts_enabled"],
+                ),
+            )
+        except SettingsError as exc:
+            form.add_error(exc.field.split(".")[-1], str(exc))
+        else:
+            messages.success(request, "Security settings saved.")
+            return redirect("security-settings")
+    return render(request, "accessctl/security_settings.html", {"form": form, "client_ip": actor.ip})
+
+
+@login_required
+@never_cache
+def roles_page(request: HttpRequest) -> HttpResponse:
+    actor = console_actor(request, "role:manage")
+    members = member_list(actor=actor)
+    roles = list(Role.objects.filter(organization=actor.organization))
+    user_choices = [(m.user.public_id, m.user.username) for m in members]
+    role_form = RoleForm(request.POST if request.POST.get("form") == "role" else None)
+    assign_form = AssignForm(
+        request.POST if request.POST.get("form") == "assign" else None,
+        users=user_choices,
+        roles=[role.name for role in roles],
+    )
+    if role_form.is_bound and role_form.is_valid():
+        try:
+            role_create(actor=actor, **role_form.cleaned_data)
+        except RoleError as exc:
+            role_form.add_error(exc.field if exc.field in role_form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Role {role_form.cleaned_data['name']} created.")
+            return redirect("roles")
+    if assign_form.is_bound and assign_form.is_valid():
+        user = User.objects.get(public_id=assign_form.cleaned_data["user_id"])
+        role = next(r for r in roles if r.name == assign_form.cleaned_data["role_name"])
+        role_assign(actor=actor, organization=actor.organization, user=user, role=role)
+        messages.success(request, f"{user.username} now holds {role.name}.")
+        return redirect("roles")
+    assignments = RoleAssignment.objects.filter(organization=actor.organization).select_related("user", "role")
+    context = {"roles": roles, "assignments": assignments, "role_form": role_form, "assign_form": assign_form}
+    return render(request, "accessctl/roles.html", context)
+
+
+@login_required
+@require_POST
+def role_unassign_view(request: HttpRequest, user_id: str, role_name: str) -> HttpResponse:
+    actor = console_actor(request, "role:manage")
+    user = User.objects.filter(public_id=user_id, memberships__organization=actor.organization).first()
+    role = Role.objects.filter(organization=actor.organization, name=role_name).first()
+    if user is None or role is None:
+        raise Http404("no such assignment")
+    role_unassign(actor=actor, user=user, role=role)
+    messages.success(request, f"{role.name} removed from {user.username}.")
+    return redirect("roles")
+
+
+@login_required
+@never_cache
+def api_keys_page(request: HttpRequest) -> HttpResponse:
+    actor = member_actor(request)
+    form = ApiKeyForm(request.POST or None)
+    token = None
+    if request.method == "POST" and form.is_valid():
+        assert actor.user is not None  # noqa: S101 - console sessions always have a user
+        try:
+            _, token = api_key_issue(
+                actor=actor,
+                organization=actor.organization,
+                user=actor.user,
+                name=form.cleaned_data["name"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except ApiKeyError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            form = ApiKeyForm()
+    keys = ApiKey.objects.filter(organization=actor.organization).select_related("user", "role")
+    if not is_allowed(actor, "role:manage", organization_resource(actor)):
+        keys = keys.filter(user=actor.user)
+    return render(request, "accessctl/api_keys.html", {"form": form, "keys": keys, "token": token})
+
+
+@login_required
+@require_POST
+def api_key_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
+    actor = member_actor(request)
+    key = ApiKey.objects.filter(organization=actor.organization, public_id=key_id).first()
+    if key is None:
+        raise Http404("no such key")
+    if key.user != actor.user:
+        console_actor(request, "role:manage")
+    api_key_revoke(actor=actor, key=key)
+    messages.success(request, f"Key {key.name} revoked.")
+    return redirect("api-keys-page")
