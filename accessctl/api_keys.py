@@ -90,7 +90,7 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
 
 def api_key_for_token(token: str) -> ApiKey | None:
     """The live key a token names, or None (unknown, wrong secret, revoked, expired, user inactive)."""
-    parts = token.split("_")
+    parts = token.split("_", 2)  # the url-safe secret may itself contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     _, prefix, secret = parts
@@ -105,6 +105,12 @@ def api_key_for_token(token: str) -> ApiKey | None:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
+
+
+def _claimed_prefix(token: str) -> str:
+    """The public prefix a failed token claimed (never its secret part), for investigations."""
+    parts = token.strip().split("_", 2)
+    return parts[1][:16] if len(parts) == 3 and parts[0] == TOKEN_PREFIX else ""
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -126,7 +132,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                 request=request._request,
                 event_type="auth.api_key.failed",
                 outcome="denied",
-                details={"prefix": token.strip().split("_")[1][:16] if token.count("_") == 2 else ""},
+                details={"prefix": _claimed_prefix(token)},
             )
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
         request._request.api_key = key  # type: ignore[attr-defined]
