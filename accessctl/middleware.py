@@ -19,6 +19,7 @@ from audit.services import record
 from portal.api.errors import problem_response
 
 LAST_ACTIVITY = "last_activity"
+HSTS_SECONDS = 365 * 24 * 3600
 MFA_OPEN_PATHS = ("/login/mfa", "/account/mfa", "/logout/", "/static/", "/healthz", "/readyz")
 
 
@@ -32,11 +33,16 @@ class AccessPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        hsts = False
         if isinstance(user, User) and user.is_authenticated:
             refusal = self._enforce(request, user)
             if refusal is not None:
                 return refusal
-        return self.get_response(request)
+            hsts = bool(getattr(request, "_hsts_enabled", False))
+        response = self.get_response(request)
+        if hsts and request.is_secure() and "Strict-Transport-Security" not in response:
+            response["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}; includeSubDomains"
+        return response
 
     def _enforce(self, request: HttpRequest, user: User) -> HttpResponse | None:
         membership = active_membership_for_user(user)
@@ -44,6 +50,7 @@ class AccessPolicyMiddleware:
             return None
         organization = membership.organization
         policy = settings_for(organization)
+        request._hsts_enabled = policy.hsts_enabled  # type: ignore[attr-defined]
         address = client_ip(request)
         if not ip_allowed(address, policy.ip_restrictions):
             record(

@@ -50,3 +50,18 @@ def test_short_environment_password_is_refused_without_creating_anything(monkeyp
         bootstrap()
     assert not User.objects.exists()
     assert not Organization.objects.exists()
+
+
+def test_api_key_is_issued_once_for_the_demo_admin(monkeypatch):
+    from accessctl.models import ApiKey
+
+    monkeypatch.delenv("PAITIENT_ADMIN_PASSWORD", raising=False)
+    out = io.StringIO()
+    call_command("bootstrap_demo", "--api-key", stdout=out)
+    match = re.search(r"PAITIENT_API_KEY=(psk_\S+)", out.getvalue())
+    assert match
+    again = io.StringIO()
+    call_command("bootstrap_demo", "--api-key", stdout=again)
+    assert "PAITIENT_API_KEY=" not in again.getvalue() and "issued earlier" in again.getvalue()
+    assert ApiKey.objects.count() == 1
+    assert match.group(1) not in ApiKey.objects.get().secret_hash

@@ -114,3 +114,14 @@ def test_console_form_shows_errors_inline(client, alice, acme):
     )
     assert response.status_code == 302
     assert settings_for(acme).ip_restrictions == ["127.0.0.0/8"]
+
+
+def test_hsts_is_sent_over_https_when_enabled_and_not_when_disabled(client, alice, acme):
+    client.force_login(alice)
+    secure = client.get("/", secure=True)
+    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in client.get("/", secure=False)
+    policy = settings_for(acme)
+    policy.hsts_enabled = False
+    policy.save()
+    assert "Strict-Transport-Security" not in client.get("/", secure=True)

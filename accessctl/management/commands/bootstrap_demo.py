@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accessctl.models import Role, User
+from accessctl.api_keys import api_key_issue
+from accessctl.models import ApiKey, Organization, Role, User
 from accessctl.services import organization_get_or_create, role_assign, user_create
 from portal.config import env_str
 
@@ -20,13 +21,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default=env_str("PAITIENT_ADMIN_USERNAME", "admin"))
         parser.add_argument("--email", default=env_str("PAITIENT_ADMIN_EMAIL", "admin@demo.paitient.local"))
+        parser.add_argument("--api-key", action="store_true", help="issue the admin an API key if it has none")
 
     @transaction.atomic
-    def handle(self, *args: Any, username: str, email: str, **options: Any) -> None:
+    def handle(self, *args: Any, username: str, email: str, api_key: bool, **options: Any) -> None:
         organization, org_created = organization_get_or_create(name=settings.PAITIENT_DEMO_ORGANIZATION)
         self.stdout.write(f"Organisation: {organization.name} ({'created' if org_created else 'exists'})")
-        if User.objects.filter(username=username).exists():
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:
             self.stdout.write(f"Admin: {username} (exists; password unchanged)")
+            if api_key:
+                self._api_key(organization, existing)
             return
         given = env_str("PAITIENT_ADMIN_PASSWORD")
         if given is not None and len(given) < 12:
@@ -41,3 +46,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Admin: {username} (created; password from PAITIENT_ADMIN_PASSWORD)")
         else:
             self.stdout.write(f"Admin: {username}  password: {password}  (shown once; store it now)")
+        if api_key:
+            self._api_key(organization, admin)
+
+    def _api_key(self, organization: Organization, admin: User) -> None:
+        live = ApiKey.objects.filter(user=admin, revoked_at__isnull=True).first()
+        if live is not None:
+            hint = f"`manage.py create_api_key {admin.username}` makes another"
+            self.stdout.write(f"API key: issued earlier (prefix {live.prefix}); {hint}")
+            return
+        _, token = api_key_issue(actor=None, organization=organization, user=admin, name="demo (scripts/run)")
+        self.stdout.write(f"PAITIENT_API_KEY={token}  (shown once; only its hash is stored)")
