@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 BACKUP_CODES = 10
 
 
-def mfa_required_for(user: User, policy: SecuritySettings) -> bool:
+def mfa_required_for(user: User, policy: SecuritySettings | None) -> bool:
     """MFA is needed when the organisation requires it or the user has enrolled a device."""
-    return policy.require_mfa or user_has_device(user, confirmed=True)
+    return (policy is not None and policy.require_mfa) or user_has_device(user, confirmed=True)
 
 
 def mfa_satisfied(request: HttpRequest) -> bool:
@@ -76,7 +76,14 @@ def backup_codes_regenerate(*, user: User) -> list[str]:
 def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:
     """Check a TOTP or backup code for the signed-in user; audited either way."""
     token = token.strip().replace(" ", "")
-    for device in [*TOTPDevice.objects.filter(user=user, confirmed=True), *StaticDevice.objects.filter(user=user)]:
+    # Six digits are an app code, eight a backup code: trying only the matching kind keeps a backup
+    # code from counting as a failed attempt against the app (django-otp throttles per device).
+    devices: list[TOTPDevice | StaticDevice] = (
+        list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        if len(token) == 6
+        else list(StaticDevice.objects.filter(user=user))
+    )
+    for device in devices:
         if device.verify_is_allowed()[0] and device.verify_token(token):
             otp_login(request, device)
             kind = "totp" if isinstance(device, TOTPDevice) else "backup_code"

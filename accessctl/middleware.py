@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accessctl.ip_policy import client_ip, ip_allowed
 from accessctl.mfa import mfa_required_for, mfa_satisfied
@@ -47,7 +48,9 @@ class AccessPolicyMiddleware:
     def _enforce(self, request: HttpRequest, user: User) -> HttpResponse | None:
         membership = active_membership_for_user(user)
         if membership is None:
-            return None
+            # No organisation policy applies, but an enrolled device still must be used (admins
+            # created with createsuperuser, members whose membership was deactivated).
+            return self._mfa_gate(request, required=mfa_required_for(user, None))
         organization = membership.organization
         policy = settings_for(organization)
         request._hsts_enabled = policy.hsts_enabled  # type: ignore[attr-defined]
@@ -87,10 +90,11 @@ class AccessPolicyMiddleware:
             return redirect(f"{reverse('login')}?next={request.path}")
         request.session[LAST_ACTIVITY] = now
 
-        if mfa_required_for(user, policy) and not mfa_satisfied(request):
-            if request.path.startswith(MFA_OPEN_PATHS):
-                return None
-            if _is_api(request):
-                return problem_response(request, 403, "Complete multi-factor authentication first.")
-            return redirect("mfa-verify")
-        return None
+        return self._mfa_gate(request, required=mfa_required_for(user, policy))
+
+    def _mfa_gate(self, request: HttpRequest, *, required: bool) -> HttpResponse | None:
+        if not required or mfa_satisfied(request) or request.path.startswith(MFA_OPEN_PATHS):
+            return None
+        if _is_api(request):
+            return problem_response(request, 403, "Complete multi-factor authentication first.")
+        return redirect(f"{reverse('mfa-verify')}?{urlencode({'next': request.get_full_path()})}")
