@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accessctl.api_keys import api_key_issue
-from accessctl.models import ApiKey, Organization, Role, User
-from accessctl.services import organization_get_or_create, role_assign, user_create
+from accessctl.models import ApiKey, Membership, Organization, Role, User
+from accessctl.services import organization_get_or_create, role_assign, roles_ensure_builtin, user_create
 from portal.config import env_str
 
 
@@ -27,9 +27,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, username: str, email: str, api_key: bool, **options: Any) -> None:
         organization, org_created = organization_get_or_create(name=settings.PAITIENT_DEMO_ORGANIZATION)
         self.stdout.write(f"Organisation: {organization.name} ({'created' if org_created else 'exists'})")
+        roles_ensure_builtin(organization=organization)  # also repairs organisations made by older versions
         existing = User.objects.filter(username=username).first()
         if existing is not None:
             self.stdout.write(f"Admin: {username} (exists; password unchanged)")
+            if Membership.objects.filter(user=existing, organization=organization).exists():
+                org_admin = Role.objects.get(organization=organization, name="org-admin")
+                role_assign(actor=None, organization=organization, user=existing, role=org_admin)
             if api_key:
                 self._api_key(organization, existing)
             return
