@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("audit:read", "Audit log", "audit-log"),
             ("role:manage", "Roles", "roles"),
             ("settings:manage", "Security", "security-settings"),
+            ("settings:manage", "Keys", "encryption-keys"),
         ):
             if is_allowed(actor, permission, resource):
                 items.append({"label": label, "url": reverse(name)})

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "portal",
     "accessctl",
     "audit",
+    "encryption",
 ]
 
 MIDDLEWARE = [

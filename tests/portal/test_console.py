@@ -35,7 +35,15 @@ def test_sign_in_leads_to_the_dashboard_of_the_users_organisation(client, alice,
 def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, alice, bob):
     client.force_login(alice)
     links = [item["url"] for item in client.get("/").context["nav_items"]]
-    assert links == ["/", "/audit/", "/access/roles", "/settings/security", "/account/api-keys", "/api/docs/"]
+    assert links == [
+        "/",
+        "/audit/",
+        "/access/roles",
+        "/settings/security",
+        "/settings/keys/",
+        "/account/api-keys",
+        "/api/docs/",
+    ]
     for url in links:
         assert client.get(url).status_code == 200
     client.force_login(bob)  # a member without roles

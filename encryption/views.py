@@ -1,0 +1,31 @@
+"""Console: the organisation's keys (algorithms, dates, status — never key material) and rotation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accessctl.console import console_actor
+from encryption.models import OrganizationKey
+from encryption.services import keys_rotate
+
+
+@login_required
+@never_cache
+def keys_page(request: HttpRequest) -> HttpResponse:
+    actor = console_actor(request, "settings:manage")
+    keys = OrganizationKey.objects.filter(organization=actor.organization).defer("sealed_secret", "public_key")
+    return render(request, "encryption/keys.html", {"keys": keys})
+
+
+@login_required
+@require_POST
+def keys_rotate_view(request: HttpRequest) -> HttpResponse:
+    actor = console_actor(request, "settings:manage")
+    fresh = keys_rotate(actor=actor)
+    messages.success(request, f"New keys {', '.join(k.key_id[:8] for k in fresh)} active; re-encryption queued.")
+    return redirect("encryption-keys")

@@ -1,0 +1,1 @@
+"""A test-only app whose models use every kind of encrypted field."""

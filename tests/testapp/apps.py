@@ -1,0 +1,8 @@
+"""Test-only app."""
+
+from django.apps import AppConfig
+
+
+class TestappConfig(AppConfig):
+    name = "tests.testapp"
+    label = "testapp"
