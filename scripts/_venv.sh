@@ -6,7 +6,7 @@ command -v "$PYTHON_BIN" >/dev/null 2>&1 || PYTHON_BIN=python3
 
 ensure_venv() {
     local stamp want
-    want="$(sha256sum pyproject.toml | cut -c1-16)"
+    want="$(cat pyproject.toml sdk/python/pyproject.toml | sha256sum | cut -c1-16)"
     stamp=".venv/.installed-$want"
     if [ ! -x .venv/bin/python ]; then
         echo "==> creating .venv with $("$PYTHON_BIN" --version)"
@@ -15,7 +15,7 @@ ensure_venv() {
     if [ ! -f "$stamp" ]; then
         echo "==> installing dependencies into .venv (first run takes a few minutes)"
         .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -e '.[dev]'
+        .venv/bin/python -m pip install --quiet -e '.[dev]' -e sdk/python
         rm -f .venv/.installed-*
         touch "$stamp"
     fi

@@ -1,0 +1,123 @@
+"""The client: configuration from the environment, organisation settings applied on construction."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from paitient_secure_model.errors import ConfigurationError
+from paitient_secure_model.models import AuditLog, Role, RoleAssignment
+from paitient_secure_model.security import SecuritySettings
+from paitient_secure_model.transport import Transport
+
+
+def _iso(value: str | datetime | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+class AuditLogs:
+    """The matching audit events, fetched page by page as you iterate."""
+
+    def __init__(self, transport: Transport, params: list[tuple[str, str]]) -> None:
+        self._transport = transport
+        self._params = params
+
+    def __iter__(self) -> Iterator[AuditLog]:
+        page: Any = self._transport.request("GET", "/api/v1/audit-logs", params=self._params)
+        while True:
+            for row in page["results"]:
+                yield AuditLog.from_api(row)
+            if not page.get("next"):
+                return
+            page = self._transport.request("GET", page["next"])
+
+
+class Client:
+    """`Client()` reads PAITIENT_BASE_URL, PAITIENT_API_KEY and (for a private CA) PAITIENT_CA_BUNDLE."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        security_settings: SecuritySettings | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        verify: bool | str | None = None,
+        http_transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        base_url = base_url or os.environ.get("PAITIENT_BASE_URL")
+        api_key = api_key or os.environ.get("PAITIENT_API_KEY")
+        if not base_url:
+            raise ConfigurationError("no base URL: pass base_url= or set PAITIENT_BASE_URL")
+        if not api_key:
+            raise ConfigurationError("no API key: pass api_key= or set PAITIENT_API_KEY")
+        if verify is None:
+            verify = os.environ.get("PAITIENT_CA_BUNDLE") or True
+        self._transport = Transport(
+            base_url, api_key, timeout=timeout, verify=verify, max_retries=max_retries, http_transport=http_transport
+        )
+        self.security_settings = security_settings
+        if security_settings is not None:
+            organization_settings = security_settings.organization_settings()
+            if organization_settings:
+                self.update_security_settings(organization_settings)
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- organisation settings -----------------------------------------------------------------
+    def get_security_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = self._transport.request("GET", "/api/v1/organization/security-settings")
+        return settings
+
+    def update_security_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        updated: dict[str, Any] = self._transport.request(
+            "PATCH", "/api/v1/organization/security-settings", json=dict(settings)
+        )
+        return updated
+
+    # --- roles ---------------------------------------------------------------------------------
+    def create_role(
+        self, name: str, permissions: list[str], resource_pattern: str = "*", description: str = ""
+    ) -> Role:
+        body = {"name": name, "permissions": permissions, "resource_pattern": resource_pattern}
+        if description:
+            body["description"] = description
+        return Role.from_api(self._transport.request("POST", "/api/v1/roles", json=body))
+
+    def assign_role(self, user_id: str, role_name: str) -> RoleAssignment:
+        body = {"user_id": user_id, "role_name": role_name}
+        return RoleAssignment.from_api(self._transport.request("POST", "/api/v1/role-assignments", json=body))
+
+    def unassign_role(self, user_id: str, role_name: str) -> None:
+        self._transport.request("DELETE", f"/api/v1/users/{user_id}/roles/{role_name}")
+
+    # --- audit ---------------------------------------------------------------------------------
+    def get_audit_logs(
+        self,
+        start_time: str | datetime | None = None,
+        end_time: str | datetime | None = None,
+        filter: Mapping[str, Any] | None = None,  # the documented keyword, though it shadows a builtin
+        page_size: int = 200,
+    ) -> AuditLogs:
+        params: list[tuple[str, str]] = [("page_size", str(page_size))]
+        for name, value in (("start_time", _iso(start_time)), ("end_time", _iso(end_time))):
+            if value:
+                params.append((name, value))
+        for name, value in (filter or {}).items():
+            values = value if isinstance(value, list | tuple | set) else [value]
+            params.extend((name, str(item)) for item in values)
+        return AuditLogs(self._transport, params)

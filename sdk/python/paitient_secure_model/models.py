@@ -1,0 +1,82 @@
+"""Objects the SDK returns: plain, typed, with the attributes the service's documentation uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class AuditLog:
+    id: str
+    seq: int | None
+    timestamp: datetime | None
+    event_type: str
+    outcome: str
+    user_id: str
+    api_key_id: str
+    actor_type: str
+    ip: str | None
+    request_id: str
+    resource: str
+    resource_id: str
+    deployment_id: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+    hash: str = ""
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> AuditLog:
+        return cls(
+            id=data["id"],
+            seq=data.get("seq"),
+            timestamp=parse_time(data.get("timestamp")),
+            event_type=data["event_type"],
+            outcome=data.get("outcome", ""),
+            user_id=data.get("user_id", ""),
+            api_key_id=data.get("api_key_id", ""),
+            actor_type=data.get("actor_type", ""),
+            ip=data.get("ip"),
+            request_id=data.get("request_id", ""),
+            resource=data.get("resource", ""),
+            resource_id=data.get("resource_id", ""),
+            deployment_id=data.get("deployment_id"),
+            details=dict(data.get("details") or {}),
+            hash=data.get("hash", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    permissions: list[str]
+    resource_pattern: str
+    description: str = ""
+    builtin: bool = False
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Role:
+        return cls(
+            name=data["name"],
+            permissions=list(data["permissions"]),
+            resource_pattern=data.get("resource_pattern", "*"),
+            description=data.get("description", ""),
+            builtin=bool(data.get("builtin")),
+        )
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    user_id: str
+    role_name: str
+    created_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> RoleAssignment:
+        return cls(user_id=data["user_id"], role_name=data["role_name"], created_at=parse_time(data.get("created_at")))

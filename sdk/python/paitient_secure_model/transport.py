@@ -1,0 +1,69 @@
+"""HTTP with the service: bearer auth, timeouts, retries with backoff on 429/502/503/504, typed errors."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import httpx
+
+from paitient_secure_model.errors import ServiceUnavailableError, error_for
+
+RETRY_STATUSES = {429, 502, 503, 504}
+USER_AGENT = "paitient-secure-model-python/0.1.0"
+
+
+class Transport:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float,
+        verify: bool | str,
+        max_retries: int,
+        http_transport: httpx.BaseTransport | None = None,
+        backoff_base: float = 0.25,
+    ) -> None:
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=timeout,
+            verify=verify,
+            transport=http_transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def request(self, method: str, path: str, *, params: Any = None, json: Any = None) -> Any:
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, path, params=params, json=json)
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries:
+                    raise ServiceUnavailableError(f"cannot reach the service: {type(exc).__name__}") from None
+            else:
+                if response.status_code < 400:
+                    return response.json() if response.content else None
+                if response.status_code not in RETRY_STATUSES or attempt >= self.max_retries:
+                    raise error_for(response.status_code, _problem(response))
+                retry_after = response.headers.get("Retry-After", "")
+                if retry_after.isdigit():
+                    time.sleep(min(float(retry_after), 30.0, self.backoff_base * 120))
+                    attempt += 1
+                    continue
+            time.sleep(min(self.backoff_base * 2**attempt, 8.0) * (0.5 + random.random()))  # noqa: S311 - jitter
+            attempt += 1
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"status": response.status_code, "detail": response.reason_phrase}
+    return body if isinstance(body, dict) else {"status": response.status_code, "detail": str(body)}
