@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterator
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.db.models import Max
 
 from audit.canonical import FORMAT, canonical_text, encode_details
 from audit.models import AuditEvent, ChainHead, Checkpoint, SigningKey
 from audit.services import canonical_timestamp, sequence_chain
-from audit.verify import ChainVerifier, CheckpointRecord, EventRow, Report, run
+from audit.verify import (
+    ChainVerifier,
+    CheckpointRecord,
+    EventRow,
+    Report,
+    SegmentResult,
+    check_segment,
+    run,
+    run_segments,
+)
 
 ROW_FIELDS = (
     "seq", "event_id", "chain", "timestamp", "actor_type", "actor_id", "user_id", "api_key_id", "ip", "user_agent",
@@ -90,14 +102,15 @@ _PG_CANONICAL = " || ',' || ".join(
 )
 _PG_EVENTS_SQL = (
     f"SELECT seq, {_PG_CANONICAL}, leaf_hash, prev_hash, hash FROM audit_auditevent"  # noqa: S608 - constants only
-    " WHERE chain = %s AND seq IS NOT NULL ORDER BY seq"
+    " WHERE chain = %s AND seq BETWEEN %s AND %s ORDER BY seq"
 )
+PARALLEL_MIN_EVENTS = 50_000
 
 
 def iter_events(chain: str) -> Iterator[EventRow]:
     """Every sequenced event of `chain` as (seq, canonical text, leaf_hash, prev_hash, hash), in seq order."""
     if connection.vendor == "postgresql":
-        yield from _iter_events_postgres(chain)
+        yield from _iter_events_postgres(chain, 1, 2**62)
         return
     rows = (
         AuditEvent.objects.filter(chain=chain, seq__isnull=False).order_by("seq").values_list(*ROW_FIELDS)
@@ -106,27 +119,62 @@ def iter_events(chain: str) -> Iterator[EventRow]:
         yield row[0], canonical_text(content_from_row(row)), row[16], row[17], row[18]
 
 
-def _iter_events_postgres(chain: str) -> Iterator[EventRow]:
+def _iter_events_postgres(chain: str, first_seq: int, last_seq: int) -> Iterator[EventRow]:
     # A named (server-side) cursor streams the rows; it lives inside a transaction.
-    with transaction.atomic(), connection.connection.cursor(name=f"audit_events_{chain}") as cursor:
+    connection.ensure_connection()
+    with transaction.atomic(), connection.connection.cursor(name=f"audit_events_{first_seq}") as cursor:
         cursor.itersize = CHUNK
-        cursor.execute(_PG_EVENTS_SQL, [chain])
+        cursor.execute(_PG_EVENTS_SQL, [chain, first_seq, last_seq])
         yield from cursor
 
 
-def verify_chain(chain: str, *, sequence_first: bool = True) -> Report:
+def _check_range(task: tuple[str, int, int]) -> SegmentResult:
+    """In a worker process (its own database connection): check one seq range."""
+    chain, first_seq, last_seq = task
+    try:
+        return check_segment(first_seq, _iter_events_postgres(chain, first_seq, last_seq))
+    finally:
+        connections.close_all()
+
+
+def _parallel_segments(chain: str, first_seq: int, last_seq: int, workers: int) -> list[SegmentResult]:
+    """PostgreSQL rebuilds the canonical text in one backend per range while Python hashes in one process
+    per range: verification scales with cores. The parent joins the ranges and checks the Merkle roots."""
+    step = -(-(last_seq - first_seq + 1) // workers)
+    tasks = [(chain, lo, min(lo + step - 1, last_seq)) for lo in range(first_seq, last_seq + 1, step)]
+    connections.close_all()  # children must not share the parent's sockets
+    with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
+        return pool.map(_check_range, tasks)
+
+
+def verify_chain(chain: str, *, sequence_first: bool = True, workers: int | None = None) -> Report:
     if sequence_first:
         sequence_chain(chain)
     head = ChainHead.objects.filter(chain=chain).first()
-    return run(
-        lambda: ChainVerifier(
+
+    def verifier() -> ChainVerifier:
+        return ChainVerifier(
             chain=chain,
             checkpoints=checkpoint_records(chain),
             public_keys=public_keys(),
             anchor_seq=head.anchor_seq if head else 0,
             anchor_hash=head.anchor_hash if head else "",
             anchor_frontier=head.anchor_frontier if head else None,
-        ),
-        iter_events(chain),
-        expected_size=head.size if head else None,
+        )
+
+    expected_size = head.size if head else None
+    workers = workers or os.cpu_count() or 1
+    parallel = (
+        head is not None
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and workers > 1
+        and head.size - head.anchor_seq >= PARALLEL_MIN_EVENTS
     )
+    if parallel and head is not None:
+        factory = verifier  # build it (and read checkpoints) before the connections close for the fork
+        built = factory()
+        last = AuditEvent.objects.filter(chain=chain).aggregate(last=Max("seq"))["last"] or head.size
+        segments = _parallel_segments(chain, head.anchor_seq + 1, max(last, head.size), workers)
+        return run_segments(lambda: built, segments, expected_size=expected_size)
+    return run(verifier, iter_events(chain), expected_size=expected_size)

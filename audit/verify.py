@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 from audit import canonical
 from audit.merkle import CompactRange
 
+EventRow = tuple[int, str, str, str, str]  # seq, canonical text, leaf_hash, prev_hash, hash
 BUNDLE_FORMAT = "paitient-audit-bundle/1"
 EVENTS_FILE = "events.log"
 
@@ -80,6 +81,68 @@ class CheckpointRecord:
     signature: str
 
 
+@dataclass(frozen=True)
+class SegmentResult:
+    first_seq: int
+    count: int
+    first_prev: str
+    last_hash: str
+    leaves: bytes  # 32 bytes a leaf, in seq order
+    failure: tuple[int | None, str] | None = None
+
+
+class SegmentVerifier:
+    """Checks a contiguous run of events by itself: order, each leaf hash against the content, the links
+    inside the run. With `previous=None` the run's first link is left to whoever joins the runs."""
+
+    def __init__(self, first_seq: int, previous: bytes | None) -> None:
+        self.expected_seq = first_seq
+        self.previous = previous
+        self.first_prev: str | None = None
+        self.count = 0
+
+    @property
+    def previous_hex(self) -> str:
+        return self.previous.hex() if self.previous is not None else ""
+
+    def feed(self, seq: int, text: str, leaf_hash: str, prev_hash: str, hash_: str) -> bytes:
+        if seq != self.expected_seq:
+            if seq > self.expected_seq:
+                raise VerificationFailed(
+                    self.expected_seq, f"missing event(s): expected seq {self.expected_seq}, found {seq}"
+                )
+            raise VerificationFailed(seq, f"out of order: seq {seq} after {self.expected_seq - 1}")
+        leaf = canonical.text_leaf_hash(text)
+        if leaf.hex() != leaf_hash:
+            raise VerificationFailed(seq, "event content does not match its leaf hash (edited)")
+        if self.previous is None:
+            self.first_prev = prev_hash
+            try:
+                self.previous = bytes.fromhex(prev_hash)
+            except ValueError:
+                raise VerificationFailed(seq, "prev_hash is not a hash") from None
+        elif prev_hash != self.previous.hex():
+            raise VerificationFailed(seq, "prev_hash does not link to the preceding event (deleted or reordered)")
+        self.previous = canonical.chain_hash(self.previous, leaf)
+        if hash_ != self.previous.hex():
+            raise VerificationFailed(seq, "chain hash mismatch")
+        self.count += 1
+        self.expected_seq += 1
+        return leaf
+
+
+def check_segment(first_seq: int, rows: Iterable[EventRow]) -> SegmentResult:
+    """Run a SegmentVerifier over rows (in a worker process); the first failure is returned, not raised."""
+    segment = SegmentVerifier(first_seq, None)
+    leaves = bytearray()
+    try:
+        for seq, text, leaf_hash, prev_hash, hash_ in rows:
+            leaves += segment.feed(seq, text, leaf_hash, prev_hash, hash_)
+    except VerificationFailed as failure:
+        return SegmentResult(first_seq, 0, "", "", b"", (failure.seq, failure.reason))
+    return SegmentResult(first_seq, segment.count, segment.first_prev or "", segment.previous_hex, bytes(leaves))
+
+
 class ChainVerifier:
     """Feed events in `seq` order; any edit, deletion, reordering or truncation raises VerificationFailed."""
 
@@ -98,7 +161,9 @@ class ChainVerifier:
         self.expected_seq = anchor_seq + 1
         self.first_seq: int | None = None
         self.count = 0
-        self.previous = bytes.fromhex(anchor_hash) if anchor_hash else canonical.GENESIS_HASH
+        self._segment = SegmentVerifier(
+            anchor_seq + 1, bytes.fromhex(anchor_hash) if anchor_hash else canonical.GENESIS_HASH
+        )
         try:
             self.frontier = CompactRange.from_json(anchor_frontier) if anchor_frontier else CompactRange()
         except ValueError as exc:
@@ -132,20 +197,27 @@ class ChainVerifier:
 
     def feed(self, seq: int, text: str, leaf_hash: str, prev_hash: str, hash_: str) -> None:
         """One event: `text` is its canonical encoding; the hashes are the stored hex strings."""
-        if seq != self.expected_seq:
-            if seq > self.expected_seq:
-                raise VerificationFailed(
-                    self.expected_seq, f"missing event(s): expected seq {self.expected_seq}, found {seq}"
-                )
-            raise VerificationFailed(seq, f"out of order: seq {seq} after {self.expected_seq - 1}")
-        leaf = canonical.text_leaf_hash(text)
-        if leaf.hex() != leaf_hash:
-            raise VerificationFailed(seq, "event content does not match its leaf hash (edited)")
-        if prev_hash != self.previous.hex():
-            raise VerificationFailed(seq, "prev_hash does not link to the preceding event (deleted or reordered)")
-        self.previous = canonical.chain_hash(self.previous, leaf)
-        if hash_ != self.previous.hex():
-            raise VerificationFailed(seq, "chain hash mismatch")
+        self._absorb(seq, self._segment.feed(seq, text, leaf_hash, prev_hash, hash_))
+
+    def feed_segment(self, segment: SegmentResult) -> None:
+        """A run of events checked elsewhere (another process): link it here, then its Merkle leaves."""
+        if segment.failure is not None:
+            raise VerificationFailed(*segment.failure)
+        if segment.count == 0:
+            return
+        if segment.first_seq != self.expected_seq:
+            raise VerificationFailed(
+                self.expected_seq, f"missing event(s): expected seq {self.expected_seq}, found {segment.first_seq}"
+            )
+        if segment.first_prev != self._segment.previous_hex:
+            raise VerificationFailed(
+                segment.first_seq, "prev_hash does not link to the preceding event (deleted or reordered)"
+            )
+        for offset in range(segment.count):
+            self._absorb(segment.first_seq + offset, segment.leaves[offset * 32 : offset * 32 + 32])
+        self._segment = SegmentVerifier(self.expected_seq, bytes.fromhex(segment.last_hash))
+
+    def _absorb(self, seq: int, leaf: bytes) -> None:
         self.frontier.append(leaf)
         expected_root = self._roots.get(seq)
         if expected_root is not None and self.frontier.root().hex() != expected_root:
@@ -162,6 +234,10 @@ class ChainVerifier:
             raise VerificationFailed(
                 last_seq + 1, f"truncated: a signed checkpoint covers {largest} events but the log ends at {last_seq}"
             )
+        if expected_size is not None and last_seq > expected_size:
+            raise VerificationFailed(
+                expected_size + 1, f"events beyond the chain head's size {expected_size}: not written by the sequencer"
+            )
         if expected_size is not None and expected_size > last_seq:
             raise VerificationFailed(
                 last_seq + 1, f"truncated: the chain head records {expected_size} events but the log ends at {last_seq}"
@@ -175,9 +251,6 @@ class ChainVerifier:
             checkpoints=len(self.checkpoints),
             root_hash=self.frontier.root().hex() if self.frontier.size else None,
         )
-
-
-EventRow = tuple[int, str, str, str, str]  # seq, canonical text, leaf_hash, prev_hash, hash
 
 
 def run(verifier_factory: Any, events: Iterable[EventRow], **finish: Any) -> Report:
@@ -201,6 +274,19 @@ def run(verifier_factory: Any, events: Iterable[EventRow], **finish: Any) -> Rep
             failed_seq=failure.seq,
             reason=failure.reason,
         )
+
+
+def run_segments(verifier_factory: Any, segments: Iterable[SegmentResult], **finish: Any) -> Report:
+    """Like `run`, for runs of events already checked by `check_segment` (joined here in order)."""
+    chain = "?"
+    try:
+        verifier: ChainVerifier = verifier_factory()
+        chain = verifier.chain
+        for segment in segments:
+            verifier.feed_segment(segment)
+        return verifier.finish(**finish)
+    except VerificationFailed as failure:
+        return Report(False, chain, 0, None, None, 0, None, failed_seq=failure.seq, reason=failure.reason)
 
 
 class BundleError(Exception):
