@@ -27,7 +27,7 @@ def big_chain(alice_actor, monkeypatch):
     return chain
 
 
-def tamper(sql: str, params: list[object]) -> None:
+def tamper(sql: str, params: list[str | int]) -> None:
     drop_guard(connection)
     try:
         with connection.cursor() as cursor:
