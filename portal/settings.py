@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accessctl",
     "audit",
     "encryption",
+    "deployments",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from accessctl.rest import identity as accessctl_api
 from accessctl.rest import roles as roles_api
 from accessctl.rest import security_settings as security_settings_api
 from audit import api as audit_api
+from deployments import api as deployments_api
 from portal.api.root import ApiRootView
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("users/<str:user_id>/roles/<str:role_name>", roles_api.RoleUnassignView.as_view(), name="api-role-unassign"),
     path("api-keys", api_keys_api.ApiKeyListCreateView.as_view(), name="api-keys"),
     path("api-keys/<str:key_id>", api_keys_api.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
+    path("deployments", deployments_api.DeploymentListCreateView.as_view(), name="api-deployments"),
+    path("deployments/<str:deployment_id>", deployments_api.DeploymentDetailView.as_view(), name="api-deployment"),
     path("audit-logs", audit_api.AuditLogListView.as_view(), name="api-audit-logs"),
     path("audit-logs/export", audit_api.AuditExportView.as_view(), name="api-audit-export"),
 ]

@@ -13,6 +13,7 @@ from accessctl.api_keys import api_key_issue
 from accessctl.models import Role
 from accessctl.policy import BUILTIN_ROLES
 from audit.models import AuditEvent
+from deployments.models import CatalogModel, Deployment
 from tests.conftest import grant
 from tests.factories import UserFactory
 
@@ -28,6 +29,13 @@ class Case:
     body: dict[str, object] | None = None
 
 
+DEPLOYMENT_BODY: dict[str, object] = {
+    "model_name": "ZimaBlueAI/HuatuoGPT-o1-8B",
+    "deployment_name": "matrix-dep",
+    "compute_type": "gpu",
+    "instance_type": "g4dn.xlarge",
+    "vpc_config": {"subnet_ids": ["subnet-abc123"], "security_group_ids": ["sg-123456"]},
+}
 CASES = [
     Case("get", "/api/v1/me", None),
     Case("get", "/api/v1/organization/members", None),
@@ -43,6 +51,10 @@ CASES = [
     Case("get", "/api/v1/api-keys", None),
     Case("post", "/api/v1/api-keys", None, {"name": "own key"}),
     Case("delete", "/api/v1/api-keys/{subject_key}", "role:manage"),
+    Case("get", "/api/v1/deployments", None),  # lists only what deployment:read patterns allow
+    Case("post", "/api/v1/deployments", "deployment:create", DEPLOYMENT_BODY),
+    Case("get", "/api/v1/deployments/{deployment}", "deployment:read"),
+    Case("delete", "/api/v1/deployments/{deployment}", "deployment:delete"),
     Case("get", "/api/v1/audit-logs", "audit:read"),
     Case("post", "/api/v1/audit-logs/export", "audit:export"),
 ]
@@ -68,6 +80,7 @@ def normalise(path: str) -> str:
         path.replace("{subject}", "<str:user_id>")
         .replace("{subject_key}", "<str:key_id>")
         .replace("{role}", "<str:role_name>")
+        .replace("{deployment}", "<str:deployment_id>")
     )
 
 
@@ -82,7 +95,16 @@ def subject(acme):
     user = UserFactory.create(username="subject", organization=acme)
     grant(user, acme, "auditor")
     key, _ = api_key_issue(actor=None, organization=acme, user=user, name="subject key")
-    return user, key
+    deployment = Deployment.objects.create(
+        organization=acme,
+        name="subject-dep",
+        model=CatalogModel.objects.get(name="ZimaBlueAI/HuatuoGPT-o1-8B"),
+        provider="aws",
+        compute_type="gpu",
+        instance_type="g4dn.xlarge",
+        state="ready",
+    )
+    return user, key, deployment
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "no-role")
@@ -91,13 +113,14 @@ def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject):
     caller = UserFactory.create(username="caller", organization=acme)
     if role:
         grant(caller, acme, role)
-    user, key = subject
+    user, key, deployment = subject
     client = APIClient()
     client.force_authenticate(caller)
     path = (
         case.path.replace("{subject}", user.public_id)
         .replace("{subject_key}", key.public_id)
         .replace("{role}", "auditor")
+        .replace("{deployment}", deployment.public_id)
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
     response = getattr(client, case.method)(path, body or None, format="json")
@@ -131,3 +154,13 @@ def test_an_admin_never_reaches_another_organisations_data(alice, charlie, globe
     assert globex_events and not (chains & globex_events)
     theirs_key.refresh_from_db()
     assert theirs_key.revoked_at is None
+    theirs_deployment = Deployment.objects.create(
+        organization=globex,
+        name="globex-dep",
+        model=CatalogModel.objects.get(name="ZimaBlueAI/HuatuoGPT-o1-8B"),
+        provider="aws",
+        compute_type="gpu",
+    )
+    assert client.get(f"/api/v1/deployments/{theirs_deployment.public_id}").status_code == 404
+    assert client.delete(f"/api/v1/deployments/{theirs_deployment.public_id}").status_code == 404
+    assert theirs_deployment.public_id not in {d["id"] for d in client.get("/api/v1/deployments").json()["results"]}

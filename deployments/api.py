@@ -1,0 +1,97 @@
+"""REST: `/api/v1/deployments` — create (the SDK's create_deployment), list, get (live progress), stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accessctl.permissions import IsOrganizationMember, request_actor
+from accessctl.policy import PolicyDenied
+from accessctl.rest.common import StrictSerializer
+from deployments.models import Deployment
+from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
+from deployments.services import DeploymentError, DeploymentSpec, deployment_create, deployment_stop
+
+
+class DeploymentCreateSerializer(StrictSerializer):
+    model_name = serializers.CharField(max_length=200)
+    deployment_name = serializers.CharField(max_length=63)
+    compute_type = serializers.ChoiceField(choices=["cpu", "gpu"], default="cpu")
+    instance_type = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+    provider = serializers.CharField(max_length=16, required=False)
+    security_settings = serializers.DictField(required=False, default=dict)
+    vpc_config = serializers.DictField(required=False, default=dict)
+    tags = serializers.DictField(child=serializers.CharField(max_length=256), required=False, default=dict)
+
+
+class DeploymentSerializer(serializers.ModelSerializer[Deployment]):
+    id = serializers.CharField(source="public_id", read_only=True)
+    deployment_name = serializers.CharField(source="name", read_only=True)
+    model_name = serializers.CharField(source="model.name", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deployment
+        fields = [
+            "id", "deployment_name", "model_name", "provider", "compute_type", "instance_type", "security_settings",
+            "vpc_config", "tags", "state", "progress", "failure_reason", "endpoint_url", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_progress(self, deployment: Deployment) -> dict[str, Any]:
+        return {"percent": deployment.progress_percent, "stage": deployment.progress_stage}
+
+
+def _refused(exc: PolicyDenied) -> PermissionDenied:
+    return PermissionDenied(f"You lack the permission {exc.permission} on {exc.resource}.")
+
+
+class DeploymentListCreateView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(responses=DeploymentSerializer(many=True), summary="Deployments you may read")
+    def get(self, request: Request) -> Response:
+        deployments = deployment_list(actor=request_actor(request))
+        return Response({"results": DeploymentSerializer(deployments, many=True).data, "next": None})
+
+    @extend_schema(request=DeploymentCreateSerializer, responses={201: DeploymentSerializer}, summary="Deploy a model")
+    def post(self, request: Request) -> Response:
+        body = DeploymentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            deployment = deployment_create(actor=request_actor(request), spec=DeploymentSpec(**body.validated_data))
+        except DeploymentError as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        except PolicyDenied as exc:
+            raise _refused(exc) from None
+        return Response(DeploymentSerializer(deployment).data, status=status.HTTP_201_CREATED)
+
+
+class DeploymentDetailView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    def _get(self, request: Request, deployment_id: str, permission: str) -> Deployment:
+        try:
+            return access_deployment(actor=request_actor(request), deployment_id=deployment_id, permission=permission)
+        except DeploymentNotFound:
+            raise NotFound("No such deployment.") from None
+        except PolicyDenied as exc:
+            raise _refused(exc) from None
+
+    @extend_schema(responses=DeploymentSerializer, summary="A deployment, with live provisioning progress")
+    def get(self, request: Request, deployment_id: str) -> Response:
+        return Response(DeploymentSerializer(self._get(request, deployment_id, "deployment:read")).data)
+
+    @extend_schema(request=None, responses={202: DeploymentSerializer}, summary="Stop and remove a deployment")
+    def delete(self, request: Request, deployment_id: str) -> Response:
+        deployment = self._get(request, deployment_id, "deployment:delete")
+        try:
+            stopped = deployment_stop(actor=request_actor(request), deployment=deployment)
+        except PolicyDenied as exc:
+            raise _refused(exc) from None
+        return Response(DeploymentSerializer(stopped).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,200 @@
+"""Deployments: create (validated, authorised, audited), state transitions with progress, stop."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from accessctl.policy import authorize
+from audit.services import record
+from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, State
+
+if TYPE_CHECKING:
+    from accessctl.actor import Actor
+
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{6,17}$")
+SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{6,17}$")
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+GPU_FAMILIES = ("g4dn.", "g4ad.", "g5.", "g5g.", "g6.", "g6e.", "gr6.", "p3.", "p3dn.", "p4d.", "p4de.", "p5.")
+SECURITY_KEYS = {"network_isolation", "private_endpoints", "encryption_level"}
+ENCRYPTION_LEVELS = {"standard", "maximum"}
+MAX_TAGS = 50
+AVAILABLE_PROVIDERS = {Provider.AWS}  # local llama.cpp and external endpoints: next slices of issue 8
+
+
+class DeploymentError(ValueError):
+    """A deployment request was refused; `field` names the offending input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    deployment_name: str
+    model_name: str
+    compute_type: str = "cpu"
+    instance_type: str = ""
+    provider: str | None = None
+    security_settings: dict[str, Any] = field(default_factory=dict)
+    vpc_config: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _provider_for(spec: DeploymentSpec) -> str:
+    if spec.provider:
+        if spec.provider not in Provider.values:
+            raise DeploymentError("provider", f"Choose one of: {', '.join(Provider.values)}.")
+        return spec.provider
+    return Provider.AWS if spec.compute_type == "gpu" or spec.vpc_config else Provider.LOCAL
+
+
+def _validate(spec: DeploymentSpec, provider: str) -> CatalogModel:
+    if provider not in AVAILABLE_PROVIDERS:
+        raise DeploymentError("provider", f"The {provider} provider is not available on this server yet.")
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", spec.deployment_name):
+        raise DeploymentError("deployment_name", "Use 1-63 lower-case letters, digits and inner hyphens.")
+    if spec.compute_type not in {"cpu", "gpu"}:
+        raise DeploymentError("compute_type", "Choose cpu or gpu.")
+    model = CatalogModel.objects.filter(name=spec.model_name).first()
+    servable = sorted(CatalogModel.objects.filter(**{"providers__has_key": provider}).values_list("name", flat=True))
+    if model is None or provider not in model.providers:
+        raise DeploymentError("model_name", f"The {provider} provider can serve: {', '.join(servable) or 'nothing'}.")
+    unknown = set(spec.security_settings) - SECURITY_KEYS
+    if unknown:
+        raise DeploymentError(f"security_settings.{sorted(unknown)[0]}", "Unknown setting.")
+    for flag in ("network_isolation", "private_endpoints"):
+        if flag in spec.security_settings and not isinstance(spec.security_settings[flag], bool):
+            raise DeploymentError(f"security_settings.{flag}", "Must be true or false.")
+    level = spec.security_settings.get("encryption_level", "maximum")
+    if level not in ENCRYPTION_LEVELS:
+        raise DeploymentError("security_settings.encryption_level", "Choose standard or maximum.")
+    if provider == Provider.AWS:
+        if not INSTANCE_TYPE.match(spec.instance_type):
+            raise DeploymentError("instance_type", "Give an EC2 instance type, e.g. g4dn.xlarge.")
+        if spec.compute_type == "gpu" and not spec.instance_type.startswith(GPU_FAMILIES):
+            raise DeploymentError(
+                "instance_type", f"{spec.instance_type} has no GPU; use e.g. g4dn.xlarge or g5.xlarge."
+            )
+        _validate_vpc(spec.vpc_config)
+    elif spec.vpc_config:
+        raise DeploymentError("vpc_config", f"The {provider} provider runs outside your VPC; leave vpc_config out.")
+    if len(spec.tags) > MAX_TAGS:
+        raise DeploymentError("tags", f"At most {MAX_TAGS} tags.")
+    for key, value in spec.tags.items():
+        if not isinstance(key, str) or not isinstance(value, str) or not key or len(key) > 128 or len(value) > 256:
+            raise DeploymentError(f"tags.{key}", "Tags are strings: keys up to 128 characters, values up to 256.")
+    return model
+
+
+def _validate_vpc(vpc: dict[str, Any]) -> None:
+    unknown = set(vpc) - {"subnet_ids", "security_group_ids"}
+    if unknown:
+        raise DeploymentError(f"vpc_config.{sorted(unknown)[0]}", "Unknown setting.")
+    subnets, groups = vpc.get("subnet_ids"), vpc.get("security_group_ids")
+    if (
+        not isinstance(subnets, list)
+        or not subnets
+        or not all(isinstance(s, str) and SUBNET_ID.match(s) for s in subnets)
+    ):
+        raise DeploymentError("vpc_config.subnet_ids", "Give one or more subnet ids (subnet-…) of your VPC.")
+    if (
+        not isinstance(groups, list)
+        or not groups
+        or not all(isinstance(g, str) and SECURITY_GROUP_ID.match(g) for g in groups)
+    ):
+        raise DeploymentError("vpc_config.security_group_ids", "Give one or more security group ids (sg-…).")
+
+
+def deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
+    # Authorise before the transaction: a refusal's audit event must not roll back with it.
+    authorize(actor, "deployment:create", f"deployment/{spec.deployment_name}")
+    return _deployment_create(actor=actor, spec=spec)
+
+
+@transaction.atomic
+def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
+    provider = _provider_for(spec)
+    model = _validate(spec, provider)
+    live = Deployment.objects.filter(organization=actor.organization, name=spec.deployment_name)
+    if live.exclude(state=State.STOPPED).exists():
+        raise DeploymentError("deployment_name", f"A deployment named {spec.deployment_name} already exists.")
+    security = {"network_isolation": False, "private_endpoints": False, "encryption_level": "maximum"}
+    security.update(spec.security_settings)
+    deployment = Deployment.objects.create(
+        organization=actor.organization,
+        name=spec.deployment_name,
+        model=model,
+        provider=provider,
+        compute_type=spec.compute_type,
+        instance_type=spec.instance_type,
+        security_settings=security,
+        vpc_config=spec.vpc_config,
+        tags=spec.tags,
+        created_by=actor.user,
+    )
+    record(
+        actor=actor,
+        event_type="deployment.created",
+        resource=deployment.resource,
+        resource_id=deployment.public_id,
+        details={"provider": provider, "model": model.name, "instance_type": spec.instance_type, **security},
+    )
+    from deployments import tasks
+
+    transaction.on_commit(lambda: tasks.provision_deployment.delay(deployment.pk))
+    return deployment
+
+
+@transaction.atomic
+def deployment_transition(
+    *, deployment_id: int, to: str, stage: str = "", percent: int | None = None, reason: str = "", **provider_state: Any
+) -> Deployment:
+    """Move a deployment along its state machine (a worker's progress too); audited when the state changes."""
+    deployment = Deployment.objects.select_for_update().get(pk=deployment_id)
+    if to != deployment.state and to not in TRANSITIONS[deployment.state]:
+        raise DeploymentError("state", f"A {deployment.state} deployment cannot become {to}.")
+    changed = to != deployment.state
+    previous = deployment.state
+    deployment.state = to
+    deployment.progress_stage = stage or deployment.progress_stage
+    if percent is not None:
+        deployment.progress_percent = percent
+    if reason:
+        deployment.failure_reason = reason[:300]
+    if provider_state:
+        deployment.provider_state = {**deployment.provider_state, **provider_state}
+    deployment.save()
+    if changed:
+        record(
+            actor=None,
+            organization=deployment.organization,
+            event_type=f"deployment.{to}",
+            resource=deployment.resource,
+            resource_id=deployment.public_id,
+            details={"from": previous, "stage": stage[:100]},
+            outcome="error" if to == State.FAILED else "success",
+        )
+    return deployment
+
+
+def deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:
+    authorize(actor, "deployment:delete", deployment.resource)  # before the transaction, like create
+    return _deployment_stop(actor=actor, deployment=deployment)
+
+
+@transaction.atomic
+def _deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:
+    if deployment.state in {State.STOPPING, State.STOPPED}:
+        return deployment
+    updated = deployment_transition(deployment_id=deployment.pk, to=State.STOPPING, stage="stop requested", percent=0)
+    record(actor=actor, event_type="deployment.stop_requested", resource=deployment.resource,
+           resource_id=deployment.public_id)  # fmt: skip
+    from deployments import tasks
+
+    transaction.on_commit(lambda: tasks.deprovision_deployment.delay(deployment.pk))
+    return updated
