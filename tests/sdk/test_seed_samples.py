@@ -13,6 +13,7 @@ from accessctl.models import Role
 from accessctl.security import settings_for
 from audit.models import AuditEvent
 from audit.services import record
+from deployments.catalog import catalog_ensure
 from tests.factories import UserFactory
 from tests.sdk.seed import python_samples
 
@@ -27,6 +28,7 @@ def later(issue: int, why: str) -> pytest.MarkDecorator:
 @pytest.fixture
 def sdk_env(live_server, acme, alice, monkeypatch):
     """PAITIENT_BASE_URL and PAITIENT_API_KEY for Acme's admin, as scripts/run prints them."""
+    catalog_ensure()  # a transactional test's flush removed the migration's rows
     _, token = api_key_issue(actor=None, organization=acme, user=alice, name="seed samples")
     monkeypatch.setenv("PAITIENT_BASE_URL", live_server.url)
     monkeypatch.setenv("PAITIENT_API_KEY", token)
@@ -138,3 +140,34 @@ def test_access_control_sample_roles_work_through_the_sdk(sdk_env):
     assignment = client.assign_role(user_id="user_12345", role_name="clinical-viewer")
     assert assignment.role_name == "clinical-viewer"
     assert Role.objects.get(organization=sdk_env, name="clinical-viewer").assignments.count() == 1
+
+
+def test_create_deployment_through_the_sdk_with_the_seeds_arguments(sdk_env):
+    """Sample 1's create_deployment call (its HIPAA-mode Client needs issue 9): the deployment and its
+    VPC settings and tags arrive as given."""
+    from paitient_secure_model import Client
+    from paitient_secure_model.security import SecuritySettings
+
+    from deployments.models import Deployment
+
+    client = Client()
+    deployment = client.create_deployment(
+        model_name="ZimaBlueAI/HuatuoGPT-o1-8B",
+        deployment_name="hipaa-clinical-assistant",
+        compute_type="gpu",
+        instance_type="g4dn.xlarge",
+        security_settings=SecuritySettings(network_isolation=True, private_endpoints=True, encryption_level="maximum"),
+        vpc_config={"subnet_ids": ["subnet-abc123", "subnet-def456"], "security_group_ids": ["sg-123456"]},
+        tags={"compliance": "hipaa", "data-sensitivity": "phi"},
+    )
+    assert deployment.id.startswith("dep_")
+    stored = Deployment.objects.get(public_id=deployment.id)
+    assert stored.vpc_config["subnet_ids"] == ["subnet-abc123", "subnet-def456"]
+    assert stored.tags == {"compliance": "hipaa", "data-sensitivity": "phi"}
+    assert stored.security_settings == {
+        "network_isolation": True,
+        "private_endpoints": True,
+        "encryption_level": "maximum",
+    }
+    assert client.get_deployment(deployment.id).state in {"pending", "provisioning", "failed", "ready"}
+    assert [d.id for d in client.list_deployments()] == [deployment.id]

@@ -12,6 +12,7 @@ from django.db import transaction
 from accessctl.api_keys import api_key_issue
 from accessctl.models import ApiKey, Membership, Organization, Role, User
 from accessctl.services import organization_get_or_create, role_assign, roles_ensure_builtin, user_create
+from deployments.catalog import catalog_ensure
 from portal.config import env_str
 
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         organization, org_created = organization_get_or_create(name=settings.PAITIENT_DEMO_ORGANIZATION)
         self.stdout.write(f"Organisation: {organization.name} ({'created' if org_created else 'exists'})")
         roles_ensure_builtin(organization=organization)  # also repairs organisations made by older versions
+        catalog_ensure()
         existing = User.objects.filter(username=username).first()
         if existing is not None:
             self.stdout.write(f"Admin: {username} (exists; password unchanged)")

@@ -4,6 +4,7 @@ from paitient_secure_model.client import AuditLogs, Client
 from paitient_secure_model.errors import (
     AuthenticationError,
     ConfigurationError,
+    DeploymentFailedError,
     NotFoundError,
     PaiTIENTError,
     PermissionDeniedError,
@@ -11,7 +12,7 @@ from paitient_secure_model.errors import (
     ServiceUnavailableError,
     ValidationError,
 )
-from paitient_secure_model.models import AuditLog, Role, RoleAssignment
+from paitient_secure_model.models import AuditLog, Deployment, Role, RoleAssignment
 
 __all__ = [
     "AuditLog",
@@ -19,6 +20,8 @@ __all__ = [
     "AuthenticationError",
     "Client",
     "ConfigurationError",
+    "Deployment",
+    "DeploymentFailedError",
     "NotFoundError",
     "PaiTIENTError",
     "PermissionDeniedError",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from paitient_secure_model.errors import ConfigurationError
-from paitient_secure_model.models import AuditLog, Role, RoleAssignment
+from paitient_secure_model.errors import ConfigurationError, DeploymentFailedError
+from paitient_secure_model.models import AuditLog, Deployment, Role, RoleAssignment
 from paitient_secure_model.security import SecuritySettings
 from paitient_secure_model.transport import Transport
 
@@ -104,6 +105,65 @@ class Client:
 
     def unassign_role(self, user_id: str, role_name: str) -> None:
         self._transport.request("DELETE", f"/api/v1/users/{user_id}/roles/{role_name}")
+
+    # --- deployments ---------------------------------------------------------------------------
+    def create_deployment(
+        self,
+        model_name: str,
+        deployment_name: str,
+        compute_type: str = "cpu",
+        instance_type: str = "",
+        security_settings: SecuritySettings | None = None,
+        vpc_config: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+        provider: str | None = None,
+    ) -> Deployment:
+        body: dict[str, Any] = {
+            "model_name": model_name,
+            "deployment_name": deployment_name,
+            "compute_type": compute_type,
+            "instance_type": instance_type,
+        }
+        if security_settings is not None:
+            body["security_settings"] = {
+                key: value
+                for key, value in security_settings.request_settings().items()
+                if key in {"network_isolation", "private_endpoints", "encryption_level"}
+            }
+        if vpc_config:
+            body["vpc_config"] = dict(vpc_config)
+        if tags:
+            body["tags"] = dict(tags)
+        if provider:
+            body["provider"] = provider
+        return Deployment.from_api(self._transport.request("POST", "/api/v1/deployments", json=body))
+
+    def get_deployment(self, deployment_id: str) -> Deployment:
+        return Deployment.from_api(self._transport.request("GET", f"/api/v1/deployments/{deployment_id}"))
+
+    def list_deployments(self) -> list[Deployment]:
+        page = self._transport.request("GET", "/api/v1/deployments")
+        return [Deployment.from_api(row) for row in page["results"]]
+
+    def delete_deployment(self, deployment_id: str) -> Deployment:
+        return Deployment.from_api(self._transport.request("DELETE", f"/api/v1/deployments/{deployment_id}"))
+
+    def wait_until_ready(
+        self, deployment_id: str, *, timeout: float = 1800.0, poll_interval: float = 5.0
+    ) -> Deployment:
+        """Poll until the deployment is ready; raises DeploymentFailedError or TimeoutError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            deployment = self.get_deployment(deployment_id)
+            if deployment.state == "ready":
+                return deployment
+            if deployment.state in {"failed", "stopping", "stopped"}:
+                raise DeploymentFailedError(
+                    f"deployment {deployment_id} is {deployment.state}: {deployment.failure_reason}"
+                )
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"deployment {deployment_id} not ready after {timeout:.0f} s ({deployment.state})")
+            time.sleep(poll_interval)
 
     # --- audit ---------------------------------------------------------------------------------
     def get_audit_logs(

@@ -43,6 +43,10 @@ class ServiceUnavailableError(PaiTIENTError):
     """5xx or a transport failure after the retries were used up."""
 
 
+class DeploymentFailedError(PaiTIENTError):
+    """A deployment being waited for failed or was stopped."""
+
+
 def error_for(status: int, problem: dict[str, Any]) -> PaiTIENTError:
     detail = str(problem.get("detail") or problem.get("title") or f"HTTP {status}")
     kind: type[PaiTIENTError] = {

@@ -80,3 +80,41 @@ class RoleAssignment:
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> RoleAssignment:
         return cls(user_id=data["user_id"], role_name=data["role_name"], created_at=parse_time(data.get("created_at")))
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: str
+    deployment_name: str
+    model_name: str
+    provider: str
+    compute_type: str
+    instance_type: str
+    state: str
+    progress_percent: int
+    progress_stage: str
+    security_settings: dict[str, Any] = field(default_factory=dict)
+    vpc_config: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    failure_reason: str = ""
+    endpoint_url: str = ""
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Deployment:
+        progress = data.get("progress") or {}
+        return cls(
+            id=data["id"],
+            deployment_name=data["deployment_name"],
+            model_name=data["model_name"],
+            provider=data.get("provider", ""),
+            compute_type=data.get("compute_type", ""),
+            instance_type=data.get("instance_type", ""),
+            state=data["state"],
+            progress_percent=int(progress.get("percent", 0)),
+            progress_stage=str(progress.get("stage", "")),
+            security_settings=dict(data.get("security_settings") or {}),
+            vpc_config=dict(data.get("vpc_config") or {}),
+            tags=dict(data.get("tags") or {}),
+            failure_reason=data.get("failure_reason", ""),
+            endpoint_url=data.get("endpoint_url", ""),
+        )
