@@ -1,0 +1,145 @@
+"""The PHI engine: analyse text into entities, then detect, redact, reject or de-identify."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
+
+from phi.lexicon import load_lexicon
+from phi.scan import Hit, tokenize
+from phi.types import ENTITY_TYPES, DeidContext, Entity, PHIRejected, Result, normalize_mode
+
+__all__ = ["Backend", "Engine", "merge_hits", "redaction_label"]
+
+Backend = Literal["fast", "presidio"]
+
+_Replacer = Callable[[Entity], str]
+_PRIORITY = {kind: -i for i, kind in enumerate(ENTITY_TYPES)}  # ties go to the earlier type (NAME first)
+_JOIN_GAPS = {"NAME": frozenset({" ", "  ", "-", ". ", ".", ", ", ","}), "LOCATION": frozenset({" ", "-"})}
+
+
+def redaction_label(kind: str) -> str:
+    """The placeholder that replaces an entity of this type in the `redact` mode."""
+    return f"[REDACTED {kind}]"
+
+
+def merge_hits(hits: Iterable[Hit], text: str, min_score: float = 0.0) -> list[Entity]:
+    """Resolve overlapping hits and join neighbouring name or place words into non-overlapping entities.
+
+    Overlapping hits become one entity over their union (a partial overlap must not leak the rest), typed by
+    the best hit (highest score, then longest).  Neighbouring NAME or LOCATION words separated by a space, a
+    hyphen or an initial's dot become one entity, so "John Smith" is redacted as one name.
+    """
+    ordered = sorted((h for h in hits if h[3] >= min_score and h[1] > h[0]), key=lambda h: (h[0], -h[1]))
+    clusters: list[list[Hit]] = []
+    end = -1
+    for hit in ordered:
+        if clusters and hit[0] < end:
+            clusters[-1].append(hit)
+            end = max(end, hit[1])
+        else:
+            clusters.append([hit])
+            end = hit[1]
+    merged: list[Entity] = []
+    for cluster in clusters:
+        best = max(cluster, key=lambda h: (h[3], h[1] - h[0], _PRIORITY.get(h[2], 0)))
+        start = min(h[0] for h in cluster)
+        stop = max(h[1] for h in cluster)
+        entity = Entity(start, stop, best[2], best[3])
+        if merged:
+            last = merged[-1]
+            gap = text[last.end : start]
+            if last.type == entity.type and gap in _JOIN_GAPS.get(entity.type, ()):
+                merged[-1] = Entity(last.start, stop, last.type, max(last.score, entity.score))
+                continue
+        merged.append(entity)
+    return merged
+
+
+class Engine:
+    """Detects the HIPAA Safe Harbor identifiers in clinical text and applies a handling mode.
+
+    `backend="fast"` (the default) calls our presidio recognizers directly on one shared tokenisation;
+    `backend="presidio"` runs the same recognizers inside a presidio AnalyzerEngine.  Both give the same
+    entities.  `use_spacy=True` adds the packaged spaCy model's PERSON and place entities (slower; see
+    docs/phi.md for what it buys).  An Engine is immutable after construction and safe to share between
+    threads.
+    """
+
+    def __init__(self, *, backend: Backend = "fast", use_spacy: bool = False, min_score: float = 0.0) -> None:
+        from phi.recognizers import build_analyzer, default_recognizers
+
+        self.backend: Backend = backend
+        self.use_spacy = use_spacy
+        self.min_score = min_score
+        self.lexicon = load_lexicon()
+        self._recognizers = default_recognizers(use_spacy=use_spacy, lex=self.lexicon)
+        self._analyzer = build_analyzer(use_spacy=use_spacy, lex=self.lexicon) if backend == "presidio" else None
+
+    def hits(self, text: str) -> list[Hit]:
+        """All raw detections, before overlaps are resolved."""
+        if self._analyzer is not None:
+            results = self._analyzer.analyze(text=text, language="en", entities=list(ENTITY_TYPES))
+            return [(r.start, r.end, r.entity_type, r.score) for r in results]
+        doc = tokenize(text, self.lexicon)
+        out: list[Hit] = []
+        for recognizer in self._recognizers:
+            out.extend(recognizer.find(text, doc))
+        return out
+
+    def analyze(self, text: str) -> list[Entity]:
+        """The identifiers in `text`, sorted and non-overlapping, with offsets in Python characters."""
+        if not text:
+            return []
+        return merge_hits(self.hits(text), text, self.min_score)
+
+    def process(
+        self,
+        text: str,
+        mode: str,
+        *,
+        context: DeidContext | None = None,
+        allowed_types: Sequence[str] = (),
+    ) -> Result:
+        """Apply a mode to `text`; entity types in `allowed_types` pass through untouched (minimum necessary).
+
+        `detect` returns the text unchanged; `redact` replaces each entity with `[REDACTED <TYPE>]`;
+        `reject` raises PHIRejected naming the types found; `deidentify` (needs `context`) replaces each
+        entity with a consistent, realistic surrogate.
+        """
+        canon = normalize_mode(mode)
+        allowed = {t.upper() for t in allowed_types}
+        unknown = allowed - set(ENTITY_TYPES)
+        if unknown:
+            raise ValueError(f"unknown entity types in allowed_types: {', '.join(sorted(unknown))}")
+        found = self.analyze(text)
+        handled = tuple(e for e in found if e.type not in allowed)
+        passed = tuple(e for e in found if e.type in allowed)
+        if canon == "detect":
+            return Result(text, handled, canon, passed)
+        if canon == "reject":
+            if handled:
+                raise PHIRejected(dict(Counter(e.type for e in handled)))
+            return Result(text, handled, canon, passed)
+        if canon == "redact":
+            return Result(_rewrite(text, handled, lambda e: redaction_label(e.type)), handled, canon, passed)
+        if context is None:
+            raise ValueError("the deidentify mode needs a DeidContext with the organisation's key")
+        from phi.deid import Deidentifier
+
+        deid = Deidentifier(context.key, self.lexicon)
+        subject = context.subject
+        rewritten = _rewrite(text, handled, lambda e: deid.surrogate(e.type, text[e.start : e.end], subject))
+        return Result(rewritten, handled, canon, passed)
+
+
+def _rewrite(text: str, entities: Sequence[Entity], replace: _Replacer) -> str:
+    parts: list[str] = []
+    pos = 0
+    for entity in entities:
+        parts.append(text[pos : entity.start])
+        parts.append(replace(entity))
+        pos = entity.end
+    parts.append(text[pos:])
+    return "".join(parts)

@@ -1,0 +1,121 @@
+"""One tokenisation per text, shared by the name and place scanners: word offsets, lookup keys, case."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from phi.lexicon import CLINICAL, COMMON, ENGLISH, Lexicon
+from phi.words import words
+
+__all__ = ["Doc", "Hit", "tokenize"]
+
+# Words with inner apostrophes (O'BRIEN); a possessive 's is consumed but left out of the word (SMITH'S -> SMITH).
+_WORD = re.compile(r"([A-Za-z]+(?:'(?![Ss]\b)[A-Za-z]+)*)(?:'[Ss]\b)?")
+_EPONYM_NEXT = words("eponym_next")
+_CONTRACTED = frozenset({"M", "LL", "VE", "RE", "D", "T"})
+_GLUED = re.compile(r"\d[A-Z]|[A-Z]\d")
+_DROP_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
+_DROP_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_VOWEL = re.compile(r"[AEIOUY]")
+
+Hit = tuple[int, int, str, float]
+"""A detection before merging: (start, end, type, score)."""
+
+
+@dataclass(slots=True)
+class Doc:
+    """A text split into word tokens, with each token's lexicon class."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+    keys: list[str]
+    classes: list[int]
+    caps: bool  # the text is (almost) all upper case or all lower case: letter case carries no signal
+    up: str  # an upper-case copy with the same offsets, for the regex scanners
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def gap(self, i: int) -> str:
+        """The characters between token i-1 and token i."""
+        return self.text[self.ends[i - 1] : self.starts[i]]
+
+    def near(self, i: int, allowed: str = " \t.,:;-()/'\"") -> bool:
+        """Token i-1 is close to token i: a short gap of spaces and light punctuation, on one line."""
+        if i <= 0:
+            return False
+        gap = self.text[self.ends[i - 1] : self.starts[i]]
+        return len(gap) <= 4 and not gap.strip(allowed)
+
+    def tight(self, i: int) -> bool:
+        """Token i-1 and token i form one phrase: only spaces, a hyphen or an initial's dot between them."""
+        if i <= 0:
+            return False
+        gap = self.text[self.ends[i - 1] : self.starts[i]]
+        if not 0 < len(gap) <= 3 or gap.strip(" .-") or "\n" in gap:
+            return False
+        return "." not in gap or len(self.keys[i - 1]) == 1
+
+    def word(self, i: int) -> str:
+        """The token as written."""
+        return self.text[self.starts[i] : self.ends[i]]
+
+    def shaped(self, i: int) -> bool:
+        """An unknown token that could be a name: letters only, three or more, with a vowel."""
+        key = self.keys[i]
+        return len(key) >= 3 and key.isalpha() and _VOWEL.search(key) is not None
+
+    def eponym(self, i: int) -> bool:
+        """Token i names a disease, sign or device (PARKINSON'S DISEASE, FOLEY CATHETER, GRAVES DISEASE)."""
+        j = i + 1
+        if j >= len(self.keys) or "\n" in self.gap(j):
+            return False
+        return self.keys[j] in _EPONYM_NEXT
+
+    def titlecase(self, i: int) -> bool:
+        word = self.word(i)
+        return word[:1].isupper() and (len(word) == 1 or word[1:].islower())
+
+    def lower(self, i: int) -> bool:
+        return self.word(i).islower()
+
+    def sentence_start(self, i: int) -> bool:
+        """Token i opens a sentence, a line or a field (after '.', ':', a newline or a bullet)."""
+        if i == 0:
+            return True
+        gap = self.text[self.ends[i - 1] : self.starts[i]]
+        return any(ch in gap for ch in ".:!?\n*-•")
+
+
+def tokenize(text: str, lex: Lexicon) -> Doc:
+    """Split `text` into word tokens with lookup keys and lexicon classes."""
+    up = text.upper()
+    if len(up) != len(text):
+        up = "".join(ch.upper() if len(ch.upper()) == 1 else ch for ch in text)
+    spans = [m.span(1) for m in _WORD.finditer(up)]
+    starts = [s for s, _e in spans]
+    ends = [e for _s, e in spans]
+    keys = [up[s:e] for s, e in spans]
+    contractions: list[int] = []
+    if "'" in up:
+        contractions = [i for i, k in enumerate(keys) if "'" in k and k.rsplit("'", 1)[1] in _CONTRACTED]
+        keys = [k.replace("'", "") if "'" in k else k for k in keys]
+    get = lex.classes.get
+    classes = [get(k, -1) for k in keys]
+    for i in contractions:  # I'M, WE'LL, DON'T: English, never a name
+        classes[i] = COMMON | ENGLISH | CLINICAL
+    for i, c in enumerate(classes):
+        if c < 0:
+            classes[i] = lex.cls(keys[i])
+    for m in _GLUED.finditer(up):  # a word glued to a number (X3, Q4H, 30CC, H2O) is shorthand, not a name
+        letter = m.start() + 1 if m.group()[0].isdigit() else m.start()
+        i = bisect_right(starts, letter) - 1
+        if i >= 0 and letter < ends[i]:
+            classes[i] |= CLINICAL
+    lowers = len(text) - len(text.translate(_DROP_LOWER))
+    uppers = len(text) - len(text.translate(_DROP_UPPER))
+    blind = lowers < 0.2 * uppers or uppers < 0.03 * lowers  # ALL CAPS, or all lower case (a typed message)
+    return Doc(text, starts, ends, keys, classes, caps=blind, up=up)
