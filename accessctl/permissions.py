@@ -56,4 +56,9 @@ def require(actor: Actor, permission: str, resource: str) -> None:
     try:
         authorize(actor, permission, resource)
     except PolicyDenied as denied:
-        raise PermissionDenied(f"You lack the permission {denied.permission} on {denied.resource}.") from None
+        raise permission_denied(denied) from None
+
+
+def permission_denied(denied: PolicyDenied) -> PermissionDenied:
+    """The API's 403 for a policy refusal: names the permission and resource, nothing else."""
+    return PermissionDenied(f"You lack the permission {denied.permission} on {denied.resource}.")

@@ -6,12 +6,12 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor
+from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
 from accessctl.policy import PolicyDenied
 from accessctl.rest.common import StrictSerializer
 from deployments.models import Deployment
@@ -47,10 +47,6 @@ class DeploymentSerializer(serializers.ModelSerializer[Deployment]):
         return {"percent": deployment.progress_percent, "stage": deployment.progress_stage}
 
 
-def _refused(exc: PolicyDenied) -> PermissionDenied:
-    return PermissionDenied(f"You lack the permission {exc.permission} on {exc.resource}.")
-
-
 class DeploymentListCreateView(APIView):
     permission_classes = [IsOrganizationMember]
 
@@ -68,7 +64,7 @@ class DeploymentListCreateView(APIView):
         except DeploymentError as exc:
             raise serializers.ValidationError({exc.field: [str(exc)]}) from None
         except PolicyDenied as exc:
-            raise _refused(exc) from None
+            raise permission_denied(exc) from None
         return Response(DeploymentSerializer(deployment).data, status=status.HTTP_201_CREATED)
 
 
@@ -81,7 +77,7 @@ class DeploymentDetailView(APIView):
         except DeploymentNotFound:
             raise NotFound("No such deployment.") from None
         except PolicyDenied as exc:
-            raise _refused(exc) from None
+            raise permission_denied(exc) from None
 
     @extend_schema(responses=DeploymentSerializer, summary="A deployment, with live provisioning progress")
     def get(self, request: Request, deployment_id: str) -> Response:
@@ -93,5 +89,5 @@ class DeploymentDetailView(APIView):
         try:
             stopped = deployment_stop(actor=request_actor(request), deployment=deployment)
         except PolicyDenied as exc:
-            raise _refused(exc) from None
+            raise permission_denied(exc) from None
         return Response(DeploymentSerializer(stopped).data, status=status.HTTP_202_ACCEPTED)
