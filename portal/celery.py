@@ -31,6 +31,7 @@ app.conf.update(
     task_routes={
         "deployments.tasks.*": {"queue": "provisioning"},
         "phi.tasks.*": {"queue": "phi"},
+        "scans.tasks.*": {"queue": "phi"},
         "compliance.tasks.report_*": {"queue": "reports"},
     },
     result_expires=24 * 3600,

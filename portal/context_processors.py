@@ -24,6 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         resource = organization_resource(actor)
         for permission, label, name in (
             ("audit:read", "Audit log", "audit-log"),
+            ("phi_scan:run", "PHI scans", "phi-scans"),
             ("role:manage", "Roles", "roles"),
             ("settings:manage", "Security", "security-settings"),
             ("settings:manage", "Keys", "encryption-keys"),

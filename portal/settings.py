@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "audit",
     "encryption",
     "deployments",
+    "scans",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from accessctl.rest import security_settings as security_settings_api
 from audit import api as audit_api
 from deployments import api as deployments_api
 from portal.api.root import ApiRootView
+from scans import api as scans_api
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -26,6 +27,9 @@ urlpatterns = [
     path("api-keys/<str:key_id>", api_keys_api.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
     path("deployments", deployments_api.DeploymentListCreateView.as_view(), name="api-deployments"),
     path("deployments/<str:deployment_id>", deployments_api.DeploymentDetailView.as_view(), name="api-deployment"),
+    path("phi-scans", scans_api.PhiScanListCreateView.as_view(), name="api-phi-scans"),
+    path("phi-scans/<str:scan_id>", scans_api.PhiScanDetailView.as_view(), name="api-phi-scan"),
+    path("phi-scans/<str:scan_id>/redacted", scans_api.PhiScanRedactedView.as_view(), name="api-phi-scan-redacted"),
     path("audit-logs", audit_api.AuditLogListView.as_view(), name="api-audit-logs"),
     path("audit-logs/export", audit_api.AuditExportView.as_view(), name="api-audit-export"),
 ]

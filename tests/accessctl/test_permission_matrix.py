@@ -55,6 +55,10 @@ CASES = [
     Case("post", "/api/v1/deployments", "deployment:create", DEPLOYMENT_BODY),
     Case("get", "/api/v1/deployments/{deployment}", "deployment:read"),
     Case("delete", "/api/v1/deployments/{deployment}", "deployment:delete"),
+    Case("get", "/api/v1/phi-scans", "phi_scan:run"),
+    Case("post", "/api/v1/phi-scans", "phi_scan:run"),
+    Case("get", "/api/v1/phi-scans/{scan}", "phi_scan:run"),
+    Case("get", "/api/v1/phi-scans/{scan}/redacted", "phi_scan:run"),
     Case("get", "/api/v1/audit-logs", "audit:read"),
     Case("post", "/api/v1/audit-logs/export", "audit:export"),
 ]
@@ -81,6 +85,7 @@ def normalise(path: str) -> str:
         .replace("{subject_key}", "<str:key_id>")
         .replace("{role}", "<str:role_name>")
         .replace("{deployment}", "<str:deployment_id>")
+        .replace("{scan}", "<str:scan_id>")
     )
 
 
@@ -121,6 +126,7 @@ def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject):
         .replace("{subject_key}", key.public_id)
         .replace("{role}", "auditor")
         .replace("{deployment}", deployment.public_id)
+        .replace("{scan}", "scan_missing0000")
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
     response = getattr(client, case.method)(path, body or None, format="json")

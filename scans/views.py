@@ -1,0 +1,62 @@
+"""Console: upload a file for a PHI scan, watch it finish (htmx), see counts, download the redacted copy."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accessctl.console import console_actor
+from scans.models import PhiScan, ScanFormat, ScanStatus
+from scans.services import ScanError, scan_start
+
+
+class ScanForm(forms.Form):
+    file = forms.FileField()
+    format = forms.ChoiceField(choices=[("", "from the file name"), *ScanFormat.choices], required=False)
+
+
+@login_required
+@never_cache
+def scans_page(request: HttpRequest) -> HttpResponse:
+    actor = console_actor(request, "phi_scan:run")
+    form = ScanForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            scan_start(
+                actor=actor, filename=upload.name or "", data=upload.read(), fmt=form.cleaned_data["format"] or None
+            )
+        except ScanError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, "Scan queued; the table updates when it finishes.")
+            return redirect("phi-scans")
+    scans = PhiScan.objects.filter(organization=actor.organization).defer("upload", "redacted", "findings")[:50]
+    return render(request, "scans/scans.html", {"form": form, "scans": scans})
+
+
+@login_required
+@never_cache
+@require_GET
+def scans_table(request: HttpRequest) -> HttpResponse:
+    actor = console_actor(request, "phi_scan:run")
+    scans = PhiScan.objects.filter(organization=actor.organization).defer("upload", "redacted", "findings")[:50]
+    return render(request, "scans/_table.html", {"scans": scans})
+
+
+@login_required
+@never_cache
+@require_GET
+def scan_redacted(request: HttpRequest, scan_id: str) -> HttpResponse:
+    actor = console_actor(request, "phi_scan:run")
+    scan = PhiScan.objects.filter(organization=actor.organization, public_id=scan_id, status=ScanStatus.DONE).first()
+    if scan is None:
+        raise Http404("no finished scan")
+    response = HttpResponse(bytes(scan.redacted), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{scan.public_id}-redacted.txt"'
+    return response
