@@ -10,12 +10,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import organization_resource
 from audit.export import export_bundle
-from audit.models import AuditEvent, Outcome
+from audit.models import AuditEvent, Checkpoint, Outcome
+from audit.proofs import ProofUnavailable, consistency, event_inclusion
 from audit.selectors import AuditFilters, audit_event_list
 
 
@@ -116,3 +118,76 @@ class AuditExportView(APIView):
         require(actor, "audit:export", organization_resource(actor))
         stream, filename = export_bundle(actor=actor)
         return FileResponse(stream, as_attachment=True, filename=filename, content_type="application/zip")
+
+
+class CheckpointSerializer(serializers.Serializer[Any]):
+    tree_size = serializers.IntegerField()
+    root_hash = serializers.CharField()
+    timestamp = serializers.CharField()
+    key_id = serializers.CharField()
+    signature = serializers.CharField()
+
+
+class AuditCheckpointListView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(responses=CheckpointSerializer(many=True), summary="Signed tree heads of your log")
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require(actor, "audit:read", organization_resource(actor))
+        rows = Checkpoint.objects.filter(chain=actor.organization.public_id).select_related("key")
+        data = [
+            {"tree_size": c.tree_size, "root_hash": c.root_hash, "timestamp": c.timestamp, "key_id": c.key.key_id,
+             "signature": c.signature}
+            for c in rows
+        ]  # fmt: skip
+        return Response({"results": data, "public_keys": {c.key.key_id: c.key.public_key_pem for c in rows}})
+
+
+def _proof_int(request: Request, name: str) -> int:
+    try:
+        return int(request.query_params[name])
+    except (KeyError, ValueError):
+        raise serializers.ValidationError({name: ["Give a whole number."]}) from None
+
+
+class AuditInclusionProofView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("tree_size", int, required=True)],
+        responses=OpenApiTypes.OBJECT,
+        summary="RFC 9162 inclusion proof of one event in the tree of a given size",
+    )
+    def get(self, request: Request, event_id: str) -> Response:
+        actor = request_actor(request)
+        require(actor, "audit:read", organization_resource(actor))
+        try:
+            proof = event_inclusion(
+                chain=actor.organization.public_id, event_id=event_id, tree_size=_proof_int(request, "tree_size")
+            )
+        except ProofUnavailable as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        return Response(proof)
+
+
+class AuditConsistencyProofView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("first", int, required=True), OpenApiParameter("second", int, required=True)],
+        responses=OpenApiTypes.OBJECT,
+        summary="RFC 9162 consistency proof between two tree sizes",
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require(actor, "audit:read", organization_resource(actor))
+        try:
+            proof = consistency(
+                chain=actor.organization.public_id,
+                first=_proof_int(request, "first"),
+                second=_proof_int(request, "second"),
+            )
+        except ProofUnavailable as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        return Response(proof)

@@ -32,4 +32,7 @@ urlpatterns = [
     path("phi-scans/<str:scan_id>/redacted", scans_api.PhiScanRedactedView.as_view(), name="api-phi-scan-redacted"),
     path("audit-logs", audit_api.AuditLogListView.as_view(), name="api-audit-logs"),
     path("audit-logs/export", audit_api.AuditExportView.as_view(), name="api-audit-export"),
+    path("audit-logs/checkpoints", audit_api.AuditCheckpointListView.as_view(), name="api-audit-checkpoints"),
+    path("audit-logs/consistency", audit_api.AuditConsistencyProofView.as_view(), name="api-audit-consistency"),
+    path("audit-logs/<str:event_id>/proof", audit_api.AuditInclusionProofView.as_view(), name="api-audit-proof"),
 ]

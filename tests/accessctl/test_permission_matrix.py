@@ -61,6 +61,9 @@ CASES = [
     Case("get", "/api/v1/phi-scans/{scan}/redacted", "phi_scan:run"),
     Case("get", "/api/v1/audit-logs", "audit:read"),
     Case("post", "/api/v1/audit-logs/export", "audit:export"),
+    Case("get", "/api/v1/audit-logs/checkpoints", "audit:read"),
+    Case("get", "/api/v1/audit-logs/consistency", "audit:read"),
+    Case("get", "/api/v1/audit-logs/{event}/proof", "audit:read"),
 ]
 PUBLIC = {"/api/v1/"}
 
@@ -86,6 +89,7 @@ def normalise(path: str) -> str:
         .replace("{role}", "<str:role_name>")
         .replace("{deployment}", "<str:deployment_id>")
         .replace("{scan}", "<str:scan_id>")
+        .replace("{event}", "<str:event_id>")
     )
 
 
@@ -127,6 +131,7 @@ def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject):
         .replace("{role}", "auditor")
         .replace("{deployment}", deployment.public_id)
         .replace("{scan}", "scan_missing0000")
+        .replace("{event}", "evt_missing00000")
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
     response = getattr(client, case.method)(path, body or None, format="json")
