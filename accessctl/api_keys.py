@@ -15,6 +15,7 @@ from rest_framework.request import Request
 
 from accessctl.models import ApiKey, Membership, Role, RoleAssignment, User
 from audit.services import record
+from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -24,12 +25,8 @@ TOKEN_PREFIX = "psk"  # noqa: S105 - the token scheme name, not a secret
 LAST_USED_PRECISION = timedelta(minutes=1)  # don't write a row on every request
 
 
-class ApiKeyError(ValueError):
+class ApiKeyError(FieldError):
     """The key cannot be issued as asked; the message names the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _hash(secret: str) -> str:

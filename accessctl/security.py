@@ -11,6 +11,7 @@ from accessctl.ip_policy import InvalidNetwork, ip_allowed, parse_networks
 from accessctl.models import SecuritySettings
 from audit.retention import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, audit_policy_update, policy_for
 from audit.services import record
+from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -20,12 +21,8 @@ MAX_SESSION_TIMEOUT_MINUTES = 24 * 60
 MAX_IP_RULES = 100
 
 
-class SettingsError(ValueError):
+class SettingsError(FieldError):
     """A setting was refused; `field` is its dotted path in the request."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def settings_for(organization: Organization) -> SecuritySettings:

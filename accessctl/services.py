@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from accessctl.models import Membership, Organization, Role, RoleAssignment, User
 from accessctl.policy import BUILTIN_ROLES, unknown_permissions
 from audit.services import record
+from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -96,12 +97,8 @@ def user_create(
     return user
 
 
-class RoleError(ValueError):
+class RoleError(FieldError):
     """A role change was refused; `field` names the offending input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import organization_resource
 from audit.export import export_bundle
 from audit.models import AuditEvent, Checkpoint, Outcome
-from audit.proofs import ProofUnavailable, consistency, event_inclusion
+from audit.proofs import consistency, event_inclusion
 from audit.selectors import AuditFilters, audit_event_list
 
 
@@ -162,12 +162,9 @@ class AuditInclusionProofView(APIView):
     def get(self, request: Request, event_id: str) -> Response:
         actor = request_actor(request)
         require(actor, "audit:read", organization_resource(actor))
-        try:
-            proof = event_inclusion(
-                chain=actor.organization.public_id, event_id=event_id, tree_size=_proof_int(request, "tree_size")
-            )
-        except ProofUnavailable as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        proof = event_inclusion(
+            chain=actor.organization.public_id, event_id=event_id, tree_size=_proof_int(request, "tree_size")
+        )
         return Response(proof)
 
 
@@ -182,12 +179,9 @@ class AuditConsistencyProofView(APIView):
     def get(self, request: Request) -> Response:
         actor = request_actor(request)
         require(actor, "audit:read", organization_resource(actor))
-        try:
-            proof = consistency(
-                chain=actor.organization.public_id,
-                first=_proof_int(request, "first"),
-                second=_proof_int(request, "second"),
-            )
-        except ProofUnavailable as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        proof = consistency(
+            chain=actor.organization.public_id,
+            first=_proof_int(request, "first"),
+            second=_proof_int(request, "second"),
+        )
         return Response(proof)

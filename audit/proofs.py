@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from audit.merkle import consistency_proof, inclusion_proof
 from audit.models import AuditEvent, ChainHead
+from portal.errors import FieldError
 
 
-class ProofUnavailable(ValueError):
+class ProofUnavailable(FieldError):
     """The proof cannot be built (sizes out of range, or leaves purged by retention); `field` names the input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _leaves(chain: str, tree_size: int) -> list[bytes]:

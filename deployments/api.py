@@ -16,7 +16,7 @@ from accessctl.policy import PolicyDenied
 from accessctl.rest.common import StrictSerializer
 from deployments.models import Deployment
 from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
-from deployments.services import DeploymentError, DeploymentSpec, deployment_create, deployment_stop
+from deployments.services import DeploymentSpec, deployment_create, deployment_stop
 
 
 class DeploymentCreateSerializer(StrictSerializer):
@@ -61,8 +61,6 @@ class DeploymentListCreateView(APIView):
         body.is_valid(raise_exception=True)
         try:
             deployment = deployment_create(actor=request_actor(request), spec=DeploymentSpec(**body.validated_data))
-        except DeploymentError as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
         except PolicyDenied as exc:
             raise permission_denied(exc) from None
         return Response(DeploymentSerializer(deployment).data, status=status.HTTP_201_CREATED)

@@ -11,6 +11,7 @@ from django.db import transaction
 from accessctl.policy import authorize
 from audit.services import record
 from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, State
+from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -25,12 +26,8 @@ MAX_TAGS = 50
 AVAILABLE_PROVIDERS = {Provider.AWS}  # local llama.cpp and external endpoints: next slices of issue 8
 
 
-class DeploymentError(ValueError):
+class DeploymentError(FieldError):
     """A deployment request was refused; `field` names the offending input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

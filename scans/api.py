@@ -17,7 +17,7 @@ from accessctl.actor import Actor
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import organization_resource
 from scans.models import PhiScan, ScanFormat, ScanStatus
-from scans.services import ScanError, scan_start
+from scans.services import scan_start
 
 
 class PhiScanSerializer(serializers.ModelSerializer[PhiScan]):
@@ -71,10 +71,7 @@ class PhiScanListCreateView(generics.ListAPIView[PhiScan]):
         if upload is None:
             raise serializers.ValidationError({"file": ["Attach the file to scan."]})
         fmt = request.data.get("format") or None
-        try:
-            scan = scan_start(actor=actor, filename=upload.name or "", data=upload.read(), fmt=fmt)
-        except ScanError as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        scan = scan_start(actor=actor, filename=upload.name or "", data=upload.read(), fmt=fmt)
         return Response(PhiScanSerializer(scan).data, status=status.HTTP_202_ACCEPTED)
 
 

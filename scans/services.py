@@ -10,6 +10,7 @@ from django.utils import timezone
 import phi
 from audit.services import record
 from encryption.services import blind_index
+from portal.errors import FieldError
 from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.parsing import ScanInputError, documents
 
@@ -19,10 +20,8 @@ if TYPE_CHECKING:
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-class ScanError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+class ScanError(FieldError):
+    """Input refused; `field` names it."""
 
 
 def guess_format(filename: str) -> str:

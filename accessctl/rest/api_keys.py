@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.api_keys import ApiKeyError, api_key_issue, api_key_revoke
+from accessctl.api_keys import api_key_issue, api_key_revoke
 from accessctl.models import ApiKey
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import is_allowed, organization_resource
@@ -77,17 +77,14 @@ class ApiKeyListCreateView(generics.ListAPIView[ApiKey]):
         if user is None:
             raise serializers.ValidationError({"user_id": ["Name the user the key is for."]})
         role = role_by_name(actor, data["role_name"]) if "role_name" in data else None
-        try:
-            key, token = api_key_issue(
-                actor=actor,
-                organization=actor.organization,
-                user=user,
-                name=data["name"],
-                role=role,
-                expires_at=data.get("expires_at"),
-            )
-        except ApiKeyError as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        key, token = api_key_issue(
+            actor=actor,
+            organization=actor.organization,
+            user=user,
+            name=data["name"],
+            role=role,
+            expires_at=data.get("expires_at"),
+        )
         payload = dict(ApiKeySerializer(key).data)
         payload["token"] = token
         return Response(payload, status=status.HTTP_201_CREATED)

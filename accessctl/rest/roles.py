@@ -14,7 +14,7 @@ from accessctl.models import Role, RoleAssignment
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import PERMISSIONS, organization_resource
 from accessctl.rest.common import StrictSerializer, member_by_public_id, role_by_name
-from accessctl.services import RoleError, role_assign, role_create, role_unassign
+from accessctl.services import role_assign, role_create, role_unassign
 
 
 class RoleSerializer(serializers.ModelSerializer[Role]):
@@ -62,10 +62,7 @@ class RoleListCreateView(generics.ListCreateAPIView[Role]):
         require(actor, "role:manage", organization_resource(actor))
         body = RoleCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            role = role_create(actor=actor, **body.validated_data)
-        except RoleError as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        role = role_create(actor=actor, **body.validated_data)
         return Response(RoleSerializer(role).data, status=status.HTTP_201_CREATED)
 
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import organization_resource
 from accessctl.rest.common import StrictSerializer
-from accessctl.security import AccessChanges, SettingsError, security_settings_document, security_settings_update
+from accessctl.security import AccessChanges, security_settings_document, security_settings_update
 
 ALWAYS_ON = "This server always enforces it; it cannot be turned off."
 
@@ -88,8 +88,5 @@ class SecuritySettingsView(APIView):
             hsts_enabled=transmission.get("hsts_enabled"),
             log_retention_days=compliance.get("log_retention_days"),
         )
-        try:
-            security_settings_update(actor=actor, changes=changes)
-        except SettingsError as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        security_settings_update(actor=actor, changes=changes)
         return Response(security_settings_document(actor.organization))

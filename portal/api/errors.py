@@ -12,6 +12,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from portal.errors import FieldError
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
 
@@ -54,6 +56,8 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(exc, FieldError):  # a service refused an input: a 400 naming it, like a serializer's
+        exc = exceptions.ValidationError({exc.field: [str(exc)]})
     response = exception_handler(exc, context)
     if response is None:
         # Log the type only: exception messages may carry request data.

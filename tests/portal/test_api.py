@@ -116,3 +116,11 @@ def test_unexpected_exception_is_a_generic_500_without_its_message():
     response = problem_exception_handler(RuntimeError("Patient John Smith"), {})
     assert response.status_code == 500
     assert "John" not in str(response.data)
+
+
+def test_a_services_field_error_becomes_a_400_naming_the_field():
+    from portal.errors import FieldError
+
+    response = problem_exception_handler(FieldError("vpc_config.subnet_ids", "Give subnet ids."), {})
+    assert response.status_code == 400
+    assert response.data["errors"] == {"vpc_config.subnet_ids": ["Give subnet ids."]}
