@@ -15,8 +15,8 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accessctl.models import Organization, SecuritySettings, User
-from accessctl.selectors import active_membership_for_user
+from accessctl.models import SecuritySettings, User
+from accessctl.selectors import organization_of
 from audit.services import record
 
 if TYPE_CHECKING:
@@ -87,14 +87,21 @@ def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:
         if device.verify_is_allowed()[0] and device.verify_token(token):
             otp_login(request, device)
             kind = "totp" if isinstance(device, TOTPDevice) else "backup_code"
-            record(actor=None, request=request, organization=_org(user), user=user, event_type="auth.mfa.succeeded",
-                   details={"device": kind})  # fmt: skip
+            record(
+                actor=None,
+                request=request,
+                organization=organization_of(user),
+                user=user,
+                event_type="auth.mfa.succeeded",
+                details={"device": kind},
+            )
             return True
-    record(actor=None, request=request, organization=_org(user), user=user, event_type="auth.mfa.failed",
-           outcome="denied")  # fmt: skip
+    record(
+        actor=None,
+        request=request,
+        organization=organization_of(user),
+        user=user,
+        event_type="auth.mfa.failed",
+        outcome="denied",
+    )
     return False
-
-
-def _org(user: User) -> Organization | None:
-    membership = active_membership_for_user(user)
-    return membership.organization if membership else None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from accessctl.models import Membership, Role, User
+from accessctl.models import Membership, Organization, Role, User
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -19,6 +19,12 @@ def active_membership_for_user(user: User) -> Membership | None:
         .order_by("created_at", "id")
         .first()
     )
+
+
+def organization_of(user: User | None) -> Organization | None:
+    """The organisation `user` acts in, if any (events about a user go to that organisation's log)."""
+    membership = active_membership_for_user(user) if user is not None else None
+    return membership.organization if membership else None
 
 
 def member_list(*, actor: Actor) -> QuerySet[Membership]:

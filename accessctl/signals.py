@@ -15,7 +15,7 @@ from django.utils import timezone
 from accessctl.ip_policy import client_ip
 from accessctl.models import User, UserSession
 from accessctl.security import settings_for
-from accessctl.selectors import active_membership_for_user
+from accessctl.selectors import active_membership_for_user, organization_of
 from audit.services import record
 
 
@@ -62,11 +62,10 @@ def _forget_session(sender: Any, request: HttpRequest | None, user: User | None,
 @receiver(user_locked_out, dispatch_uid="accessctl_audit_lockout")
 def _locked_out(sender: Any, request: HttpRequest, username: str | None = None, **kwargs: Any) -> None:
     user = User.objects.filter(username=username).first() if username else None
-    membership = active_membership_for_user(user) if user is not None else None
     record(
         actor=None,
         request=request,
-        organization=membership.organization if membership else None,
+        organization=organization_of(user),
         user=user,
         event_type="auth.lockout",
         outcome="denied",

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from accessctl.actor import NoOrganization, actor_for_user
 from accessctl.models import User
-from accessctl.selectors import active_membership_for_user
+from accessctl.selectors import organization_of
 from audit.models import Outcome
 from audit.services import record
 
@@ -47,12 +47,11 @@ def _logged_out(sender: Any, request: HttpRequest | None, user: User | None, **k
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))
     user = User.objects.filter(username=username).first() if username else None
-    membership = active_membership_for_user(user) if user is not None else None
     record(
         actor=None,
         request=request,
         user=user,
-        organization=membership.organization if membership else None,
+        organization=organization_of(user),
         event_type="auth.login.failed",
         resource=f"user/{user.username}" if user is not None else "",
         outcome=Outcome.DENIED,

@@ -17,7 +17,7 @@ from accessctl.actor import Actor
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import organization_resource
 from scans.models import PhiScan, ScanFormat, ScanStatus
-from scans.services import scan_start
+from scans.services import redacted_download, scan_start
 
 
 class PhiScanSerializer(serializers.ModelSerializer[PhiScan]):
@@ -92,6 +92,4 @@ class PhiScanRedactedView(APIView):
         scan = _scan(_allowed(request), scan_id)
         if scan.status != ScanStatus.DONE:
             raise NotFound("The scan has not finished.")
-        response = HttpResponse(bytes(scan.redacted), content_type="text/plain; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{scan.public_id}-redacted.txt"'
-        return response
+        return redacted_download(scan)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone
 
 import phi
@@ -31,6 +32,13 @@ def guess_format(filename: str) -> str:
     if lowered.endswith(".csv"):
         return ScanFormat.CSV
     return ScanFormat.TEXT
+
+
+def redacted_download(scan: PhiScan) -> HttpResponse:
+    """The redacted copy as a download (REST and console)."""
+    response = HttpResponse(bytes(scan.redacted), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{scan.public_id}-redacted.txt"'
+    return response
 
 
 @transaction.atomic

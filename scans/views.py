@@ -5,19 +5,26 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accessctl.actor import Actor
 from accessctl.console import console_actor
 from scans.models import PhiScan, ScanFormat, ScanStatus
-from scans.services import ScanError, scan_start
+from scans.services import ScanError, redacted_download, scan_start
 
 
 class ScanForm(forms.Form):
     file = forms.FileField()
     format = forms.ChoiceField(choices=[("", "from the file name"), *ScanFormat.choices], required=False)
+
+
+def _recent(actor: Actor) -> QuerySet[PhiScan]:
+    """The organisation's latest scans, without loading the encrypted blobs."""
+    return PhiScan.objects.filter(organization=actor.organization).defer("upload", "redacted", "findings")[:50]
 
 
 @login_required
@@ -36,8 +43,7 @@ def scans_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Scan queued; the table updates when it finishes.")
             return redirect("phi-scans")
-    scans = PhiScan.objects.filter(organization=actor.organization).defer("upload", "redacted", "findings")[:50]
-    return render(request, "scans/scans.html", {"form": form, "scans": scans})
+    return render(request, "scans/scans.html", {"form": form, "scans": _recent(actor)})
 
 
 @login_required
@@ -45,8 +51,7 @@ def scans_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scans_table(request: HttpRequest) -> HttpResponse:
     actor = console_actor(request, "phi_scan:run")
-    scans = PhiScan.objects.filter(organization=actor.organization).defer("upload", "redacted", "findings")[:50]
-    return render(request, "scans/_table.html", {"scans": scans})
+    return render(request, "scans/_table.html", {"scans": _recent(actor)})
 
 
 @login_required
@@ -57,6 +62,4 @@ def scan_redacted(request: HttpRequest, scan_id: str) -> HttpResponse:
     scan = PhiScan.objects.filter(organization=actor.organization, public_id=scan_id, status=ScanStatus.DONE).first()
     if scan is None:
         raise Http404("no finished scan")
-    response = HttpResponse(bytes(scan.redacted), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{scan.public_id}-redacted.txt"'
-    return response
+    return redacted_download(scan)
