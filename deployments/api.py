@@ -28,6 +28,13 @@ class DeploymentCreateSerializer(StrictSerializer):
     security_settings = serializers.DictField(required=False, default=dict)
     vpc_config = serializers.DictField(required=False, default=dict)
     tags = serializers.DictField(child=serializers.CharField(max_length=256), required=False, default=dict)
+    endpoint = serializers.DictField(
+        child=serializers.CharField(max_length=500),
+        required=False,
+        default=dict,
+        write_only=True,
+        help_text="external provider: url, api_key (stored encrypted, never returned), model",
+    )
 
 
 class DeploymentSerializer(serializers.ModelSerializer[Deployment]):

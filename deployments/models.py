@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from accessctl.models import Organization, User
+from encryption.fields import EncryptedTextField
 from portal.ids import new_public_id
 
 
@@ -59,6 +60,8 @@ deployment_name_validator = RegexValidator(
 
 
 class Deployment(models.Model):
+    encryption_row_key = "public_id"
+
     public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "dep", length=14))
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="deployments")
     name = models.CharField(max_length=63, validators=[deployment_name_validator])
@@ -75,6 +78,7 @@ class Deployment(models.Model):
     failure_reason = models.CharField(max_length=300, blank=True)
     provider_state = models.JSONField(default=dict, help_text="what the provider created (ids), no secrets")
     endpoint_url = models.CharField(max_length=300, blank=True)
+    endpoint_secret = EncryptedTextField(help_text="the runtime's API key, sealed for the organisation")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 
 from accessctl.policy import authorize
 from audit.services import record
 from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, State
+from deployments.providers import Provisioned
 from portal.errors import FieldError
 
 if TYPE_CHECKING:
@@ -23,7 +25,7 @@ GPU_FAMILIES = ("g4dn.", "g4ad.", "g5.", "g5g.", "g6.", "g6e.", "gr6.", "p3.", "
 SECURITY_KEYS = {"network_isolation", "private_endpoints", "encryption_level"}
 ENCRYPTION_LEVELS = {"standard", "maximum"}
 MAX_TAGS = 50
-AVAILABLE_PROVIDERS = {Provider.AWS}  # local llama.cpp and external endpoints: next slices of issue 8
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
 
 class DeploymentError(FieldError):
@@ -40,6 +42,7 @@ class DeploymentSpec:
     security_settings: dict[str, Any] = field(default_factory=dict)
     vpc_config: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    endpoint: dict[str, str] = field(default_factory=dict)  # external: url, api_key, model
 
 
 def _provider_for(spec: DeploymentSpec) -> str:
@@ -51,8 +54,6 @@ def _provider_for(spec: DeploymentSpec) -> str:
 
 
 def _validate(spec: DeploymentSpec, provider: str) -> CatalogModel:
-    if provider not in AVAILABLE_PROVIDERS:
-        raise DeploymentError("provider", f"The {provider} provider is not available on this server yet.")
     if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", spec.deployment_name):
         raise DeploymentError("deployment_name", "Use 1-63 lower-case letters, digits and inner hyphens.")
     if spec.compute_type not in {"cpu", "gpu"}:
@@ -80,6 +81,12 @@ def _validate(spec: DeploymentSpec, provider: str) -> CatalogModel:
         _validate_vpc(spec.vpc_config)
     elif spec.vpc_config:
         raise DeploymentError("vpc_config", f"The {provider} provider runs outside your VPC; leave vpc_config out.")
+    if provider == Provider.EXTERNAL:
+        _validate_endpoint(spec.endpoint)
+    elif spec.endpoint:
+        raise DeploymentError("endpoint", "Only the external provider takes an endpoint.")
+    if provider == Provider.LOCAL and spec.security_settings.get("private_endpoints"):
+        raise DeploymentError("security_settings.private_endpoints", "The local runtime listens on loopback only.")
     if len(spec.tags) > MAX_TAGS:
         raise DeploymentError("tags", f"At most {MAX_TAGS} tags.")
     for key, value in spec.tags.items():
@@ -107,6 +114,23 @@ def _validate_vpc(vpc: dict[str, Any]) -> None:
         raise DeploymentError("vpc_config.security_group_ids", "Give one or more security group ids (sg-…).")
 
 
+def _validate_endpoint(endpoint: dict[str, Any]) -> None:
+    unknown = set(endpoint) - {"url", "api_key", "model"}
+    if unknown:
+        raise DeploymentError(f"endpoint.{sorted(unknown)[0]}", "Unknown setting.")
+    url = endpoint.get("url")
+    if not isinstance(url, str) or not url:
+        raise DeploymentError("endpoint.url", "Give the endpoint's base URL, e.g. https://llm.example.org/v1.")
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.netloc.split(":")[0] in LOOPBACK_HOSTS):
+        raise DeploymentError("endpoint.url", "Use https:// (plain http only to this machine's loopback).")
+    if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
+        raise DeploymentError("endpoint.url", "A base URL without credentials, query or fragment.")
+    for name in ("api_key", "model"):
+        if name in endpoint and (not isinstance(endpoint[name], str) or len(endpoint[name]) > 500):
+            raise DeploymentError(f"endpoint.{name}", "A string of at most 500 characters.")
+
+
 def deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
     # Authorise before the transaction: a refusal's audit event must not roll back with it.
     authorize(actor, "deployment:create", f"deployment/{spec.deployment_name}")
@@ -120,7 +144,9 @@ def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
     live = Deployment.objects.filter(organization=actor.organization, name=spec.deployment_name)
     if live.exclude(state=State.STOPPED).exists():
         raise DeploymentError("deployment_name", f"A deployment named {spec.deployment_name} already exists.")
-    security = {"network_isolation": False, "private_endpoints": False, "encryption_level": "maximum"}
+    # The local runtime binds loopback only: it is network isolated by construction.
+    isolated = provider == Provider.LOCAL
+    security = {"network_isolation": isolated, "private_endpoints": False, "encryption_level": "maximum"}
     security.update(spec.security_settings)
     deployment = Deployment.objects.create(
         organization=actor.organization,
@@ -133,6 +159,9 @@ def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
         vpc_config=spec.vpc_config,
         tags=spec.tags,
         created_by=actor.user,
+        endpoint_url=spec.endpoint.get("url", "").rstrip("/"),
+        endpoint_secret=spec.endpoint.get("api_key") or None,
+        provider_state={"remote_model": spec.endpoint["model"]} if spec.endpoint.get("model") else {},
     )
     record(
         actor=actor,
@@ -177,6 +206,18 @@ def deployment_transition(
             outcome="error" if to == State.FAILED else "success",
         )
     return deployment
+
+
+@transaction.atomic
+def deployment_provisioned(*, deployment_id: int, provisioned: Provisioned) -> Deployment:
+    """A provider finished: keep where the runtime answers and its key (sealed), and mark the deployment ready."""
+    deployment = Deployment.objects.select_for_update().select_related("organization").get(pk=deployment_id)
+    deployment.endpoint_url = provisioned.endpoint_url or deployment.endpoint_url
+    if provisioned.secret:
+        deployment.endpoint_secret = provisioned.secret
+    deployment.save(update_fields=["endpoint_url", "endpoint_secret", "updated_at"])
+    return deployment_transition(deployment_id=deployment_id, to=State.READY, stage="ready", percent=100,
+                                 **provisioned.state)  # fmt: skip
 
 
 def deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:

@@ -1,18 +1,22 @@
-"""Provisioning workers (queue `provisioning`): take ids, report progress, idempotent, retried."""
+"""Provisioning workers (queue `provisioning`): take ids, report progress, idempotent, retried; and the
+beat task that reconciles what the database says with what the runtimes do."""
 
 from __future__ import annotations
 
+import structlog
 from celery import shared_task
 
 from deployments.models import Deployment, State
 from deployments.providers import ProviderError, provider_for
-from deployments.services import deployment_transition
+from deployments.services import deployment_provisioned, deployment_transition
+
+log = structlog.get_logger(__name__)
 
 
 @shared_task(name="deployments.tasks.provision_deployment", acks_late=True, autoretry_for=(ConnectionError,),
              retry_backoff=True, max_retries=5)  # fmt: skip
 def provision_deployment(deployment_id: int) -> str:
-    deployment = Deployment.objects.select_related("model").filter(pk=deployment_id).first()
+    deployment = Deployment.objects.select_related("model", "organization").filter(pk=deployment_id).first()
     if deployment is None:
         return "gone"
     if deployment.state not in {State.PENDING, State.FAILED, State.PROVISIONING}:
@@ -24,18 +28,18 @@ def provision_deployment(deployment_id: int) -> str:
         deployment_transition(deployment_id=deployment_id, to=State.PROVISIONING, stage=stage, percent=percent)
 
     try:
-        provider_state = provider_for(deployment.provider).provision(deployment, progress)
+        provisioned = provider_for(deployment.provider).provision(deployment, progress)
     except ProviderError as exc:
         deployment_transition(deployment_id=deployment_id, to=State.FAILED, stage="failed", reason=str(exc))
         return State.FAILED
-    deployment_transition(deployment_id=deployment_id, to=State.READY, stage="ready", percent=100, **provider_state)
+    deployment_provisioned(deployment_id=deployment_id, provisioned=provisioned)
     return State.READY
 
 
 @shared_task(name="deployments.tasks.deprovision_deployment", acks_late=True, autoretry_for=(ConnectionError,),
              retry_backoff=True, max_retries=5)  # fmt: skip
 def deprovision_deployment(deployment_id: int) -> str:
-    deployment = Deployment.objects.select_related("model").filter(pk=deployment_id).first()
+    deployment = Deployment.objects.select_related("model", "organization").filter(pk=deployment_id).first()
     if deployment is None:
         return "gone"
     if deployment.state == State.STOPPED:
@@ -51,3 +55,28 @@ def deprovision_deployment(deployment_id: int) -> str:
         return State.FAILED
     deployment_transition(deployment_id=deployment_id, to=State.STOPPED, stage="stopped", percent=100)
     return State.STOPPED
+
+
+@shared_task(name="deployments.tasks.reconcile_deployments")
+def reconcile_deployments() -> dict[str, int]:
+    """Beat: a ready deployment whose runtime is gone is restarted (local) or marked failed (others)."""
+    counts = {"checked": 0, "restarted": 0, "failed": 0}
+    for deployment in Deployment.objects.select_related("model", "organization").filter(state=State.READY):
+        counts["checked"] += 1
+        try:
+            status = provider_for(deployment.provider).status(deployment)
+        except ProviderError as exc:
+            status = str(exc)
+        if status == "running":
+            continue
+        log.warning("deployment.runtime_lost", deployment=deployment.public_id, status=status[:80])
+        if deployment.provider == "local":
+            deployment_transition(deployment_id=deployment.pk, to=State.FAILED, stage="runtime lost; restarting",
+                                  reason=f"runtime {status}")  # fmt: skip
+            provision_deployment.delay(deployment.pk)
+            counts["restarted"] += 1
+        else:
+            deployment_transition(deployment_id=deployment.pk, to=State.FAILED, stage="runtime lost",
+                                  reason=f"runtime {status}")  # fmt: skip
+            counts["failed"] += 1
+    return counts

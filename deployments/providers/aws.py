@@ -4,12 +4,13 @@ private endpoints, an internal NLB published as a VPC endpoint service with an i
 from __future__ import annotations
 
 import base64
+import secrets
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from deployments.providers import Progress, ProviderError
+from deployments.providers import Generation, Progress, ProviderError, Provisioned, openai_compat
 from portal.config import env_str
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ python3 -m venv /opt/paitient && /opt/paitient/bin/pip install 'llama-cpp-python
 install -d -m 700 /etc/paitient
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 -subj "/CN={name}" \\
   -keyout /etc/paitient/key.pem -out /etc/paitient/cert.pem
+export API_KEY='{api_key}'
 exec /opt/paitient/bin/python -m llama_cpp.server --hf_model_repo_id '{repo}' --model '*Q4_K_M.gguf' \\
   --host 0.0.0.0 --port {port} --ssl_keyfile /etc/paitient/key.pem --ssl_certfile /etc/paitient/cert.pem
 """
@@ -46,13 +48,22 @@ class AwsProvider:
         self.ec2 = _client("ec2")
         self.elb = _client("elbv2")
 
-    def provision(self, deployment: Deployment, progress: Progress) -> dict[str, Any]:
+    def provision(self, deployment: Deployment, progress: Progress) -> Provisioned:
+        api_key = secrets.token_urlsafe(32)  # the runtime's bearer key: stored encrypted, sent only in user data
         try:
-            return self._provision(deployment, progress)
+            state = self._provision(deployment, progress, api_key)
         except (ClientError, BotoCoreError) as exc:
             raise ProviderError(f"AWS refused: {_aws_error(exc)}") from None
+        host = state.get("endpoint_dns") or state.get("private_ip") or ""
+        return Provisioned(state=state, endpoint_url=f"https://{host}:{RUNTIME_PORT}/v1", secret=api_key)
 
-    def _provision(self, deployment: Deployment, progress: Progress) -> dict[str, Any]:
+    def generate(self, deployment: Deployment, prompt: str, *, max_tokens: int, temperature: float) -> Generation:
+        return openai_compat.chat(
+            deployment.endpoint_url, deployment.endpoint_secret or "", model=deployment.model.name,
+            prompt=prompt, max_tokens=max_tokens, temperature=temperature,
+        )  # fmt: skip
+
+    def _provision(self, deployment: Deployment, progress: Progress, api_key: str) -> dict[str, Any]:
         subnet_ids: list[str] = deployment.vpc_config["subnet_ids"]
         group_ids: list[str] = deployment.vpc_config["security_group_ids"]
         progress(10, "checking the VPC")
@@ -67,7 +78,7 @@ class AwsProvider:
             raise ProviderError("PAITIENT_AWS_AMI_ID is not configured (a GPU-ready Linux AMI in this region)")
         artifact = deployment.model.providers.get("aws", "")
         user_data = USER_DATA.format(
-            port=RUNTIME_PORT, artifact=artifact, name=deployment.name, repo=deployment.model.name
+            port=RUNTIME_PORT, artifact=artifact, name=deployment.name, repo=deployment.model.name, api_key=api_key
         )
         block_device: dict[str, Any] = {"VolumeSize": 200, "VolumeType": "gp3", "Encrypted": True}
         kms_key = env_str("PAITIENT_AWS_EBS_KMS_KEY_ID")
@@ -138,6 +149,7 @@ class AwsProvider:
             "target_group_arn": target_group["TargetGroupArn"],
             "endpoint_service_id": service["ServiceId"],
             "vpc_endpoint_id": endpoint["VpcEndpointId"],
+            "endpoint_dns": (endpoint.get("DnsEntries") or [{}])[0].get("DnsName", ""),
         }
 
     def status(self, deployment: Deployment) -> str:

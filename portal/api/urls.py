@@ -8,6 +8,7 @@ from accessctl.rest import roles as roles_api
 from accessctl.rest import security_settings as security_settings_api
 from audit import api as audit_api
 from deployments import api as deployments_api
+from deployments import api_generate
 from portal.api.root import ApiRootView
 from scans import api as scans_api
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api-keys/<str:key_id>", api_keys_api.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
     path("deployments", deployments_api.DeploymentListCreateView.as_view(), name="api-deployments"),
     path("deployments/<str:deployment_id>", deployments_api.DeploymentDetailView.as_view(), name="api-deployment"),
+    path("deployments/<str:deployment_id>/generate", api_generate.GenerateView.as_view(), name="api-generate"),
     path("phi-scans", scans_api.PhiScanListCreateView.as_view(), name="api-phi-scans"),
     path("phi-scans/<str:scan_id>", scans_api.PhiScanDetailView.as_view(), name="api-phi-scan"),
     path("phi-scans/<str:scan_id>/redacted", scans_api.PhiScanRedactedView.as_view(), name="api-phi-scan-redacted"),

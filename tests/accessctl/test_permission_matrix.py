@@ -15,6 +15,7 @@ from accessctl.policy import BUILTIN_ROLES
 from audit.models import AuditEvent
 from deployments.models import CatalogModel, Deployment
 from tests.conftest import grant
+from tests.deployments.fakes import use_echo_provider
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,7 @@ CASES = [
     Case("post", "/api/v1/deployments", "deployment:create", DEPLOYMENT_BODY),
     Case("get", "/api/v1/deployments/{deployment}", "deployment:read"),
     Case("delete", "/api/v1/deployments/{deployment}", "deployment:delete"),
+    Case("post", "/api/v1/deployments/{deployment}/generate", "text:generate", {"prompt": "What is HbA1c?"}),
     Case("get", "/api/v1/phi-scans", "phi_scan:run"),
     Case("post", "/api/v1/phi-scans", "phi_scan:run"),
     Case("get", "/api/v1/phi-scans/{scan}", "phi_scan:run"),
@@ -118,7 +120,8 @@ def subject(acme):
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "no-role")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
-def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject):
+def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject, monkeypatch):
+    use_echo_provider(monkeypatch)
     caller = UserFactory.create(username="caller", organization=acme)
     if role:
         grant(caller, acme, role)
@@ -174,4 +177,7 @@ def test_an_admin_never_reaches_another_organisations_data(alice, charlie, globe
     )
     assert client.get(f"/api/v1/deployments/{theirs_deployment.public_id}").status_code == 404
     assert client.delete(f"/api/v1/deployments/{theirs_deployment.public_id}").status_code == 404
+    generate = client.post(f"/api/v1/deployments/{theirs_deployment.public_id}/generate", {"prompt": "hi"},
+                           format="json")  # fmt: skip
+    assert generate.status_code == 404
     assert theirs_deployment.public_id not in {d["id"] for d in client.get("/api/v1/deployments").json()["results"]}

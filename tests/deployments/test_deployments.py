@@ -76,7 +76,8 @@ def mutate(path: str, value: object) -> dict[str, Any]:
         (mutate("deployment_name", "Bad Name"), "deployment_name"),
         (mutate("compute_type", "tpu"), "compute_type"),
         (mutate("colour", "blue"), "colour"),
-        ({**SEED, "provider": "local", "vpc_config": {}, "compute_type": "cpu", "instance_type": ""}, "provider"),
+        ({**SEED, "provider": "local", "vpc_config": {}, "compute_type": "cpu", "instance_type": ""}, "model_name"),
+        ({**SEED, "provider": "quantum"}, "provider"),
     ],
 )
 def test_invalid_requests_get_400_naming_the_field(api_client, alice, body, field):

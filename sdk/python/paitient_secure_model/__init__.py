@@ -4,15 +4,17 @@ from paitient_secure_model.client import AuditLogs, Client
 from paitient_secure_model.errors import (
     AuthenticationError,
     ConfigurationError,
+    ConflictError,
     DeploymentFailedError,
     NotFoundError,
     PaiTIENTError,
     PermissionDeniedError,
+    PHIRejectedError,
     RateLimitError,
     ServiceUnavailableError,
     ValidationError,
 )
-from paitient_secure_model.models import AuditLog, Deployment, Role, RoleAssignment
+from paitient_secure_model.models import AuditLog, Deployment, PHIEntity, Role, RoleAssignment, TextGeneration
 
 __all__ = [
     "AuditLog",
@@ -20,14 +22,18 @@ __all__ = [
     "AuthenticationError",
     "Client",
     "ConfigurationError",
+    "ConflictError",
     "Deployment",
     "DeploymentFailedError",
     "NotFoundError",
+    "PHIEntity",
+    "PHIRejectedError",
     "PaiTIENTError",
     "PermissionDeniedError",
     "RateLimitError",
     "Role",
     "RoleAssignment",
     "ServiceUnavailableError",
+    "TextGeneration",
     "ValidationError",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from paitient_secure_model.errors import ConfigurationError, DeploymentFailedError
-from paitient_secure_model.models import AuditLog, Deployment, Role, RoleAssignment
+from paitient_secure_model.models import AuditLog, Deployment, Role, RoleAssignment, TextGeneration
 from paitient_secure_model.security import SecuritySettings
 from paitient_secure_model.transport import Transport
 
@@ -164,6 +164,32 @@ class Client:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"deployment {deployment_id} not ready after {timeout:.0f} s ({deployment.state})")
             time.sleep(poll_interval)
+
+    # --- inference -----------------------------------------------------------------------------
+    def generate_text(
+        self,
+        deployment_id: str,
+        prompt: str,
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.7,
+        security_settings: SecuritySettings | None = None,
+        subject_id: str | None = None,
+    ) -> TextGeneration:
+        """Send a prompt through the PHI-guarded gateway. In reject mode a prompt with PHI raises
+        PHIRejectedError (its `entity_types` say what was found)."""
+        body: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
+        phi = {
+            key: value
+            for key, value in (security_settings.request_settings() if security_settings else {}).items()
+            if key in {"phi_detection", "phi_redaction", "phi_handling"}
+        }
+        if subject_id:
+            phi["subject_id"] = subject_id
+        if phi:
+            body["security_settings"] = phi
+        path = f"/api/v1/deployments/{deployment_id}/generate"
+        return TextGeneration.from_api(self._transport.request("POST", path, json=body))
 
     # --- audit ---------------------------------------------------------------------------------
     def get_audit_logs(

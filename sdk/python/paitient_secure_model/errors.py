@@ -35,6 +35,18 @@ class ValidationError(PaiTIENTError):
     """400/422: `errors` maps each offending field to messages."""
 
 
+class PHIRejectedError(ValidationError):
+    """422 in reject mode: the prompt holds PHI; `entity_types` names the types found (never the values)."""
+
+    @property
+    def entity_types(self) -> list[str]:
+        return [str(t) for t in self.problem.get("entity_types") or []]
+
+
+class ConflictError(PaiTIENTError):
+    """409: the resource is not in a state that allows the call (e.g. a deployment that is not ready)."""
+
+
 class RateLimitError(PaiTIENTError):
     """429 after the retries were used up."""
 
@@ -54,7 +66,8 @@ def error_for(status: int, problem: dict[str, Any]) -> PaiTIENTError:
         401: AuthenticationError,
         403: PermissionDeniedError,
         404: NotFoundError,
-        422: ValidationError,
+        409: ConflictError,
+        422: PHIRejectedError if problem.get("entity_types") is not None else ValidationError,
         429: RateLimitError,
     }.get(status, ServiceUnavailableError if status >= 500 else PaiTIENTError)
     return kind(detail, status=status, problem=problem)

@@ -118,3 +118,49 @@ class Deployment:
             failure_reason=data.get("failure_reason", ""),
             endpoint_url=data.get("endpoint_url", ""),
         )
+
+
+@dataclass(frozen=True)
+class PHIEntity:
+    type: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class TextGeneration:
+    """`text` is the model's answer after the PHI mode; `processed_prompt` is what the model was sent."""
+
+    id: str
+    deployment_id: str
+    model: str
+    text: str
+    processed_prompt: str
+    phi_mode: str
+    phi_entities: list[PHIEntity]
+    response_phi_entities: list[PHIEntity]
+    usage: dict[str, int]
+    latency_ms: float
+    finish_reason: str = "stop"
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> TextGeneration:
+        phi = data.get("phi") or {}
+
+        def entities(rows: list[dict[str, Any]]) -> list[PHIEntity]:
+            return [PHIEntity(str(r["type"]), int(r["start"]), int(r["end"]), float(r.get("score", 1.0))) for r in rows]
+
+        return cls(
+            id=data["id"],
+            deployment_id=data["deployment_id"],
+            model=data.get("model", ""),
+            text=data["text"],
+            processed_prompt=data["processed_prompt"],
+            phi_mode=str(phi.get("mode", "")),
+            phi_entities=entities(phi.get("entities") or []),
+            response_phi_entities=entities(phi.get("response_entities") or []),
+            usage={k: int(v) for k, v in (data.get("usage") or {}).items()},
+            latency_ms=float(data.get("latency_ms", 0.0)),
+            finish_reason=data.get("finish_reason", "stop"),
+        )

@@ -1,0 +1,117 @@
+"""REST: `POST /api/v1/deployments/{id}/generate` — the SDK's generate_text through the inference gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
+from accessctl.policy import PolicyDenied
+from accessctl.rest.common import StrictSerializer
+from deployments.gateway import GatewayRefused, GenerateRequest, Inference, generate
+from deployments.selectors import DeploymentNotFound
+
+
+class PhiSettingsSerializer(StrictSerializer):
+    phi_detection = serializers.BooleanField(required=False)
+    phi_redaction = serializers.BooleanField(required=False)
+    phi_handling = serializers.CharField(required=False, max_length=20, help_text="detect|redact|reject|de-identify")
+    subject_id = serializers.CharField(
+        required=False, max_length=200, help_text="de-identify: one patient's dates shift by the same number of days"
+    )
+
+
+class GenerateSerializer(StrictSerializer):
+    prompt = serializers.CharField(trim_whitespace=False, max_length=32_000)
+    max_tokens = serializers.IntegerField(required=False, default=256, min_value=1, max_value=4096)
+    temperature = serializers.FloatField(required=False, default=0.7, min_value=0.0, max_value=2.0)
+    security_settings = PhiSettingsSerializer(required=False, default=dict)
+
+
+class EntitySerializer(serializers.Serializer[Any]):
+    type = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    score = serializers.FloatField()
+
+
+class InferenceSerializer(serializers.Serializer[Inference]):
+    id = serializers.CharField()
+    deployment_id = serializers.CharField(source="deployment.public_id")
+    model = serializers.CharField(source="deployment.model.name")
+    text = serializers.CharField()
+    processed_prompt = serializers.CharField()
+    phi = serializers.SerializerMethodField()
+    usage = serializers.DictField(child=serializers.IntegerField())
+    latency_ms = serializers.FloatField()
+    finish_reason = serializers.CharField()
+
+    @extend_schema(
+        responses=inline_serializer(
+            "InferencePhi",
+            {
+                "mode": serializers.CharField(),
+                "entities": EntitySerializer(many=True),
+                "response_entities": EntitySerializer(many=True),
+                "counts": serializers.DictField(),
+            },
+        )
+    )
+    def get_phi(self, inference: Inference) -> dict[str, Any]:
+        return {
+            "mode": "de-identify" if inference.mode == "deidentify" else inference.mode,
+            "entities": [e.to_dict() for e in inference.prompt_entities],
+            "response_entities": [e.to_dict() for e in inference.response_entities],
+            "counts": inference.phi_counts,
+        }
+
+
+class GatewayError(APIException):
+    def __init__(self, refused: GatewayRefused) -> None:
+        super().__init__(detail=str(refused), code=refused.code)
+        self.status_code = refused.status
+
+
+class GenerateView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(
+        request=GenerateSerializer,
+        responses={
+            200: InferenceSerializer,
+            409: OpenApiResponse(description="the deployment is not ready, or a compliance control is missing"),
+            422: OpenApiResponse(description="reject mode: the prompt holds PHI (`entity_types` lists the types)"),
+            503: OpenApiResponse(description="the runtime or the PHI engine is unavailable (fails closed)"),
+        },
+        summary="Generate text through the PHI-guarded gateway",
+    )
+    def post(self, request: Request, deployment_id: str) -> Response:
+        body = GenerateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        call = GenerateRequest(
+            prompt=data["prompt"], max_tokens=data["max_tokens"], temperature=data["temperature"],
+            **data["security_settings"],
+        )  # fmt: skip
+        try:
+            inference = generate(actor=request_actor(request), deployment_id=deployment_id, request=call)
+        except DeploymentNotFound:
+            raise NotFound("No such deployment.") from None
+        except PolicyDenied as exc:
+            raise permission_denied(exc) from None
+        except GatewayRefused as refused:
+            if refused.extra:
+                response = Response(
+                    {"type": f"https://paitient.example/problems/{refused.code}", "title": "Unprocessable Content",
+                     "status": refused.status, "detail": str(refused), **refused.extra},
+                    status=refused.status, content_type="application/problem+json",
+                )  # fmt: skip
+                return response
+            raise GatewayError(refused) from None
+        return Response(InferenceSerializer(inference).data)

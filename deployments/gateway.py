@@ -1,0 +1,213 @@
+"""The inference gateway: every prompt and response passes the PHI engine and is audited (types and counts).
+
+authorize → compliance gate → PHI engine on the prompt → provider → PHI engine on the response → audit
+`model.inference` + `phi.detection` in one transaction. Prompt and response text are never stored or logged.
+Any safeguard that cannot run (PHI engine, audit log) fails the call closed.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from django.db import transaction
+
+from audit.services import record
+from deployments.models import Deployment, State
+from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
+from deployments.selectors import access_deployment
+from encryption.services import hmac_key
+from phi import DeidContext, Entity, PHIRejected, Result, process
+from phi.types import normalize_mode
+from portal.errors import FieldError
+
+if TYPE_CHECKING:
+    from accessctl.actor import Actor
+
+log = structlog.get_logger(__name__)
+
+MAX_PROMPT_CHARS = 32_000
+MAX_TOKENS_LIMIT = 4096
+# How strongly a mode protects PHI: a request may ask for a stronger mode than the deployment's, never weaker.
+STRENGTH = {"detect": 0, "redact": 1, "deidentify": 1, "reject": 2}
+# What happens to PHI in the model's answer: the same rewrite as the prompt's, and redaction when the prompt
+# was rejected-or-clean (the answer may still name someone).
+RESPONSE_MODE = {"detect": "detect", "redact": "redact", "deidentify": "deidentify", "reject": "redact"}
+
+
+class GatewayRefused(Exception):
+    """The gateway would not run the call; `status` and `code` say how the API answers. Safe to show."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.extra = status, code, extra
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    prompt: str
+    max_tokens: int = 256
+    temperature: float = 0.7
+    phi_detection: bool | None = None
+    phi_redaction: bool | None = None
+    phi_handling: str | None = None
+    subject_id: str | None = None  # de-identification: one patient's dates all shift by the same days
+
+
+@dataclass(frozen=True)
+class Inference:
+    id: str
+    deployment: Deployment
+    text: str
+    processed_prompt: str
+    mode: str
+    prompt_entities: tuple[Entity, ...]
+    response_entities: tuple[Entity, ...]
+    usage: dict[str, int]
+    latency_ms: float
+    finish_reason: str
+    phi_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def requested_mode(request: GenerateRequest, deployment: Deployment) -> str:
+    """The PHI mode for this call: the request's, checked against the deployment's minimum."""
+    if request.phi_handling:
+        try:
+            mode = normalize_mode(request.phi_handling)
+        except ValueError:
+            raise FieldError(
+                "security_settings.phi_handling", "Choose detect, redact, reject or de-identify."
+            ) from None
+    elif request.phi_redaction:
+        mode = "redact"
+    else:
+        mode = deployment.security_settings.get("phi_handling", "detect")
+    floor = deployment.security_settings.get("phi_handling", "detect")
+    if request.phi_detection is False and STRENGTH[floor] > 0:
+        raise FieldError("security_settings.phi_detection", f"This deployment requires PHI handling {floor}.")
+    if STRENGTH[mode] < STRENGTH[floor]:
+        raise FieldError("security_settings.phi_handling", f"This deployment requires at least {floor}.")
+    return mode
+
+
+def compliance_gate(deployment: Deployment) -> None:
+    """What must hold before any PHI may flow to this deployment's runtime."""
+    if deployment.state != State.READY:
+        raise GatewayRefused(409, "deployment-not-ready", f"The deployment is {deployment.state}, not ready.")
+
+
+def _validate(request: GenerateRequest) -> None:
+    if not isinstance(request.prompt, str) or not request.prompt.strip():
+        raise FieldError("prompt", "Give a non-empty prompt.")
+    if len(request.prompt) > MAX_PROMPT_CHARS:
+        raise FieldError("prompt", f"At most {MAX_PROMPT_CHARS} characters.")
+    if not 1 <= request.max_tokens <= MAX_TOKENS_LIMIT:
+        raise FieldError("max_tokens", f"Between 1 and {MAX_TOKENS_LIMIT}.")
+    if not 0.0 <= request.temperature <= 2.0:
+        raise FieldError("temperature", "Between 0 and 2.")
+
+
+def _phi(text: str, mode: str, context: DeidContext | None) -> Result:
+    try:
+        return process(text, mode, context=context)
+    except PHIRejected:
+        raise
+    except Exception as exc:  # fail closed: no PHI safeguard, no inference
+        log.error("gateway.phi_engine_failed", exception_type=type(exc).__name__)
+        raise GatewayRefused(
+            503, "phi-engine-unavailable", "The PHI engine is unavailable; nothing was sent."
+        ) from None
+
+
+def _counts(entities: tuple[Entity, ...]) -> dict[str, int]:
+    return dict(sorted(Counter(e.type for e in entities).items()))
+
+
+def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> Inference:
+    """Run one prompt through the gateway. Raises DeploymentNotFound, PolicyDenied (audited by authorize),
+    FieldError, GatewayRefused (audited here)."""
+    started = time.perf_counter()
+    deployment = access_deployment(actor=actor, deployment_id=deployment_id, permission="text:generate")
+    _validate(request)
+    mode = requested_mode(request, deployment)
+    inference_id = f"inf_{uuid.uuid4().hex[:20]}"
+    base = {"inference_id": inference_id, "mode": mode, "prompt_chars": len(request.prompt)}
+
+    def refuse(exc: GatewayRefused, outcome: str, phi: dict[str, dict[str, int]] | None = None) -> GatewayRefused:
+        with transaction.atomic():
+            if phi is not None:
+                record(actor=actor, event_type="phi.detection", resource=deployment.resource,
+                       resource_id=deployment.public_id, details={**base, **phi})  # fmt: skip
+            record(actor=actor, event_type="model.inference", resource=deployment.resource, outcome=outcome,
+                   resource_id=deployment.public_id, details={**base, "refused": exc.code})  # fmt: skip
+        return exc
+
+    try:
+        compliance_gate(deployment)
+    except GatewayRefused as exc:
+        raise refuse(exc, "denied") from None
+    context = None
+    if mode == "deidentify":
+        context = DeidContext(hmac_key(deployment.organization, purpose="deid"), request.subject_id)
+    try:
+        prompt = _phi(request.prompt, mode, context)
+    except PHIRejected as exc:
+        refused = GatewayRefused(422, "phi-rejected", "The prompt contains PHI and this call rejects PHI.",
+                                 entity_types=sorted(exc.counts))  # fmt: skip
+        raise refuse(refused, "denied", {"prompt": dict(sorted(exc.counts.items())), "response": {}}) from None
+    except GatewayRefused as exc:
+        raise refuse(exc, "error") from None
+    model_started = time.perf_counter()
+    try:
+        generation = provider_for(deployment.provider).generate(
+            deployment, prompt.text, max_tokens=request.max_tokens, temperature=request.temperature
+        )
+    except RuntimeUnavailable as exc:
+        raise refuse(GatewayRefused(503, "runtime-unavailable", str(exc)), "error") from None
+    except ProviderError as exc:
+        raise refuse(GatewayRefused(502, "runtime-error", str(exc)), "error") from None
+    model_ms = (time.perf_counter() - model_started) * 1000
+    try:
+        answer = _phi(generation.text, RESPONSE_MODE[mode], context)
+    except GatewayRefused as exc:
+        raise refuse(exc, "error") from None
+    return _finish(actor, deployment, request, generation, prompt, answer, base, started, model_ms)
+
+
+def _finish(
+    actor: Actor, deployment: Deployment, request: GenerateRequest, generation: Generation, prompt: Result,
+    answer: Result, base: dict[str, Any], started: float, model_ms: float,
+) -> Inference:  # fmt: skip
+    usage = {
+        "prompt_tokens": generation.prompt_tokens,
+        "completion_tokens": generation.completion_tokens,
+        "total_tokens": generation.prompt_tokens + generation.completion_tokens,
+    }
+    phi_counts = {"prompt": _counts(prompt.entities), "response": _counts(answer.entities)}
+    latency_ms = (time.perf_counter() - started) * 1000
+    with transaction.atomic():
+        record(actor=actor, event_type="phi.detection", resource=deployment.resource,
+               resource_id=deployment.public_id, details={**base, **phi_counts})  # fmt: skip
+        record(
+            actor=actor, event_type="model.inference", resource=deployment.resource, resource_id=deployment.public_id,
+            details={**base, **usage, "response_chars": len(generation.text), "model": deployment.model.name,
+                     "latency_ms": round(latency_ms, 1), "model_ms": round(model_ms, 1),
+                     "phi_entities": len(prompt.entities) + len(answer.entities)},
+        )  # fmt: skip
+    return Inference(
+        id=str(base["inference_id"]),
+        deployment=deployment,
+        text=answer.text,
+        processed_prompt=prompt.text,
+        mode=prompt.mode,
+        prompt_entities=prompt.entities,
+        response_entities=answer.entities,
+        usage=usage,
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        finish_reason=generation.finish_reason,
+        phi_counts=phi_counts,
+    )

@@ -1,0 +1,172 @@
+"""Local: a llama.cpp OpenAI-compatible server on 127.0.0.1, serving a GGUF shipped inside a Python package.
+
+Each deployment gets its own server process on a free loopback port with a random API key (passed in the
+environment, never on the command line). The process is detached from the worker (it survives a worker
+restart) and is identified by pid *and* command line before it is ever signalled, so a recycled pid is never
+killed. Loopback-only binding is what network isolation means for this provider.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from deployments.providers import Generation, Progress, ProviderError, Provisioned, RuntimeUnavailable, openai_compat
+from portal.config import env_int
+
+if TYPE_CHECKING:
+    from deployments.models import Deployment
+
+HOST = "127.0.0.1"
+MARKER = "llama_cpp.server"
+
+
+@dataclass(frozen=True)
+class LocalRuntime:
+    pid: int
+    port: int
+    secret: str
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.port}/v1"
+
+
+def model_file(artifact: str) -> Path:
+    """`package:<module>/<file>` → the file inside the installed package; a clear error when it is not there."""
+    if not artifact.startswith("package:") or "/" not in artifact:
+        raise ProviderError("this model has no packaged artifact for the local runtime")
+    module, _, name = artifact.removeprefix("package:").partition("/")
+    # Locate the package without importing it: a model package's own code (and its dependencies) is not needed.
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ProviderError(f"the model package {module} is not installed on this worker")
+    path = Path(next(iter(spec.submodule_search_locations))) / name
+    if not path.is_file():
+        raise ProviderError(f"the model package {module} does not contain {name}")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def _log_path(name: str) -> Path:
+    folder = Path(settings.VAR_DIR) / "runtimes"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder / f"{name}.log"
+
+
+def start_runtime(model_path: Path, *, alias: str, log_name: str) -> LocalRuntime:
+    """Start a detached llama.cpp server; returns at once (see `wait_until_serving`)."""
+    port, secret = _free_port(), secrets.token_urlsafe(32)
+    command = [
+        sys.executable, "-m", MARKER, "--model", str(model_path), "--model_alias", alias, "--host", HOST,
+        "--port", str(port), "--n_ctx", str(env_int("PAITIENT_LOCAL_N_CTX", 2048)),
+        "--n_threads", str(env_int("PAITIENT_LOCAL_THREADS", os.cpu_count() or 1)), "--verbose", "false",
+    ]  # fmt: skip
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PAITIENT_", "SECRET_KEY", "AWS_"))}
+    environment["API_KEY"] = secret  # llama_cpp.server's settings read it from the environment
+    log = _log_path(log_name)
+    # The shell starts the server in the background and exits: the server is re-parented, never a zombie of
+    # the worker, and outlives a worker restart.
+    launcher = subprocess.run(  # noqa: S603 - fixed argv, no shell interpolation of inputs
+        ["/bin/sh", "-c", 'umask 077; "$@" >>"$RUNTIME_LOG" 2>&1 </dev/null & echo $!', "sh", *command],
+        env={**environment, "RUNTIME_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        check=True,
+        start_new_session=True,
+        timeout=10,
+    )
+    return LocalRuntime(pid=int(launcher.stdout.strip()), port=port, secret=secret)
+
+
+def is_ours(pid: int, port: int) -> bool:
+    """The process with this pid is a llama.cpp server on this port (and not a recycled pid)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return MARKER.encode() in argv and str(port).encode() in argv
+
+
+def wait_until_serving(runtime: LocalRuntime, *, timeout: float | None = None) -> list[str]:
+    deadline = time.monotonic() + (timeout or env_int("PAITIENT_LOCAL_START_TIMEOUT", 120))
+    while time.monotonic() < deadline:
+        if not is_ours(runtime.pid, runtime.port):
+            raise ProviderError("the llama.cpp server exited while starting (see var/runtimes/*.log)")
+        try:
+            return openai_compat.models(runtime.endpoint_url, runtime.secret, timeout=2.0)
+        except RuntimeUnavailable:
+            time.sleep(0.25)
+    stop_runtime(runtime.pid, runtime.port)
+    raise ProviderError("the llama.cpp server did not start in time")
+
+
+def stop_runtime(pid: int, port: int, *, grace: float = 10.0) -> None:
+    if not is_ours(pid, port):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and is_ours(pid, port):
+        time.sleep(0.1)
+    if is_ours(pid, port):
+        os.kill(pid, signal.SIGKILL)
+
+
+class LocalProvider:
+    def provision(self, deployment: Deployment, progress: Progress) -> Provisioned:
+        path = model_file(deployment.model.providers.get("local", ""))
+        previous = deployment.provider_state
+        if previous.get("pid") and previous.get("port"):  # a retried task: never leave two servers behind
+            stop_runtime(int(previous["pid"]), int(previous["port"]))
+        progress(20, "starting the llama.cpp server")
+        runtime = start_runtime(path, alias=deployment.model.name, log_name=deployment.public_id)
+        progress(50, "loading the model")
+        served = wait_until_serving(runtime)
+        if deployment.model.name not in served:
+            stop_runtime(runtime.pid, runtime.port)
+            raise ProviderError("the llama.cpp server does not serve the requested model")
+        state = {"pid": runtime.pid, "port": runtime.port, "model_file": path.name}
+        return Provisioned(state=state, endpoint_url=runtime.endpoint_url, secret=runtime.secret)
+
+    def status(self, deployment: Deployment) -> str:
+        pid, port = deployment.provider_state.get("pid"), deployment.provider_state.get("port")
+        if not pid or not port:
+            return "absent"
+        if not is_ours(int(pid), int(port)):
+            return "dead"
+        try:
+            openai_compat.models(deployment.endpoint_url, deployment.endpoint_secret or "", timeout=2.0)
+        except ProviderError:
+            return "not answering"
+        return "running"
+
+    def generate(self, deployment: Deployment, prompt: str, *, max_tokens: int, temperature: float) -> Generation:
+        return openai_compat.chat(
+            deployment.endpoint_url, deployment.endpoint_secret or "", model=deployment.model.name,
+            prompt=prompt, max_tokens=max_tokens, temperature=temperature,
+        )  # fmt: skip
+
+    def deprovision(self, deployment: Deployment, progress: Progress) -> None:
+        pid, port = deployment.provider_state.get("pid"), deployment.provider_state.get("port")
+        if pid and port:
+            progress(50, "stopping the llama.cpp server")
+            stop_runtime(int(pid), int(port))

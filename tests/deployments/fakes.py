@@ -1,0 +1,86 @@
+"""A runtime that answers instantly with what it was sent: gateway tests see exactly what reached the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deployments.providers import Generation
+
+
+class EchoProvider:
+    """Answers `Echo: <prompt>` plus a fixed sentence naming a person, so response handling is visible."""
+
+    ANSWER_SUFFIX = " Follow up with Dr. Maria Garcia next week."
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def generate(self, deployment: Any, prompt: str, *, max_tokens: int, temperature: float) -> Generation:
+        self.prompts.append(prompt)
+        return Generation(text=f"Echo: {prompt}{self.ANSWER_SUFFIX}", prompt_tokens=len(prompt.split()),
+                          completion_tokens=8)  # fmt: skip
+
+    def status(self, deployment: Any) -> str:
+        return "running"
+
+
+def use_echo_provider(monkeypatch: Any) -> EchoProvider:
+    provider = EchoProvider()
+    monkeypatch.setattr("deployments.gateway.provider_for", lambda name: provider)
+    return provider
+
+
+class FakeOpenAIServer:
+    """A minimal OpenAI-compatible endpoint on loopback (the `external` provider's far end) that checks the key."""
+
+    def __init__(self, api_key: str, model: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                return
+
+            def _reply(self, status: int, payload: dict[str, Any]) -> None:
+                import json
+
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _authorised(self) -> bool:
+                if self.headers.get("Authorization") == f"Bearer {api_key}":
+                    return True
+                self._reply(401, {"error": {"message": "bad key"}})
+                return False
+
+            def do_GET(self) -> None:
+                if self._authorised():
+                    self._reply(200, {"object": "list", "data": [{"id": model, "object": "model"}]})
+
+            def do_POST(self) -> None:
+                import json
+
+                if not self._authorised():
+                    return
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.received.append(body)
+                text = "External says: " + body["messages"][-1]["content"]
+                self._reply(200, {"choices": [{"message": {"role": "assistant", "content": text},
+                                               "finish_reason": "stop"}],
+                                  "usage": {"prompt_tokens": 5, "completion_tokens": 4}})  # fmt: skip
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
