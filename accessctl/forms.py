@@ -19,6 +19,12 @@ class CodeForm(forms.Form):
 
 
 class SecuritySettingsForm(forms.Form):
+    hipaa_mode = forms.BooleanField(
+        required=False,
+        label="HIPAA mode",
+        help_text="Forces MFA, PHI detection and network isolation; inference needs an active BAA.",
+    )
+    phi_detection = forms.BooleanField(required=False, label="PHI detection on every prompt and answer")
     require_mfa = forms.BooleanField(required=False, label="Require MFA for every user")
     session_timeout_minutes = forms.IntegerField(min_value=1, max_value=1440, label="Idle session timeout (minutes)")
     concurrent_sessions_limit = forms.IntegerField(

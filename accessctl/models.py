@@ -100,6 +100,10 @@ class SecuritySettings(models.Model):
     concurrent_sessions_limit = models.PositiveIntegerField(default=0, help_text="0 means no limit")
     ip_restrictions = models.JSONField(default=list, blank=True, help_text="CIDRs allowed; empty allows all")
     hsts_enabled = models.BooleanField(default=True)
+    hipaa_mode = models.BooleanField(
+        default=False, help_text="forces MFA, PHI detection and network isolation; inference needs an active BAA"
+    )
+    phi_detection = models.BooleanField(default=True, help_text="every prompt and answer passes the PHI engine")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -22,7 +22,8 @@ PERMISSIONS: dict[str, str] = {
     "report:read": "Download compliance reports",
     "role:manage": "Create roles and assign them",
     "settings:manage": "Change organisation security and compliance settings",
-    "baa:manage": "Manage Business Associate Agreements",
+    "baa:read": "See Business Associate Agreements and the compliance checklist",
+    "baa:manage": "Manage Business Associate Agreements and checklist evidence",
     "emergency:request": "Request emergency (break-glass) access",
     "emergency:approve": "Approve emergency access requests",
     "incident:manage": "Manage security incidents and breach assessments",
@@ -37,6 +38,7 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
             "audit:read",
             "audit:export",
             "audit:manage",
+            "baa:read",
             "deployment:read",
             "emergency:approve",
             "emergency:request",
@@ -52,6 +54,7 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
             "audit:read",
             "audit:export",
             "baa:manage",
+            "baa:read",
             "deployment:read",
             "emergency:approve",
             "emergency:request",
@@ -61,7 +64,10 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
             "report:read",
         ],
     ),
-    "auditor": ("Read-only access to the audit trail and reports", ["audit:read", "audit:export", "report:read"]),
+    "auditor": (
+        "Read-only access to the audit trail and reports",
+        ["audit:read", "audit:export", "baa:read", "report:read"],
+    ),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -47,8 +47,10 @@ def security_settings_document(organization: Organization) -> dict[str, Any]:
             "hsts_enabled": current.hsts_enabled,
         },
         "compliance": {
+            "hipaa": current.hipaa_mode,
             "audit_logging": True,
             "log_retention_days": audit_policy.log_retention_days,
+            "phi_detection": current.phi_detection,
         },
     }
 
@@ -61,6 +63,29 @@ class AccessChanges:
     ip_restrictions: list[str] | None = None
     hsts_enabled: bool | None = None
     log_retention_days: int | None = None
+    hipaa: bool | None = None
+    phi_detection: bool | None = None
+
+
+# What HIPAA mode forces on (164.312(d) person authentication; 164.312(b)/(c) PHI safeguards), with the field
+# a request would use to turn each off and why it may not while HIPAA mode is on.
+HIPAA_FORCED = {
+    "require_mfa": ("access_control.require_mfa", "multi-factor authentication for every user (164.312(d))"),
+    "phi_detection": ("compliance.phi_detection", "PHI detection on every prompt and answer (164.312(b), (c))"),
+}
+
+
+def hipaa_mode(organization: Organization) -> bool:
+    return settings_for(organization).hipaa_mode
+
+
+def _validate_hipaa(changes: AccessChanges, current: SecuritySettings) -> None:
+    hipaa_after = current.hipaa_mode if changes.hipaa is None else changes.hipaa
+    if not hipaa_after:
+        return
+    for attribute, (field, what) in HIPAA_FORCED.items():
+        if getattr(changes, attribute) is False:
+            raise SettingsError(field, f"HIPAA mode requires {what}; turn HIPAA mode off first.")
 
 
 def _validate(changes: AccessChanges, client_address: str | None) -> None:
@@ -95,9 +120,16 @@ def _validate(changes: AccessChanges, client_address: str | None) -> None:
 def security_settings_update(*, actor: Actor, changes: AccessChanges) -> SecuritySettings:
     _validate(changes, actor.ip)
     current = SecuritySettings.objects.select_for_update().get_or_create(organization=actor.organization)[0]
+    _validate_hipaa(changes, current)
+    if changes.hipaa:  # turning HIPAA mode on (or keeping it on) forces its controls
+        changes = replace(changes, require_mfa=True, phi_detection=True)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    for field in ("require_mfa", "session_timeout_minutes", "concurrent_sessions_limit", "hsts_enabled"):
+    fields = ("require_mfa", "session_timeout_minutes", "concurrent_sessions_limit", "hsts_enabled", "phi_detection")
+    if changes.hipaa is not None and changes.hipaa != current.hipaa_mode:
+        before["hipaa_mode"], after["hipaa_mode"] = current.hipaa_mode, changes.hipaa
+        current.hipaa_mode = changes.hipaa
+    for field in fields:
         value = getattr(changes, field)
         if value is not None and value != getattr(current, field):
             before[field], after[field] = getattr(current, field), value
@@ -108,6 +140,13 @@ def security_settings_update(*, actor: Actor, changes: AccessChanges) -> Securit
             before["ip_restrictions"], after["ip_restrictions"] = current.ip_restrictions, normalised
             current.ip_restrictions = normalised
     current.save()
+    if "hipaa_mode" in after:
+        record(
+            actor=actor,
+            event_type="compliance.hipaa_mode." + ("enabled" if current.hipaa_mode else "disabled"),
+            resource=f"security-settings/{actor.organization.slug}",
+            details={"forced": sorted(HIPAA_FORCED) if current.hipaa_mode else []},
+        )
     if after:
         record(
             actor=actor,

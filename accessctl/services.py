@@ -49,6 +49,17 @@ def roles_ensure_builtin(*, organization: Organization) -> list[Role]:
                 resource=f"role/{name}",
                 details={"permissions": permissions, "resource_pattern": "*", "builtin": True},
             )
+        elif role.builtin and sorted(role.permissions) != sorted(permissions):  # a release changed the role
+            before = sorted(role.permissions)
+            role.permissions = permissions
+            role.save(update_fields=["permissions"])
+            record(
+                actor=None,
+                organization=organization,
+                event_type="role.updated",
+                resource=f"role/{name}",
+                details={"before": before, "after": sorted(permissions), "builtin": True},
+            )
         roles.append(role)
     return roles
 

@@ -30,10 +30,14 @@ def security_settings_page(request: HttpRequest) -> HttpResponse:
         "concurrent_sessions_limit": current.concurrent_sessions_limit,
         "ip_restrictions": "\n".join(current.ip_restrictions),
         "hsts_enabled": current.hsts_enabled,
+        "hipaa_mode": current.hipaa_mode,
+        "phi_detection": current.phi_detection,
     }
     form = SecuritySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if data["hipaa_mode"] and not current.hipaa_mode:  # switching HIPAA mode on ticks what it forces
+            data["require_mfa"] = data["phi_detection"] = True
         try:
             security_settings_update(
                 actor=actor,
@@ -43,10 +47,13 @@ def security_settings_page(request: HttpRequest) -> HttpResponse:
                     concurrent_sessions_limit=data["concurrent_sessions_limit"],
                     ip_restrictions=form.networks(),
                     hsts_enabled=data["hsts_enabled"],
+                    hipaa=data["hipaa_mode"],
+                    phi_detection=data["phi_detection"],
                 ),
             )
         except SettingsError as exc:
-            form.add_error(exc.field.split(".")[-1], str(exc))
+            name = exc.field.split(".")[-1]
+            form.add_error("hipaa_mode" if name == "hipaa" else name, str(exc))
         else:
             messages.success(request, "Security settings saved.")
             return redirect("security-settings")

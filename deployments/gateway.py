@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from django.db import transaction
 
+from accessctl.security import settings_for
 from audit.services import record
+from compliance.baa import baa_in_force
 from deployments.models import Deployment, State
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
 from deployments.selectors import access_deployment
@@ -27,16 +29,17 @@ from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
+    from accessctl.models import SecuritySettings
 
 log = structlog.get_logger(__name__)
 
 MAX_PROMPT_CHARS = 32_000
 MAX_TOKENS_LIMIT = 4096
 # How strongly a mode protects PHI: a request may ask for a stronger mode than the deployment's, never weaker.
-STRENGTH = {"detect": 0, "redact": 1, "deidentify": 1, "reject": 2}
+STRENGTH = {"off": -1, "detect": 0, "redact": 1, "deidentify": 1, "reject": 2}
 # What happens to PHI in the model's answer: the same rewrite as the prompt's, and redaction when the prompt
 # was rejected-or-clean (the answer may still name someone).
-RESPONSE_MODE = {"detect": "detect", "redact": "redact", "deidentify": "deidentify", "reject": "redact"}
+RESPONSE_MODE = {"off": "off", "detect": "detect", "redact": "redact", "deidentify": "deidentify", "reject": "redact"}
 
 
 class GatewayRefused(Exception):
@@ -73,8 +76,18 @@ class Inference:
     phi_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def requested_mode(request: GenerateRequest, deployment: Deployment) -> str:
-    """The PHI mode for this call: the request's, checked against the deployment's minimum."""
+def requested_mode(request: GenerateRequest, deployment: Deployment, policy: SecuritySettings) -> str:
+    """The PHI mode for this call: the request's, checked against the deployment's and organisation's minimum.
+    `off` (no PHI engine at all) only when the organisation has PHI detection off and the request asks."""
+    if request.phi_detection is False and not (request.phi_handling or request.phi_redaction):
+        if policy.phi_detection:
+            raise FieldError(
+                "security_settings.phi_detection",
+                "This organisation requires PHI detection on every prompt"
+                + (" (HIPAA mode)." if policy.hipaa_mode else "."),
+            )
+        if STRENGTH[deployment.security_settings.get("phi_handling", "detect")] == 0:
+            return "off"
     if request.phi_handling:
         try:
             mode = normalize_mode(request.phi_handling)
@@ -94,8 +107,19 @@ def requested_mode(request: GenerateRequest, deployment: Deployment) -> str:
     return mode
 
 
-def compliance_gate(deployment: Deployment) -> None:
+def compliance_gate(deployment: Deployment, policy: SecuritySettings) -> None:
     """What must hold before any PHI may flow to this deployment's runtime."""
+    if policy.hipaa_mode:
+        if baa_in_force(deployment.organization) is None:
+            raise GatewayRefused(
+                403, "baa-required",
+                "HIPAA mode: no active Business Associate Agreement is on file for this organisation; "
+                "record and activate one before sending PHI to a model.",
+            )  # fmt: skip
+        if not deployment.security_settings.get("network_isolation"):
+            raise GatewayRefused(
+                409, "network-isolation-required", "HIPAA mode: this deployment is not network isolated."
+            )
     if deployment.state != State.READY:
         raise GatewayRefused(409, "deployment-not-ready", f"The deployment is {deployment.state}, not ready.")
 
@@ -112,6 +136,8 @@ def _validate(request: GenerateRequest) -> None:
 
 
 def _phi(text: str, mode: str, context: DeidContext | None) -> Result:
+    if mode == "off":
+        return Result(text, (), "detect")
     try:
         return process(text, mode, context=context)
     except PHIRejected:
@@ -133,7 +159,8 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
     started = time.perf_counter()
     deployment = access_deployment(actor=actor, deployment_id=deployment_id, permission="text:generate")
     _validate(request)
-    mode = requested_mode(request, deployment)
+    policy = settings_for(deployment.organization)
+    mode = requested_mode(request, deployment, policy)
     inference_id = f"inf_{uuid.uuid4().hex[:20]}"
     base = {"inference_id": inference_id, "mode": mode, "prompt_chars": len(request.prompt)}
 
@@ -147,7 +174,7 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
         return exc
 
     try:
-        compliance_gate(deployment)
+        compliance_gate(deployment, policy)
     except GatewayRefused as exc:
         raise refuse(exc, "denied") from None
     context = None
@@ -203,7 +230,7 @@ def _finish(
         deployment=deployment,
         text=answer.text,
         processed_prompt=prompt.text,
-        mode=prompt.mode,
+        mode=str(base["mode"]),
         prompt_entities=prompt.entities,
         response_entities=answer.entities,
         usage=usage,

@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 from django.db import transaction
 
 from accessctl.policy import authorize
+from accessctl.security import hipaa_mode
 from audit.services import record
 from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, State
 from deployments.providers import Provisioned
+from phi.types import normalize_mode
 from portal.errors import FieldError
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{6,17}$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{6,17}$")
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 GPU_FAMILIES = ("g4dn.", "g4ad.", "g5.", "g5g.", "g6.", "g6e.", "gr6.", "p3.", "p3dn.", "p4d.", "p4de.", "p5.")
-SECURITY_KEYS = {"network_isolation", "private_endpoints", "encryption_level"}
+SECURITY_KEYS = {"network_isolation", "private_endpoints", "encryption_level", "phi_handling"}
 ENCRYPTION_LEVELS = {"standard", "maximum"}
 MAX_TAGS = 50
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -68,6 +70,13 @@ def _validate(spec: DeploymentSpec, provider: str) -> CatalogModel:
     for flag in ("network_isolation", "private_endpoints"):
         if flag in spec.security_settings and not isinstance(spec.security_settings[flag], bool):
             raise DeploymentError(f"security_settings.{flag}", "Must be true or false.")
+    if "phi_handling" in spec.security_settings:
+        try:
+            spec.security_settings["phi_handling"] = normalize_mode(str(spec.security_settings["phi_handling"]))
+        except ValueError:
+            raise DeploymentError(
+                "security_settings.phi_handling", "The minimum PHI handling: detect, redact, reject or de-identify."
+            ) from None
     level = spec.security_settings.get("encryption_level", "maximum")
     if level not in ENCRYPTION_LEVELS:
         raise DeploymentError("security_settings.encryption_level", "Choose standard or maximum.")
@@ -148,6 +157,10 @@ def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
     isolated = provider == Provider.LOCAL
     security = {"network_isolation": isolated, "private_endpoints": False, "encryption_level": "maximum"}
     security.update(spec.security_settings)
+    if not security["network_isolation"] and hipaa_mode(actor.organization):
+        raise DeploymentError(
+            "security_settings.network_isolation", "HIPAA mode requires network isolation for new deployments."
+        )
     deployment = Deployment.objects.create(
         organization=actor.organization,
         name=spec.deployment_name,

@@ -44,6 +44,11 @@ app.conf.update(
             "schedule": 30.0,
             "options": {"expires": 30},
         },
+        "baa-refresh": {
+            "task": "compliance.tasks.baa_refresh_all",
+            "schedule": crontab(minute=5),
+            "options": {"queue": "maintenance"},
+        },
         "audit-retention": {"task": "audit.tasks.retention_purge_all", "schedule": crontab(hour=3, minute=30)},
         "clear-expired-sessions": {
             "task": "accessctl.tasks.clear_expired_sessions",

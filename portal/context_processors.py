@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accessctl.actor import NoOrganization, actor_for_request
 from accessctl.policy import is_allowed, organization_resource
+from deployments.views import may_somewhere
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -22,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         actor = None
     if actor is not None:
         resource = organization_resource(actor)
+        if may_somewhere(actor, "deployment:read"):  # also a role limited to some deployments (a pattern)
+            items.append({"label": "Deployments", "url": reverse("deployments")})
         for permission, label, name in (
             ("audit:read", "Audit log", "audit-log"),
             ("phi_scan:run", "PHI scans", "phi-scans"),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "encryption",
     "deployments",
     "scans",
+    "compliance",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("settings/keys/", include("encryption.urls")),
     path("scans/", include("scans.urls")),
+    path("deployments/", include("deployments.urls")),
     path("", include("accessctl.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -44,8 +44,12 @@ class TransmissionSecuritySerializer(StrictSerializer):
 
 
 class ComplianceLoggingSerializer(StrictSerializer):
+    hipaa = serializers.BooleanField(
+        required=False, help_text="HIPAA mode: forces MFA, PHI detection, network isolation; inference needs a BAA"
+    )
     audit_logging = serializers.BooleanField(required=False)
     log_retention_days = serializers.IntegerField(required=False)
+    phi_detection = serializers.BooleanField(required=False)
 
     def validate_audit_logging(self, value: bool) -> bool:
         if not value:
@@ -87,6 +91,8 @@ class SecuritySettingsView(APIView):
             ip_restrictions=access.get("ip_restrictions"),
             hsts_enabled=transmission.get("hsts_enabled"),
             log_retention_days=compliance.get("log_retention_days"),
+            hipaa=compliance.get("hipaa"),
+            phi_detection=compliance.get("phi_detection"),
         )
         security_settings_update(actor=actor, changes=changes)
         return Response(security_settings_document(actor.organization))

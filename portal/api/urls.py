@@ -7,6 +7,7 @@ from accessctl.rest import identity as accessctl_api
 from accessctl.rest import roles as roles_api
 from accessctl.rest import security_settings as security_settings_api
 from audit import api as audit_api
+from compliance import api_baa
 from deployments import api as deployments_api
 from deployments import api_generate
 from portal.api.root import ApiRootView
@@ -28,6 +29,10 @@ urlpatterns = [
     path("api-keys/<str:key_id>", api_keys_api.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
     path("deployments", deployments_api.DeploymentListCreateView.as_view(), name="api-deployments"),
     path("deployments/<str:deployment_id>", deployments_api.DeploymentDetailView.as_view(), name="api-deployment"),
+    path("baas", api_baa.BaaListCreateView.as_view(), name="api-baas"),
+    path("baas/<str:baa_id>", api_baa.BaaDetailView.as_view(), name="api-baa"),
+    path("baas/<str:baa_id>/actions", api_baa.BaaActionView.as_view(), name="api-baa-actions"),
+    path("baas/<str:baa_id>/document", api_baa.BaaDocumentView.as_view(), name="api-baa-document"),
     path("deployments/<str:deployment_id>/generate", api_generate.GenerateView.as_view(), name="api-generate"),
     path("phi-scans", scans_api.PhiScanListCreateView.as_view(), name="api-phi-scans"),
     path("phi-scans/<str:scan_id>", scans_api.PhiScanDetailView.as_view(), name="api-phi-scan"),

@@ -13,6 +13,7 @@ from accessctl.api_keys import api_key_issue
 from accessctl.models import Role
 from accessctl.policy import BUILTIN_ROLES
 from audit.models import AuditEvent
+from compliance.models import BusinessAssociateAgreement
 from deployments.models import CatalogModel, Deployment
 from tests.conftest import grant
 from tests.deployments.fakes import use_echo_provider
@@ -37,6 +38,7 @@ DEPLOYMENT_BODY: dict[str, object] = {
     "instance_type": "g4dn.xlarge",
     "vpc_config": {"subnet_ids": ["subnet-abc123"], "security_group_ids": ["sg-123456"]},
 }
+BAA_BODY: dict[str, object] = {"counterparty": "Clinic", "effective_date": "2026-01-01", "expiry_date": "2027-01-01"}
 CASES = [
     Case("get", "/api/v1/me", None),
     Case("get", "/api/v1/organization/members", None),
@@ -56,6 +58,12 @@ CASES = [
     Case("post", "/api/v1/deployments", "deployment:create", DEPLOYMENT_BODY),
     Case("get", "/api/v1/deployments/{deployment}", "deployment:read"),
     Case("delete", "/api/v1/deployments/{deployment}", "deployment:delete"),
+    Case("get", "/api/v1/baas", "baa:read"),
+    Case("post", "/api/v1/baas", "baa:manage", BAA_BODY),
+    Case("get", "/api/v1/baas/{baa}", "baa:read"),
+    Case("post", "/api/v1/baas/{baa}/actions", "baa:manage", {"action": "send"}),
+    Case("put", "/api/v1/baas/{baa}/document", "baa:manage"),
+    Case("get", "/api/v1/baas/{baa}/document", "baa:read"),
     Case("post", "/api/v1/deployments/{deployment}/generate", "text:generate", {"prompt": "What is HbA1c?"}),
     Case("get", "/api/v1/phi-scans", "phi_scan:run"),
     Case("post", "/api/v1/phi-scans", "phi_scan:run"),
@@ -91,6 +99,7 @@ def normalise(path: str) -> str:
         .replace("{role}", "<str:role_name>")
         .replace("{deployment}", "<str:deployment_id>")
         .replace("{scan}", "<str:scan_id>")
+        .replace("{baa}", "<str:baa_id>")
         .replace("{event}", "<str:event_id>")
     )
 
@@ -115,7 +124,10 @@ def subject(acme):
         instance_type="g4dn.xlarge",
         state="ready",
     )
-    return user, key, deployment
+    baa = BusinessAssociateAgreement.objects.create(
+        organization=acme, counterparty="Clinic", effective_date="2026-01-01", expiry_date="2027-01-01"
+    )
+    return user, key, deployment, baa
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "no-role")
@@ -125,7 +137,7 @@ def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject, mo
     caller = UserFactory.create(username="caller", organization=acme)
     if role:
         grant(caller, acme, role)
-    user, key, deployment = subject
+    user, key, deployment, baa = subject
     client = APIClient()
     client.force_authenticate(caller)
     path = (
@@ -134,6 +146,7 @@ def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject, mo
         .replace("{role}", "auditor")
         .replace("{deployment}", deployment.public_id)
         .replace("{scan}", "scan_missing0000")
+        .replace("{baa}", baa.public_id)
         .replace("{event}", "evt_missing00000")
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
@@ -181,3 +194,17 @@ def test_an_admin_never_reaches_another_organisations_data(alice, charlie, globe
                            format="json")  # fmt: skip
     assert generate.status_code == 404
     assert theirs_deployment.public_id not in {d["id"] for d in client.get("/api/v1/deployments").json()["results"]}
+
+
+def test_another_organisations_baa_is_not_found(alice, globex):
+    theirs = BusinessAssociateAgreement.objects.create(
+        organization=globex, counterparty="Globex clinic", effective_date="2026-01-01", expiry_date="2027-01-01"
+    )
+    client = APIClient()
+    client.force_authenticate(alice)
+    assert client.get(f"/api/v1/baas/{theirs.public_id}").status_code == 404
+    assert client.post(f"/api/v1/baas/{theirs.public_id}/actions", {"action": "send"}, format="json").status_code == 404
+    assert client.get(f"/api/v1/baas/{theirs.public_id}/document").status_code == 404
+    assert theirs.public_id not in {b["id"] for b in client.get("/api/v1/baas").json()["results"]}
+    theirs.refresh_from_db()
+    assert theirs.status == "draft"

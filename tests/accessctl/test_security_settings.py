@@ -31,7 +31,8 @@ def test_get_returns_the_seed_shape_with_safe_defaults(api_client, alice):
     }
     assert body["transmission_security"] == {"enforce_tls_1_2_plus": True, "secure_ciphers_only": True,
                                              "hsts_enabled": True}  # fmt: skip
-    assert body["compliance"] == {"audit_logging": True, "log_retention_days": 365}
+    assert body["compliance"] == {"hipaa": False, "audit_logging": True, "log_retention_days": 365,
+                                  "phi_detection": True}  # fmt: skip
 
 
 def test_seed_access_control_sample_applies_from_inside_the_allowed_network(api_client, alice, acme):

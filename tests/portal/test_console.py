@@ -37,6 +37,7 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
     links = [item["url"] for item in client.get("/").context["nav_items"]]
     assert links == [
         "/",
+        "/deployments/",
         "/audit/",
         "/scans/",
         "/access/roles",

@@ -17,9 +17,11 @@ from accessctl.api_keys import api_key_issue
 from accessctl.models import Role
 from accessctl.security import settings_for
 from audit.models import AuditEvent
+from audit.retention import policy_for
 from audit.services import record
 from deployments.catalog import catalog_ensure
 from deployments.models import CatalogModel, Deployment
+from deployments.tasks import provision_deployment
 from tests.factories import UserFactory
 from tests.sdk.seed import SEED, python_samples
 
@@ -66,10 +68,32 @@ def test_the_page_has_eight_python_samples():
         compile(sample, "<seed>", "exec")
 
 
-@later(9, "HIPAA mode (compliance.hipaa, phi_detection) and deployments (issue 8)")
-def test_sample_1_hipaa_mode_and_deployment(sdk_env):
+def test_sample_1_hipaa_mode_and_deployment(sdk_env, seed_vpc):
+    """HIPAA mode on through Client(...), then the GPU deployment in the page's VPC; provisioning (run here
+    against the moto server) launches an instance with no public IP in those subnets, behind a private endpoint."""
     namespace = run_sample(0)
-    assert namespace["deployment"] is not None
+    deployment: Any = namespace["deployment"]
+    policy = settings_for(sdk_env)
+    assert (policy.hipaa_mode, policy.phi_detection, policy.require_mfa) == (True, True, True)
+    assert policy_for(sdk_env).log_retention_days == 365
+    stored = Deployment.objects.get(public_id=deployment.id)
+    assert stored.vpc_config == {"subnet_ids": ["subnet-abc123", "subnet-def456"], "security_group_ids": ["sg-123456"]}
+    assert stored.tags == {"compliance": "hipaa", "data-sensitivity": "phi"}
+    assert stored.security_settings["network_isolation"] and stored.security_settings["private_endpoints"]
+    assert provision_deployment(stored.pk) == "ready"
+    stored.refresh_from_db()
+    (reservation,) = seed_vpc["ec2"].describe_instances(InstanceIds=[stored.provider_state["instance_id"]])[
+        "Reservations"
+    ]
+    instance = reservation["Instances"][0]
+    assert "PublicIpAddress" not in instance
+    assert instance["SubnetId"] in {"subnet-abc123", "subnet-def456"}
+    assert instance["NetworkInterfaces"][0]["Groups"][0]["GroupId"] == "sg-123456"
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    tags = {t["Key"]: t["Value"] for t in instance["Tags"]}
+    assert tags["compliance"] == "hipaa" and tags["data-sensitivity"] == "phi"
+    endpoint = seed_vpc["ec2"].describe_vpc_endpoints(VpcEndpointIds=[stored.provider_state["vpc_endpoint_id"]])
+    assert set(endpoint["VpcEndpoints"][0]["SubnetIds"]) == {"subnet-abc123", "subnet-def456"}
 
 
 @pytest.fixture(scope="module")

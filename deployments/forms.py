@@ -1,0 +1,163 @@
+"""Console forms for deployments: the create form (turned into a DeploymentSpec) and the playground."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from deployments.gateway import MAX_PROMPT_CHARS, MAX_TOKENS_LIMIT
+from deployments.models import CatalogModel, Provider
+from deployments.services import DeploymentSpec
+
+# A service error's dotted field → the form field that shows it.
+FIELD_FOR_ERROR = {
+    "vpc_config": "subnet_ids",
+    "vpc_config.subnet_ids": "subnet_ids",
+    "vpc_config.security_group_ids": "security_group_ids",
+    "endpoint": "endpoint_url",
+    "endpoint.url": "endpoint_url",
+    "endpoint.api_key": "api_key",
+    "endpoint.model": "remote_model",
+    "security_settings.network_isolation": "network_isolation",
+    "security_settings.private_endpoints": "private_endpoints",
+    "security_settings.encryption_level": "encryption_level",
+    "security_settings.phi_handling": "phi_handling",
+    "security_settings.phi_detection": "phi_handling",
+}
+
+
+def form_field_for(form: forms.Form, error_field: str) -> str | None:
+    """The form field a service's `FieldError.field` belongs to (None: a form-wide error)."""
+    name = FIELD_FOR_ERROR.get(error_field, error_field)
+    if name.startswith("tags."):
+        name = "tags"
+    elif name.startswith("vpc_config."):
+        name = "subnet_ids"
+    return name if name in form.fields else None
+
+
+def _ids(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class DeploymentForm(forms.Form):
+    deployment_name = forms.CharField(
+        max_length=63, label="Deployment name", help_text="lower-case letters, digits and inner hyphens"
+    )
+    model_name = forms.ChoiceField(label="Model")
+    provider = forms.ChoiceField(choices=Provider.choices, initial=Provider.LOCAL, label="Provider")
+    compute_type = forms.ChoiceField(choices=[("cpu", "CPU"), ("gpu", "GPU")], initial="cpu", label="Compute type")
+    instance_type = forms.CharField(
+        required=False, max_length=40, label="Instance type", help_text="AWS only, e.g. g4dn.xlarge"
+    )
+    network_isolation = forms.BooleanField(required=False, initial=True, label="Network isolation")
+    private_endpoints = forms.BooleanField(required=False, label="Private endpoints (AWS)")
+    encryption_level = forms.ChoiceField(
+        choices=[("maximum", "maximum"), ("standard", "standard")], initial="maximum", label="Encryption level"
+    )
+    tags = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Tags",
+        help_text="one key=value a line",
+    )
+    subnet_ids = forms.CharField(required=False, label="Subnet ids", help_text="AWS: comma separated, subnet-…")
+    security_group_ids = forms.CharField(
+        required=False, label="Security group ids", help_text="AWS: comma separated, sg-…"
+    )
+    endpoint_url = forms.CharField(
+        required=False, max_length=300, label="Endpoint URL", help_text="external: https://…/v1"
+    )
+    api_key = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Endpoint API key",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="external: sealed at rest, never shown again",
+    )
+    remote_model = forms.CharField(
+        required=False, max_length=500, label="Remote model name", help_text="external: the endpoint's model name"
+    )
+
+    AWS_FIELDS = ("subnet_ids", "security_group_ids")
+    EXTERNAL_FIELDS = ("endpoint_url", "api_key", "remote_model")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_field = self.fields["model_name"]
+        assert isinstance(model_field, forms.ChoiceField)  # noqa: S101 - declared above
+        model_field.choices = [
+            (model.name, f"{model.name} ({', '.join(sorted(model.providers))})")
+            for model in CatalogModel.objects.order_by("name")
+        ]
+
+    def clean_tags(self) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["tags"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or not key.strip():
+                raise forms.ValidationError(f"Line {number}: write key=value.")
+            tags[key.strip()] = value.strip()
+        return tags
+
+    def spec(self) -> DeploymentSpec:
+        """The service's input; AWS and external settings count only for their provider."""
+        data = self.cleaned_data
+        provider = data["provider"]
+        security: dict[str, Any] = {"encryption_level": data["encryption_level"]}
+        # Unticked means "the provider's default": the local runtime is isolated whatever the box says.
+        for flag in ("network_isolation", "private_endpoints"):
+            if data[flag]:
+                security[flag] = True
+        vpc: dict[str, Any] = {}
+        if provider == Provider.AWS:
+            vpc = {"subnet_ids": _ids(data["subnet_ids"]), "security_group_ids": _ids(data["security_group_ids"])}
+        endpoint: dict[str, str] = {}
+        if provider == Provider.EXTERNAL:
+            endpoint = {"url": data["endpoint_url"].strip()}
+            if data["api_key"]:
+                endpoint["api_key"] = data["api_key"]
+            if data["remote_model"].strip():
+                endpoint["model"] = data["remote_model"].strip()
+        return DeploymentSpec(
+            deployment_name=data["deployment_name"].strip(),
+            model_name=data["model_name"],
+            compute_type=data["compute_type"],
+            instance_type=data["instance_type"].strip(),
+            provider=provider,
+            security_settings=security,
+            vpc_config=vpc,
+            tags=data["tags"],
+            endpoint=endpoint,
+        )
+
+
+class UnechoedTextarea(forms.Textarea):
+    """A textarea that never writes its value back into the page: the prompt may hold PHI."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
+class PlaygroundForm(forms.Form):
+    prompt = forms.CharField(
+        max_length=MAX_PROMPT_CHARS,
+        strip=False,
+        label="Prompt",
+        widget=UnechoedTextarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    phi_handling = forms.ChoiceField(
+        choices=[
+            ("detect", "detect"),
+            ("redact", "redact"),
+            ("de-identify", "de-identify"),
+            ("reject", "reject"),
+        ],
+        initial="redact",
+        label="PHI handling",
+    )
+    max_tokens = forms.IntegerField(min_value=1, max_value=MAX_TOKENS_LIMIT, initial=128, label="Max tokens")
+    temperature = forms.FloatField(min_value=0.0, max_value=2.0, initial=0.7, label="Temperature")

@@ -1,0 +1,232 @@
+"""Console pages for deployments: list, create, detail with live progress, stop, and the prompt playground."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accessctl.actor import Actor
+from accessctl.console import member_actor
+from accessctl.models import User
+from accessctl.policy import PolicyDenied, is_allowed, organization_resource
+from accessctl.selectors import roles_for_actor
+from audit.selectors import AuditFilters, audit_event_list
+from deployments import gateway
+from deployments.forms import DeploymentForm, PlaygroundForm, form_field_for
+from deployments.models import Deployment, State
+from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
+from deployments.services import deployment_create, deployment_stop
+from portal.errors import FieldError
+
+# While a deployment is in one of these states its detail page polls for progress.
+MOVING = {State.PENDING, State.PROVISIONING, State.STOPPING, State.UPDATING}
+RECENT_INFERENCES = 20
+
+
+def may_somewhere(actor: Actor, permission: str) -> bool:
+    """Whether a role grants `permission` organisation-wide or on some deployments (`deployment/hipaa-*`)."""
+    if is_allowed(actor, permission, organization_resource(actor)):
+        return True
+    return any(
+        permission in role.permissions and role.resource_pattern.startswith("deployment/")
+        for role in roles_for_actor(actor)
+    )
+
+
+def _actor(request: HttpRequest, permission: str) -> Actor:
+    actor = member_actor(request)
+    if not may_somewhere(actor, permission):
+        raise PermissionDenied(permission)
+    return actor
+
+
+def _access(actor: Actor, deployment_id: str, permission: str) -> Deployment:
+    try:
+        return access_deployment(actor=actor, deployment_id=deployment_id, permission=permission)
+    except DeploymentNotFound:
+        raise Http404("no such deployment") from None
+    except PolicyDenied:
+        raise PermissionDenied(permission) from None
+
+
+def _recent_inferences(actor: Actor, deployment: Deployment) -> list[dict[str, Any]]:
+    """The latest `model.inference` audit events of the deployment: metadata only (no prompt is ever there)."""
+    filters = AuditFilters(deployment_id=deployment.public_id, event_types=["model.inference"])
+    events = list(audit_event_list(actor=actor, filters=filters).order_by("-id")[:RECENT_INFERENCES])
+    user_ids = {event.user_id for event in events if event.user_id}
+    names = dict(User.objects.filter(public_id__in=user_ids).values_list("public_id", "username"))
+    rows = []
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        rows.append(
+            {
+                "timestamp": event.timestamp,
+                "user": names.get(event.user_id) or event.actor_id or "—",
+                "outcome": event.outcome,
+                "refused": details.get("refused", ""),
+                "mode": details.get("mode", ""),
+                "prompt_tokens": details.get("prompt_tokens"),
+                "completion_tokens": details.get("completion_tokens"),
+                "latency_ms": details.get("latency_ms"),
+            }
+        )
+    return rows
+
+
+def _settings_rows(deployment: Deployment) -> list[tuple[str, str, Any]]:
+    """(key, label, value) of the security settings, in a stable order."""
+    return [
+        (key, key.replace("_", " ").capitalize(), value) for key, value in sorted(deployment.security_settings.items())
+    ]
+
+
+def _detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "deployment": deployment,
+        "security_rows": _settings_rows(deployment),
+        "polling": deployment.state in MOVING,
+        "can_stop": deployment.state not in {State.STOPPING, State.STOPPED}
+        and is_allowed(actor, "deployment:delete", deployment.resource),
+        "can_generate": is_allowed(actor, "text:generate", deployment.resource),
+        "inferences": _recent_inferences(actor, deployment),
+        "playground_form": PlaygroundForm(),
+    }
+    context.update(extra)
+    return context
+
+
+def _list_context(actor: Actor) -> dict[str, Any]:
+    deployments = deployment_list(actor=actor)
+    return {"deployments": deployments, "polling": any(d.state in MOVING for d in deployments)}
+
+
+@login_required
+@never_cache
+@require_GET
+def deployments_page(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "deployment:read")
+    context = {**_list_context(actor), "can_create": may_somewhere(actor, "deployment:create")}
+    return render(request, "deployments/list.html", context)
+
+
+@login_required
+@never_cache
+@require_GET
+def deployments_table(request: HttpRequest) -> HttpResponse:
+    """htmx partial: the list, polling only while a deployment is still moving."""
+    actor = _actor(request, "deployment:read")
+    return render(request, "deployments/_table.html", _list_context(actor))
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def deployment_new(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "deployment:create")
+    form = DeploymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deployment = deployment_create(actor=actor, spec=form.spec())
+        except FieldError as exc:
+            form.add_error(form_field_for(form, exc.field), str(exc))
+        except PolicyDenied:
+            raise PermissionDenied("deployment:create") from None
+        else:
+            messages.success(request, f"Deployment {deployment.name} created; it is being provisioned.")
+            return redirect("deployment-detail", deployment_id=deployment.public_id)
+    return render(request, "deployments/new.html", {"form": form})
+
+
+@login_required
+@never_cache
+@require_GET
+def deployment_detail(request: HttpRequest, deployment_id: str) -> HttpResponse:
+    actor = member_actor(request)
+    deployment = _access(actor, deployment_id, "deployment:read")
+    return render(request, "deployments/detail.html", _detail_context(actor, deployment))
+
+
+@login_required
+@never_cache
+@require_GET
+def deployment_progress(request: HttpRequest, deployment_id: str) -> HttpResponse:
+    """htmx partial: state and progress; it stops polling itself once the deployment has settled."""
+    actor = member_actor(request)
+    deployment = _access(actor, deployment_id, "deployment:read")
+    return render(
+        request, "deployments/_progress.html", {"deployment": deployment, "polling": deployment.state in MOVING}
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def deployment_inferences(request: HttpRequest, deployment_id: str) -> HttpResponse:
+    actor = member_actor(request)
+    deployment = _access(actor, deployment_id, "deployment:read")
+    context = {"deployment": deployment, "inferences": _recent_inferences(actor, deployment)}
+    return render(request, "deployments/_inferences.html", context)
+
+
+@login_required
+@require_POST
+def deployment_stop_view(request: HttpRequest, deployment_id: str) -> HttpResponse:
+    actor = member_actor(request)
+    deployment = _access(actor, deployment_id, "deployment:read")
+    try:
+        deployment_stop(actor=actor, deployment=deployment)
+    except PolicyDenied:
+        raise PermissionDenied("deployment:delete") from None
+    messages.success(request, f"Stopping {deployment.name}.")
+    return redirect("deployment-detail", deployment_id=deployment.public_id)
+
+
+@login_required
+@never_cache
+@require_POST
+def deployment_playground(request: HttpRequest, deployment_id: str) -> HttpResponse:
+    """Send one prompt through the gateway. POST only: the prompt is never in a URL, and never logged here."""
+    actor = member_actor(request)
+    deployment = _access(actor, deployment_id, "text:generate")
+    form = PlaygroundForm(request.POST)
+    result: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        call = gateway.GenerateRequest(
+            prompt=data["prompt"],
+            max_tokens=data["max_tokens"],
+            temperature=data["temperature"],
+            phi_handling=data["phi_handling"],
+        )
+        try:
+            inference = gateway.generate(actor=actor, deployment_id=deployment.public_id, request=call)
+        except FieldError as exc:
+            form.add_error(form_field_for(form, exc.field), str(exc))
+        except gateway.GatewayRefused as exc:
+            result["refusal"] = {"code": exc.code, "message": str(exc), "types": exc.extra.get("entity_types", [])}
+        except PolicyDenied:
+            raise PermissionDenied("text:generate") from None
+        except DeploymentNotFound:
+            raise Http404("no such deployment") from None
+        else:
+            result["inference"] = inference
+            result["positions"] = sorted(inference.prompt_entities, key=lambda e: (e.start, e.end))
+            prompt_counts, response_counts = inference.phi_counts["prompt"], inference.phi_counts["response"]
+            result["phi_rows"] = [
+                {"type": kind, "prompt": prompt_counts.get(kind, 0), "response": response_counts.get(kind, 0)}
+                for kind in sorted({*prompt_counts, *response_counts})
+            ]
+    context = {"playground_form": form, **result}
+    if getattr(request, "htmx", False):
+        response = render(request, "deployments/_playground_result.html", {"deployment": deployment, **context})
+        response["HX-Trigger"] = "inference-recorded"  # the recent-inferences table reloads itself
+        return response
+    # Without htmx the whole page comes back; the prompt box stays empty (it never echoes its value).
+    return render(request, "deployments/detail.html", _detail_context(actor, deployment, **context))

@@ -1,0 +1,149 @@
+"""HIPAA mode: it forces its controls, refuses turning them off, and gates inference on a BAA in force."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from accessctl.security import settings_for
+from audit.models import AuditEvent
+from compliance.models import BusinessAssociateAgreement
+from tests.deployments.fakes import use_echo_provider
+from tests.deployments.test_gateway import SEED_PROMPT, SEED_REDACTED, make_deployment
+
+pytestmark = pytest.mark.django_db
+SETTINGS = "/api/v1/organization/security-settings"
+
+
+def hipaa_on(client) -> Any:
+    response = client.patch(SETTINGS, {"compliance": {"hipaa": True}}, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def active_baa(organization) -> BusinessAssociateAgreement:
+    today = timezone.localdate()
+    return BusinessAssociateAgreement.objects.create(
+        organization=organization, counterparty="Acme Clinic", status="active",
+        effective_date=today - timedelta(days=10), expiry_date=today + timedelta(days=355),
+    )  # fmt: skip
+
+
+def test_turning_hipaa_mode_on_forces_mfa_and_phi_detection_and_is_audited(api_client, alice, acme):
+    policy = settings_for(acme)
+    policy.require_mfa, policy.phi_detection = False, False
+    policy.save()
+    api_client.force_authenticate(alice)
+    document = hipaa_on(api_client)
+    assert document["compliance"]["hipaa"] is True
+    assert document["compliance"]["phi_detection"] is True
+    assert document["access_control"]["require_mfa"] is True
+    policy.refresh_from_db()
+    assert (policy.hipaa_mode, policy.require_mfa, policy.phi_detection) == (True, True, True)
+    enabled = AuditEvent.objects.get(event_type="compliance.hipaa_mode.enabled")
+    assert enabled.details["forced"] == ["phi_detection", "require_mfa"]
+    changed = AuditEvent.objects.get(event_type="settings.changed")
+    assert changed.details["after"] == {"hipaa_mode": True, "require_mfa": True, "phi_detection": True}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"access_control": {"require_mfa": False}}, "access_control.require_mfa"),
+        ({"compliance": {"phi_detection": False}}, "compliance.phi_detection"),
+        ({"compliance": {"audit_logging": False}}, "compliance.audit_logging"),
+        ({"transmission_security": {"enforce_tls_1_2_plus": False}}, "transmission_security.enforce_tls_1_2_plus"),
+    ],
+)
+def test_a_forced_control_cannot_be_turned_off_while_hipaa_mode_is_on(api_client, alice, acme, body, field):
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    response = api_client.patch(SETTINGS, body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    policy = settings_for(acme)
+    assert policy.require_mfa and policy.phi_detection
+
+
+def test_hipaa_on_and_mfa_off_in_one_request_is_refused(api_client, alice, acme):
+    api_client.force_authenticate(alice)
+    body = {"compliance": {"hipaa": True}, "access_control": {"require_mfa": False}}
+    response = api_client.patch(SETTINGS, body, format="json")
+    assert response.status_code == 400
+    assert "HIPAA mode requires" in response.json()["errors"]["access_control.require_mfa"][0]
+    assert settings_for(acme).hipaa_mode is False
+
+
+def test_turning_hipaa_mode_off_then_relaxing_is_allowed_and_audited(api_client, alice, acme):
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    off = api_client.patch(SETTINGS, {"compliance": {"hipaa": False}, "access_control": {"require_mfa": False}},
+                           format="json")  # fmt: skip
+    assert off.status_code == 200
+    assert settings_for(acme).require_mfa is False
+    assert AuditEvent.objects.filter(event_type="compliance.hipaa_mode.disabled").count() == 1
+
+
+def test_hipaa_mode_requires_network_isolation_for_new_deployments(api_client, alice, acme):
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    body = {"model_name": "ZimaBlueAI/HuatuoGPT-o1-8B", "deployment_name": "open-one", "compute_type": "gpu",
+            "instance_type": "g4dn.xlarge", "security_settings": {"network_isolation": False},
+            "vpc_config": {"subnet_ids": ["subnet-abc123"], "security_group_ids": ["sg-123456"]}}  # fmt: skip
+    response = api_client.post("/api/v1/deployments", body, format="json")
+    assert response.status_code == 400
+    assert "security_settings.network_isolation" in response.json()["errors"]
+
+
+def test_inference_in_hipaa_mode_needs_a_baa_in_force(api_client, alice, acme, monkeypatch):
+    echo = use_echo_provider(monkeypatch)
+    deployment = make_deployment(acme)
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    url = f"/api/v1/deployments/{deployment.public_id}/generate"
+    body = {"prompt": SEED_PROMPT, "security_settings": {"phi_redaction": True}}
+    refused = api_client.post(url, body, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("baa-required")
+    assert "Business Associate Agreement" in refused.json()["detail"]
+    assert echo.prompts == []
+    assert AuditEvent.objects.get(event_type="model.inference").details["refused"] == "baa-required"
+
+    baa = active_baa(acme)
+    allowed = api_client.post(url, body, format="json")
+    assert allowed.status_code == 200 and allowed.json()["processed_prompt"] == SEED_REDACTED
+
+    baa.expiry_date = timezone.localdate()  # expires today: no longer in force
+    baa.save()
+    assert api_client.post(url, body, format="json").status_code == 403
+
+
+def test_hipaa_mode_refuses_a_deployment_without_network_isolation(api_client, alice, acme, monkeypatch):
+    use_echo_provider(monkeypatch)
+    active_baa(acme)
+    exposed = make_deployment(acme, name="exposed", security_settings={"network_isolation": False})
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    response = api_client.post(f"/api/v1/deployments/{exposed.public_id}/generate", {"prompt": "hi"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("network-isolation-required")
+
+
+def test_phi_detection_can_be_skipped_only_when_the_organisation_allows(api_client, alice, acme, monkeypatch):
+    echo = use_echo_provider(monkeypatch)
+    deployment = make_deployment(acme)
+    api_client.force_authenticate(alice)
+    url = f"/api/v1/deployments/{deployment.public_id}/generate"
+    body = {"prompt": SEED_PROMPT, "security_settings": {"phi_detection": False}}
+    refused = api_client.post(url, body, format="json")
+    assert refused.status_code == 400 and "security_settings.phi_detection" in refused.json()["errors"]
+    policy = settings_for(acme)
+    policy.phi_detection = False
+    policy.save()
+    allowed = api_client.post(url, body, format="json").json()
+    assert allowed["phi"]["mode"] == "off" and allowed["phi"]["entities"] == []
+    assert echo.prompts == [SEED_PROMPT]
+    assert AuditEvent.objects.get(event_type="model.inference").details["mode"] == "off"
