@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from accessctl.actor import Actor, NoOrganization, actor_for_request
 from accessctl.ip_policy import ip_allowed
 from accessctl.policy import PolicyDenied, authorize
-from accessctl.security import settings_for
+from accessctl.security import request_settings_for
 from audit.services import record
 
 
@@ -34,7 +34,7 @@ class IsOrganizationMember(BasePermission):
 
 def _api_key_address_allowed(actor: Actor) -> bool:
     """Console sessions are checked by AccessPolicyMiddleware; API keys authenticate later, so here."""
-    if ip_allowed(actor.ip, settings_for(actor.organization).ip_restrictions):
+    if ip_allowed(actor.ip, request_settings_for(actor.organization).ip_restrictions):
         return True
     record(
         actor=actor,

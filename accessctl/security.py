@@ -25,9 +25,23 @@ class SettingsError(FieldError):
     """A setting was refused; `field` is its dotted path in the request."""
 
 
+_CACHE = "_paitient_security_settings"
+
+
 def settings_for(organization: Organization) -> SecuritySettings:
     found, _ = SecuritySettings.objects.get_or_create(organization=organization)
     return found
+
+
+def request_settings_for(organization: Organization) -> SecuritySettings:
+    """`settings_for`, read once per organisation instance: the request's actor carries one instance from
+    authentication to the gateway, so the hot path reads the settings once. `security_settings_update`
+    drops the cached copy."""
+    cached: SecuritySettings | None = organization.__dict__.get(_CACHE)
+    if cached is None:
+        cached = settings_for(organization)
+        organization.__dict__[_CACHE] = cached
+    return cached
 
 
 def security_settings_document(organization: Organization) -> dict[str, Any]:
@@ -119,6 +133,7 @@ def _validate(changes: AccessChanges, client_address: str | None) -> None:
 @transaction.atomic
 def security_settings_update(*, actor: Actor, changes: AccessChanges) -> SecuritySettings:
     _validate(changes, actor.ip)
+    actor.organization.__dict__.pop(_CACHE, None)
     current = SecuritySettings.objects.select_for_update().get_or_create(organization=actor.organization)[0]
     _validate_hipaa(changes, current)
     if changes.hipaa:  # turning HIPAA mode on (or keeping it on) forces its controls

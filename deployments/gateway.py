@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from django.db import transaction
 
-from accessctl.security import settings_for
+from accessctl.security import request_settings_for
 from audit.services import record
 from compliance.baa import baa_in_force
 from deployments.models import Deployment, State
@@ -159,7 +159,7 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
     started = time.perf_counter()
     deployment = access_deployment(actor=actor, deployment_id=deployment_id, permission="text:generate")
     _validate(request)
-    policy = settings_for(deployment.organization)
+    policy = request_settings_for(deployment.organization)
     mode = requested_mode(request, deployment, policy)
     inference_id = f"inf_{uuid.uuid4().hex[:20]}"
     base = {"inference_id": inference_id, "mode": mode, "prompt_chars": len(request.prompt)}

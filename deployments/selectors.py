@@ -29,5 +29,6 @@ def access_deployment(*, actor: Actor, deployment_id: str, permission: str) -> D
     )
     if deployment is None:
         raise DeploymentNotFound(deployment_id)
+    deployment.organization = actor.organization  # the same row: reuse the caller's instance and what it caches
     authorize(actor, permission, deployment.resource)
     return deployment
