@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.http import HttpRequest
 
@@ -24,6 +24,9 @@ class Actor:
     user_agent: str = ""
     request_id: str = ""
     api_key: ApiKey | None = None
+    # Emergency grants the policy used for this actor (set by `policy.is_allowed`): every audit event this
+    # actor writes afterwards is tagged `break_glass` with the grant's id.
+    break_glass: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def api_key_id(self) -> str:

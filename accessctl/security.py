@@ -46,9 +46,12 @@ def request_settings_for(organization: Organization) -> SecuritySettings:
 
 def security_settings_document(organization: Organization) -> dict[str, Any]:
     """The seed's SecuritySettings shape, with what this server enforces regardless of settings."""
+    from emergency.settings_section import emergency_document
+
     current = settings_for(organization)
     audit_policy = policy_for(organization)
     return {
+        "emergency_access": emergency_document(organization),
         "access_control": {
             "require_mfa": current.require_mfa,
             "session_timeout_minutes": current.session_timeout_minutes,

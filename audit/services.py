@@ -100,6 +100,8 @@ def record(
         user_id = user.public_id if user is not None else ""
         actor_id = api_key_id or user_id or "system"
         ip, user_agent, request_id = actor.ip, actor.user_agent, actor.request_id
+        if actor.break_glass:  # the policy allowed something only through an emergency grant: tag it
+            details = {**details, "break_glass": True, "grant_id": actor.break_glass[-1]}
     else:
         from accessctl.ip_policy import client_ip
         from portal.middleware import request_id_of

@@ -84,3 +84,78 @@ class BaaHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+class EvidenceKind(models.TextChoices):
+    BREACH_PROCEDURE = "breach_procedure", "Breach notification procedure"
+    TRAINING = "training", "Training record"
+    POLICY = "policy", "Policies and procedures"
+    OTHER = "other", "Other supporting document"
+
+
+class ChecklistEvidence(models.Model):
+    """A document or link that supports a checklist item (a training record names the member it covers).
+
+    Evidence is revoked, never deleted, so the checklist's history can always be explained."""
+
+    encryption_row_key = "public_id"
+
+    public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "evd"))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="checklist_evidence")
+    item = models.CharField(max_length=32)
+    kind = models.CharField(max_length=20, choices=EvidenceKind.choices)
+    title = models.CharField(max_length=200)
+    file = EncryptedBinaryField()
+    file_name = models.CharField(max_length=200, blank=True)
+    file_type = models.CharField(max_length=100, blank=True, help_text="content type found from the file's bytes")
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveIntegerField(default=0)
+    link = models.URLField(max_length=500, blank=True)
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    subject_user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="whom a training record covers",
+    )
+    effective_date = models.DateField()
+    expiry_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-effective_date", "-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "item", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} evidence for {self.item}: {self.title}"
+
+    @property
+    def resource(self) -> str:
+        return f"checklist/{self.item}"
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file_sha256)
+
+
+class ChecklistSnapshot(models.Model):
+    """The checklist as evaluated at one moment: {item: {"status", "reasons"}} (daily, and on every change)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="checklist_snapshots")
+    taken_at = models.DateTimeField()
+    trigger = models.CharField(max_length=16, help_text="scheduled (daily), change (seen on evaluation) or initial")
+    results = models.JSONField(default=dict)
+    audit_chain = models.JSONField(
+        default=dict, blank=True, help_text="the full audit-chain verification the daily run did, if any"
+    )
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-taken_at"])]
+
+    def __str__(self) -> str:
+        return f"checklist of {self.organization_id} at {self.taken_at:%Y-%m-%d %H:%M}"

@@ -32,7 +32,8 @@ app.conf.update(
         "deployments.tasks.*": {"queue": "provisioning"},
         "phi.tasks.*": {"queue": "phi"},
         "scans.tasks.*": {"queue": "phi"},
-        "compliance.tasks.report_*": {"queue": "reports"},
+        "reports.tasks.*": {"queue": "reports"},
+        "incidents.tasks.render_*": {"queue": "reports"},
     },
     result_expires=24 * 3600,
     broker_connection_retry_on_startup=True,
@@ -49,7 +50,22 @@ app.conf.update(
             "schedule": crontab(minute=5),
             "options": {"queue": "maintenance"},
         },
+        "checklist-snapshot": {
+            "task": "compliance.tasks.checklist_snapshot_all",
+            "schedule": crontab(hour=4, minute=15),
+            "options": {"queue": "maintenance"},
+        },
+        "emergency-expire": {
+            "task": "emergency.tasks.expire_emergency_access",
+            "schedule": 60.0,
+            "options": {"queue": "maintenance", "expires": 60},
+        },
         "audit-retention": {"task": "audit.tasks.retention_purge_all", "schedule": crontab(hour=3, minute=30)},
+        "incidents-detect": {
+            "task": "incidents.tasks.detect_all",
+            "schedule": 60.0,
+            "options": {"queue": "maintenance", "expires": 60},
+        },
         "clear-expired-sessions": {
             "task": "accessctl.tasks.clear_expired_sessions",
             "schedule": crontab(minute=17),

@@ -25,15 +25,23 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         resource = organization_resource(actor)
         if may_somewhere(actor, "deployment:read"):  # also a role limited to some deployments (a pattern)
             items.append({"label": "Deployments", "url": reverse("deployments")})
+        if is_allowed(actor, "baa:read", "checklist/*"):
+            items.append({"label": "Compliance", "url": reverse("compliance")})
         for permission, label, name in (
             ("audit:read", "Audit log", "audit-log"),
             ("phi_scan:run", "PHI scans", "phi-scans"),
+            ("report:read", "Reports", "reports"),
+            ("incident:manage", "Incidents", "incidents"),
             ("role:manage", "Roles", "roles"),
             ("settings:manage", "Security", "security-settings"),
             ("settings:manage", "Keys", "encryption-keys"),
         ):
             if is_allowed(actor, permission, resource):
                 items.append({"label": label, "url": reverse(name)})
+        if is_allowed(actor, "emergency:request", "emergency-access/*") or is_allowed(
+            actor, "emergency:approve", "emergency-access/*"
+        ):
+            items.append({"label": "Emergency access", "url": reverse("emergency")})
         items.append({"label": "API keys", "url": reverse("api-keys-page")})
     items.append({"label": "API docs", "url": reverse("api-docs")})
     if user.is_superuser:
@@ -42,3 +50,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for item in items:
         item["active"] = current == item["url"] or (item["url"] != "/" and current.startswith(item["url"]))
     return {"nav_items": items}
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in user's unread in-console notices (emergency access), for the header badge."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_notifications": 0}
+    from emergency.models import Notification
+
+    return {"unread_notifications": Notification.objects.filter(user=user, read_at__isnull=True).count()}

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "deployments",
     "scans",
     "compliance",
+    "incidents",
+    "emergency",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "portal.context_processors.navigation",
+                "portal.context_processors.notifications",
             ],
         },
     },
@@ -241,5 +245,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+PAITIENT_CONSOLE_URL = (env_str("PAITIENT_CONSOLE_URL") or "https://127.0.0.1:8443").rstrip("/")
+# Notifications (break-glass approvals...): SMTP when EMAIL_HOST is set, otherwise files under var/mail.
+EMAIL_HOST = env_str("EMAIL_HOST") or ""
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER") or ""
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "paitient@localhost"
 
 PAITIENT_DEMO_ORGANIZATION = env_str("PAITIENT_DEMO_ORGANIZATION", "Demo Health") or "Demo Health"

@@ -19,11 +19,12 @@ LOCAL_NAMES = ("localhost",)
 LOCAL_IPS = ("127.0.0.1", "::1")
 
 
-def write_self_signed(cert_path: Path, key_path: Path, *, days: int = 365) -> None:
+def self_signed_pem(common_name: str, dns_names: list[str], ips: list[str], *, days: int = 365) -> tuple[bytes, bytes]:
+    """A fresh P-256 key and a self-signed certificate for it: (certificate PEM, PKCS#8 key PEM)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PaiTIENT local")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
-    san = [x509.DNSName(n) for n in LOCAL_NAMES] + [x509.IPAddress(ipaddress.ip_address(ip)) for ip in LOCAL_IPS]
+    san = [x509.DNSName(n) for n in dns_names] + [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -36,14 +37,19 @@ def write_self_signed(cert_path: Path, key_path: Path, *, days: int = 365) -> No
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_path.parent.mkdir(parents=True, exist_ok=True)
     key_bytes = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    return cert.public_bytes(serialization.Encoding.PEM), key_bytes
+
+
+def write_self_signed(cert_path: Path, key_path: Path, *, days: int = 365) -> None:
+    cert_pem, key_pem = self_signed_pem("PaiTIENT local", list(LOCAL_NAMES), list(LOCAL_IPS), days=days)
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as key_file:
-        key_file.write(key_bytes)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write(key_pem)
+    cert_path.write_bytes(cert_pem)
 
 
 def harden(context: ssl.SSLContext) -> ssl.SSLContext:

@@ -9,7 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accessctl.actor import NoOrganization, actor_for_request
+from accessctl.policy import is_allowed
 from accessctl.selectors import member_list
+from compliance.dashboard import compliance_panel
 from portal.api.errors import problem_response
 from portal.health import readiness
 
@@ -48,6 +50,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "member_count": members.count(),
         "recent_members": members.order_by("-created_at")[:5],
     }
+    if is_allowed(actor, "baa:read", "checklist/*"):
+        context["compliance"] = compliance_panel(actor=actor)
     return render(request, "portal/dashboard.html", context)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,6 +15,7 @@ from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import organization_resource
 from accessctl.rest.common import StrictSerializer
 from accessctl.security import AccessChanges, security_settings_document, security_settings_update
+from emergency.settings_section import EmergencyChanges, emergency_policy_update
 
 ALWAYS_ON = "This server always enforces it; it cannot be turned off."
 
@@ -57,8 +59,18 @@ class ComplianceLoggingSerializer(StrictSerializer):
         return value
 
 
+class EmergencyAccessSerializer(StrictSerializer):
+    enabled = serializers.BooleanField(required=False)
+    authorized_roles = serializers.ListField(child=serializers.CharField(max_length=63), required=False)
+    require_multi_approval = serializers.BooleanField(required=False)
+    approvals_required = serializers.IntegerField(required=False, help_text="M of the M-of-N approval (>= 2)")
+    access_duration_hours = serializers.IntegerField(required=False)
+    request_ttl_hours = serializers.IntegerField(required=False, help_text="a pending request expires after")
+
+
 class SecuritySettingsSerializer(StrictSerializer):
     access_control = AccessControlSerializer(required=False)
+    emergency_access = EmergencyAccessSerializer(required=False)
     transmission_security = TransmissionSecuritySerializer(required=False)
     compliance = ComplianceLoggingSerializer(required=False)
 
@@ -94,5 +106,8 @@ class SecuritySettingsView(APIView):
             hipaa=compliance.get("hipaa"),
             phi_detection=compliance.get("phi_detection"),
         )
-        security_settings_update(actor=actor, changes=changes)
+        with transaction.atomic():
+            security_settings_update(actor=actor, changes=changes)
+            if "emergency_access" in data:
+                emergency_policy_update(actor=actor, changes=EmergencyChanges(**data["emergency_access"]))
         return Response(security_settings_document(actor.organization))

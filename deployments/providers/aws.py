@@ -3,7 +3,6 @@ private endpoints, an internal NLB published as a VPC endpoint service with an i
 
 from __future__ import annotations
 
-import base64
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from deployments.providers import Generation, Progress, ProviderError, Provisioned, openai_compat
 from portal.config import env_str
+from portal.tls import self_signed_pem
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
@@ -22,8 +22,12 @@ USER_DATA = """#!/bin/bash
 set -euo pipefail
 python3 -m venv /opt/paitient && /opt/paitient/bin/pip install 'llama-cpp-python[server]' huggingface-hub
 install -d -m 700 /etc/paitient
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 -subj "/CN={name}" \\
-  -keyout /etc/paitient/key.pem -out /etc/paitient/cert.pem
+# The control plane made this key pair and pins the certificate: only this instance can answer its calls.
+cat > /etc/paitient/cert.pem <<'PEM'
+{certificate}PEM
+(umask 077 && cat > /etc/paitient/key.pem <<'PEM'
+{private_key}PEM
+)
 export API_KEY='{api_key}'
 exec /opt/paitient/bin/python -m llama_cpp.server --hf_model_repo_id '{repo}' --model '*Q4_K_M.gguf' \\
   --host 0.0.0.0 --port {port} --ssl_keyfile /etc/paitient/key.pem --ssl_certfile /etc/paitient/cert.pem
@@ -61,9 +65,12 @@ class AwsProvider:
         return openai_compat.chat(
             deployment.endpoint_url, deployment.endpoint_secret or "", model=deployment.model.name,
             prompt=prompt, max_tokens=max_tokens, temperature=temperature,
+            pinned_certificate=str(deployment.provider_state.get("tls_certificate", "")),
         )  # fmt: skip
 
     def _provision(self, deployment: Deployment, progress: Progress, api_key: str) -> dict[str, Any]:
+        cert_pem, key_pem = self_signed_pem(f"paitient-{deployment.public_id}", [f"{deployment.public_id}.runtime"], [])
+        certificate, private_key = cert_pem.decode(), key_pem.decode()
         subnet_ids: list[str] = deployment.vpc_config["subnet_ids"]
         group_ids: list[str] = deployment.vpc_config["security_group_ids"]
         progress(10, "checking the VPC")
@@ -78,8 +85,9 @@ class AwsProvider:
             raise ProviderError("PAITIENT_AWS_AMI_ID is not configured (a GPU-ready Linux AMI in this region)")
         artifact = deployment.model.providers.get("aws", "")
         user_data = USER_DATA.format(
-            port=RUNTIME_PORT, artifact=artifact, name=deployment.name, repo=deployment.model.name, api_key=api_key
-        )
+            port=RUNTIME_PORT, artifact=artifact, repo=deployment.model.name, api_key=api_key,
+            certificate=certificate, private_key=private_key,
+        )  # fmt: skip
         block_device: dict[str, Any] = {"VolumeSize": 200, "VolumeType": "gp3", "Encrypted": True}
         kms_key = env_str("PAITIENT_AWS_EBS_KMS_KEY_ID")
         if kms_key:
@@ -94,7 +102,7 @@ class AwsProvider:
             ],
             "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
             "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": block_device}],
-            "UserData": base64.b64encode(user_data.encode()).decode(),
+            "UserData": user_data,  # boto3 base64-encodes it (encoding it here would send base64 twice)
             "TagSpecifications": [
                 {"ResourceType": "instance", "Tags": _tags(deployment)},
                 {"ResourceType": "volume", "Tags": _tags(deployment)},
@@ -105,7 +113,8 @@ class AwsProvider:
             launch["IamInstanceProfile"] = {"Name": profile}
         progress(35, "launching the instance")
         instance = self.ec2.run_instances(**launch)["Instances"][0]
-        state: dict[str, Any] = {"instance_id": instance["InstanceId"], "vpc_id": vpc_id, "subnet_id": subnet_ids[0]}
+        state: dict[str, Any] = {"instance_id": instance["InstanceId"], "vpc_id": vpc_id, "subnet_id": subnet_ids[0],
+                                 "tls_certificate": certificate}  # fmt: skip
         state["private_ip"] = instance.get("PrivateIpAddress", "")
         if deployment.security_settings.get("private_endpoints"):
             progress(60, "publishing a private endpoint")

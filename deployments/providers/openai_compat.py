@@ -6,6 +6,7 @@ no error message carries the prompt or the answer: only status codes and the run
 
 from __future__ import annotations
 
+import ssl
 import threading
 from typing import Any
 
@@ -13,19 +14,31 @@ import httpx
 
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable
 from portal.config import env_str
+from portal.tls import harden
 
 _clients: dict[str, httpx.Client] = {}
 _lock = threading.Lock()
 TIMEOUT = httpx.Timeout(connect=5.0, read=120.0, write=30.0, pool=5.0)
 
 
-def _client(base_url: str) -> httpx.Client:
+def _verify(pinned_certificate: str) -> ssl.SSLContext | str | bool:
+    """TLS verification: a runtime we provisioned is pinned to the certificate we made for it (its hostname is
+    a private address, so the pin replaces the name check); others verify against the system or a private CA."""
+    if pinned_certificate:
+        context = harden(ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=pinned_certificate))
+        context.check_hostname = False  # the certificate itself is pinned: only its holder can answer
+        return context
+    return env_str("PAITIENT_RUNTIME_CA_BUNDLE") or True
+
+
+def _client(base_url: str, pinned_certificate: str = "") -> httpx.Client:
+    cache_key = f"{base_url}\n{pinned_certificate}"
     with _lock:
-        client = _clients.get(base_url)
+        client = _clients.get(cache_key)
         if client is None:
-            ca_bundle = env_str("PAITIENT_RUNTIME_CA_BUNDLE")
-            client = httpx.Client(base_url=base_url, timeout=TIMEOUT, verify=ca_bundle or True, trust_env=False)
-            _clients[base_url] = client
+            verify = _verify(pinned_certificate)
+            client = httpx.Client(base_url=base_url, timeout=TIMEOUT, verify=verify, trust_env=False)
+            _clients[cache_key] = client
         return client
 
 
@@ -33,10 +46,10 @@ def _headers(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"} if secret else {}
 
 
-def models(base_url: str, secret: str, *, timeout: float = 5.0) -> list[str]:
+def models(base_url: str, secret: str, *, timeout: float = 5.0, pinned_certificate: str = "") -> list[str]:
     """The model ids the runtime serves (`GET /models`); RuntimeUnavailable when it does not answer."""
     try:
-        response = _client(base_url).get("/models", headers=_headers(secret), timeout=timeout)
+        response = _client(base_url, pinned_certificate).get("/models", headers=_headers(secret), timeout=timeout)
     except httpx.HTTPError as exc:
         raise RuntimeUnavailable(f"the runtime did not answer ({type(exc).__name__})") from None
     if response.status_code != 200:
@@ -44,7 +57,16 @@ def models(base_url: str, secret: str, *, timeout: float = 5.0) -> list[str]:
     return [str(item.get("id")) for item in response.json().get("data", []) if isinstance(item, dict)]
 
 
-def chat(base_url: str, secret: str, *, model: str, prompt: str, max_tokens: int, temperature: float) -> Generation:
+def chat(
+    base_url: str,
+    secret: str,
+    *,
+    model: str,
+    prompt: str,
+    max_tokens: int,
+    temperature: float,
+    pinned_certificate: str = "",
+) -> Generation:
     body: dict[str, Any] = {
         "model": model,
         "messages": [{"role": "user", "content": prompt}],
@@ -53,7 +75,7 @@ def chat(base_url: str, secret: str, *, model: str, prompt: str, max_tokens: int
         "stream": False,
     }
     try:
-        response = _client(base_url).post("/chat/completions", json=body, headers=_headers(secret))
+        response = _client(base_url, pinned_certificate).post("/chat/completions", json=body, headers=_headers(secret))
     except httpx.HTTPError as exc:
         raise RuntimeUnavailable(f"the runtime did not answer ({type(exc).__name__})") from None
     if response.status_code in {502, 503, 504}:

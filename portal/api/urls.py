@@ -7,10 +7,13 @@ from accessctl.rest import identity as accessctl_api
 from accessctl.rest import roles as roles_api
 from accessctl.rest import security_settings as security_settings_api
 from audit import api as audit_api
-from compliance import api_baa
+from compliance import api_baa, api_checklist
 from deployments import api as deployments_api
 from deployments import api_generate
+from emergency import api as emergency_api
+from incidents import api as incidents_api
 from portal.api.root import ApiRootView
+from reports import api as reports_api
 from scans import api as scans_api
 
 urlpatterns = [
@@ -33,10 +36,79 @@ urlpatterns = [
     path("baas/<str:baa_id>", api_baa.BaaDetailView.as_view(), name="api-baa"),
     path("baas/<str:baa_id>/actions", api_baa.BaaActionView.as_view(), name="api-baa-actions"),
     path("baas/<str:baa_id>/document", api_baa.BaaDocumentView.as_view(), name="api-baa-document"),
+    path("compliance/checklist", api_checklist.ChecklistView.as_view(), name="api-checklist"),
+    path("compliance/checklist/history", api_checklist.ChecklistHistoryView.as_view(), name="api-checklist-history"),
+    path("compliance/evidence", api_checklist.EvidenceCreateView.as_view(), name="api-evidence"),
+    path(
+        "compliance/evidence/<str:evidence_id>", api_checklist.EvidenceDetailView.as_view(), name="api-evidence-detail"
+    ),
+    path(
+        "compliance/evidence/<str:evidence_id>/file", api_checklist.EvidenceFileView.as_view(), name="api-evidence-file"
+    ),
+    path("emergency-access/requests", emergency_api.RequestListCreateView.as_view(), name="api-emergency-requests"),
+    path(
+        "emergency-access/requests/<str:request_id>",
+        emergency_api.RequestDetailView.as_view(),
+        name="api-emergency-request",
+    ),
+    path(
+        "emergency-access/requests/<str:request_id>/decisions",
+        emergency_api.DecisionView.as_view(),
+        name="api-emergency-decisions",
+    ),
+    path(
+        "emergency-access/requests/<str:request_id>/revoke",
+        emergency_api.RevokeView.as_view(),
+        name="api-emergency-revoke",
+    ),
+    path(
+        "emergency-access/requests/<str:request_id>/review",
+        emergency_api.ReviewView.as_view(),
+        name="api-emergency-review",
+    ),
+    path(
+        "emergency-access/requests/<str:request_id>/activity",
+        emergency_api.ActivityView.as_view(),
+        name="api-emergency-activity",
+    ),
     path("deployments/<str:deployment_id>/generate", api_generate.GenerateView.as_view(), name="api-generate"),
     path("phi-scans", scans_api.PhiScanListCreateView.as_view(), name="api-phi-scans"),
     path("phi-scans/<str:scan_id>", scans_api.PhiScanDetailView.as_view(), name="api-phi-scan"),
     path("phi-scans/<str:scan_id>/redacted", scans_api.PhiScanRedactedView.as_view(), name="api-phi-scan-redacted"),
+    path("reports", reports_api.ReportListCreateView.as_view(), name="api-reports"),
+    path("reports/<str:report_id>", reports_api.ReportDetailView.as_view(), name="api-report"),
+    path("reports/<str:report_id>/download", reports_api.ReportDownloadView.as_view(), name="api-report-download"),
+    path("incidents", incidents_api.IncidentListCreateView.as_view(), name="api-incidents"),
+    path("incidents/thresholds", incidents_api.ThresholdsView.as_view(), name="api-incident-thresholds"),
+    path("incidents/<str:incident_id>", incidents_api.IncidentDetailView.as_view(), name="api-incident"),
+    path("incidents/<str:incident_id>/notes", incidents_api.IncidentNoteView.as_view(), name="api-incident-notes"),
+    path("incidents/<str:incident_id>/events", incidents_api.IncidentEventsView.as_view(), name="api-incident-events"),
+    path(
+        "incidents/<str:incident_id>/assessment",
+        incidents_api.IncidentAssessmentView.as_view(),
+        name="api-incident-assessment",
+    ),
+    path(
+        "incidents/<str:incident_id>/deadlines",
+        incidents_api.IncidentDeadlinesView.as_view(),
+        name="api-incident-deadlines",
+    ),
+    path(
+        "incidents/<str:incident_id>/notifications",
+        incidents_api.IncidentNotificationView.as_view(),
+        name="api-incident-notifications",
+    ),
+    path(
+        "incidents/<str:incident_id>/notices",
+        incidents_api.IncidentNoticeListView.as_view(),
+        name="api-incident-notices",
+    ),
+    path(
+        "incidents/<str:incident_id>/notices/<str:notice_id>",
+        incidents_api.IncidentNoticeDownloadView.as_view(),
+        name="api-incident-notice",
+    ),
+    path("alerts", incidents_api.AlertListView.as_view(), name="api-alerts"),
     path("audit-logs", audit_api.AuditLogListView.as_view(), name="api-audit-logs"),
     path("audit-logs/export", audit_api.AuditExportView.as_view(), name="api-audit-export"),
     path("audit-logs/checkpoints", audit_api.AuditCheckpointListView.as_view(), name="api-audit-checkpoints"),

@@ -39,6 +39,17 @@ DEPLOYMENT_BODY: dict[str, object] = {
     "vpc_config": {"subnet_ids": ["subnet-abc123"], "security_group_ids": ["sg-123456"]},
 }
 BAA_BODY: dict[str, object] = {"counterparty": "Clinic", "effective_date": "2026-01-01", "expiry_date": "2027-01-01"}
+EVIDENCE_BODY: dict[str, object] = {"item": "documentation", "kind": "policy", "title": "Policies",
+                                    "link": "https://docs.example.org/policies"}  # fmt: skip
+REPORT_BODY: dict[str, object] = {"time_period": "last_7_days", "include_sections": ["user_activity"],
+                                  "output_format": "json"}  # fmt: skip
+EMERGENCY_BODY: dict[str, object] = {
+    "resource": "deployment/subject-dep",
+    "permissions": ["text:generate"],
+    "reason": "matrix: a long enough reason",
+}
+ASSESSMENT_BODY: dict[str, object] = {"nature_extent": "moderate", "recipient": "external", "acquired": "unknown",
+                                      "mitigation": "partial", "affected_individuals": 3}  # fmt: skip
 CASES = [
     Case("get", "/api/v1/me", None),
     Case("get", "/api/v1/organization/members", None),
@@ -64,11 +75,52 @@ CASES = [
     Case("post", "/api/v1/baas/{baa}/actions", "baa:manage", {"action": "send"}),
     Case("put", "/api/v1/baas/{baa}/document", "baa:manage"),
     Case("get", "/api/v1/baas/{baa}/document", "baa:read"),
+    Case("get", "/api/v1/compliance/checklist", "baa:read"),
+    Case("get", "/api/v1/compliance/checklist/history", "baa:read"),
+    Case("post", "/api/v1/compliance/evidence", "baa:manage", EVIDENCE_BODY),
+    Case("delete", "/api/v1/compliance/evidence/{evidence}", "baa:manage"),
+    Case("get", "/api/v1/compliance/evidence/{evidence}/file", "baa:read"),
+    Case("get", "/api/v1/emergency-access/requests", None),  # requesters see their own, approvers all
+    Case("post", "/api/v1/emergency-access/requests", "emergency:request", EMERGENCY_BODY),
+    Case("get", "/api/v1/emergency-access/requests/{emergency}", None),
+    Case(
+        "post",
+        "/api/v1/emergency-access/requests/{emergency}/decisions",
+        "emergency:approve",
+        {"decision": "approve", "comment": "checked"},
+    ),
+    Case("post", "/api/v1/emergency-access/requests/{emergency}/revoke", None),
+    Case("post", "/api/v1/emergency-access/requests/{emergency}/review", "emergency:approve", {"notes": "ok"}),
+    Case("get", "/api/v1/emergency-access/requests/{emergency}/activity", None),
     Case("post", "/api/v1/deployments/{deployment}/generate", "text:generate", {"prompt": "What is HbA1c?"}),
     Case("get", "/api/v1/phi-scans", "phi_scan:run"),
     Case("post", "/api/v1/phi-scans", "phi_scan:run"),
     Case("get", "/api/v1/phi-scans/{scan}", "phi_scan:run"),
     Case("get", "/api/v1/phi-scans/{scan}/redacted", "phi_scan:run"),
+    Case("get", "/api/v1/reports", "report:read"),
+    Case("post", "/api/v1/reports", "report:generate", REPORT_BODY),
+    Case("get", "/api/v1/reports/{report}", "report:read"),
+    Case("get", "/api/v1/reports/{report}/download", "report:read"),
+    Case("get", "/api/v1/incidents", "incident:manage"),
+    Case("post", "/api/v1/incidents", "incident:manage", {"title": "matrix incident"}),
+    Case("get", "/api/v1/incidents/thresholds", "incident:manage"),
+    Case("patch", "/api/v1/incidents/thresholds", "incident:manage", {"denial_count": 12}),
+    Case("get", "/api/v1/incidents/{incident}", "incident:manage"),
+    Case("patch", "/api/v1/incidents/{incident}", "incident:manage", {"status": "investigating"}),
+    Case("post", "/api/v1/incidents/{incident}/notes", "incident:manage", {"text": "matrix note"}),
+    Case("post", "/api/v1/incidents/{incident}/events", "incident:manage", {"event_ids": ["evt_missing00000"]}),
+    Case("post", "/api/v1/incidents/{incident}/assessment", "incident:manage", ASSESSMENT_BODY),
+    Case("get", "/api/v1/incidents/{incident}/deadlines", "incident:manage"),
+    Case(
+        "post",
+        "/api/v1/incidents/{incident}/notifications",
+        "incident:manage",
+        {"kind": "individual", "notified_on": "2025-01-02"},
+    ),
+    Case("get", "/api/v1/incidents/{incident}/notices", "incident:manage"),
+    Case("post", "/api/v1/incidents/{incident}/notices", "incident:manage", {"kind": "individual"}),
+    Case("get", "/api/v1/incidents/{incident}/notices/{notice}", "incident:manage"),
+    Case("get", "/api/v1/alerts", "incident:manage"),
     Case("get", "/api/v1/audit-logs", "audit:read"),
     Case("post", "/api/v1/audit-logs/export", "audit:export"),
     Case("get", "/api/v1/audit-logs/checkpoints", "audit:read"),
@@ -100,6 +152,11 @@ def normalise(path: str) -> str:
         .replace("{deployment}", "<str:deployment_id>")
         .replace("{scan}", "<str:scan_id>")
         .replace("{baa}", "<str:baa_id>")
+        .replace("{evidence}", "<str:evidence_id>")
+        .replace("{emergency}", "<str:request_id>")
+        .replace("{report}", "<str:report_id>")
+        .replace("{incident}", "<str:incident_id>")
+        .replace("{notice}", "<str:notice_id>")
         .replace("{event}", "<str:event_id>")
     )
 
@@ -130,9 +187,48 @@ def subject(acme):
     return user, key, deployment, baa
 
 
+@pytest.fixture
+def emergency(acme, subject):
+    """A pending break-glass request by the subject."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from emergency.models import EmergencyAccessRequest
+
+    return EmergencyAccessRequest.objects.create(
+        organization=acme, requester=subject[0], reason="matrix reason", resource="deployment/subject-dep",
+        permissions=["text:generate"], approvals_needed=2, duration_hours=4,
+        pending_until=timezone.now() + timedelta(hours=24),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def evidence(acme):
+    """A breach procedure (an uploaded PDF) on acme's checklist."""
+    from compliance.models import ChecklistEvidence
+
+    content = b"%PDF-1.4 matrix procedure"
+    return ChecklistEvidence.objects.create(
+        organization=acme, item="incident_response", kind="breach_procedure", title="Procedure", file=content,
+        file_name="procedure.pdf", file_type="application/pdf", file_sha256="0" * 64, file_size=len(content),
+        effective_date="2026-01-01", expiry_date="2036-01-01",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def incident(acme):
+    """An acme incident assessed as a notifiable breach, with a rendered notice."""
+    from tests.incidents.helpers import notifiable_incident
+
+    return notifiable_incident(acme)
+
+
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "no-role")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
-def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject, monkeypatch):
+def test_each_role_gets_exactly_what_it_is_granted(
+    role, case, acme, subject, emergency, evidence, incident, monkeypatch
+):
     use_echo_provider(monkeypatch)
     caller = UserFactory.create(username="caller", organization=acme)
     if role:
@@ -147,6 +243,11 @@ def test_each_role_gets_exactly_what_it_is_granted(role, case, acme, subject, mo
         .replace("{deployment}", deployment.public_id)
         .replace("{scan}", "scan_missing0000")
         .replace("{baa}", baa.public_id)
+        .replace("{evidence}", evidence.public_id)
+        .replace("{emergency}", emergency.public_id)
+        .replace("{report}", "rpt_missing00000")
+        .replace("{incident}", incident.public_id)
+        .replace("{notice}", incident.notices.get().public_id)
         .replace("{event}", "evt_missing00000")
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
@@ -208,3 +309,49 @@ def test_another_organisations_baa_is_not_found(alice, globex):
     assert theirs.public_id not in {b["id"] for b in client.get("/api/v1/baas").json()["results"]}
     theirs.refresh_from_db()
     assert theirs.status == "draft"
+
+
+def test_another_organisations_emergency_request_is_not_found(charlie, acme, subject, emergency):
+    client = APIClient()
+    client.force_authenticate(charlie)
+    base = f"/api/v1/emergency-access/requests/{emergency.public_id}"
+    assert client.get(base).status_code == 404
+    assert (
+        client.post(f"{base}/decisions", {"decision": "approve", "comment": "x" * 5}, format="json").status_code == 404
+    )
+    assert client.post(f"{base}/revoke").status_code == 404
+    assert client.get(f"{base}/activity").status_code == 404
+    emergency.refresh_from_db()
+    assert emergency.status == "pending" and not emergency.decisions.exists()
+
+
+def test_another_organisations_evidence_is_not_found(charlie, evidence):
+    client = APIClient()
+    client.force_authenticate(charlie)
+    assert client.get(f"/api/v1/compliance/evidence/{evidence.public_id}/file").status_code == 404
+    assert client.delete(f"/api/v1/compliance/evidence/{evidence.public_id}").status_code == 404
+    checklist = client.get("/api/v1/compliance/checklist").json()
+    listed = {e["id"] for item in checklist["items"] for e in item["evidence"]}
+    assert evidence.public_id not in listed
+    history = client.get("/api/v1/compliance/checklist/history").json()["results"]
+    assert all(row["results"]["incident_response"]["status"] == "fail" for row in history)
+    evidence.refresh_from_db()
+    assert evidence.revoked_at is None
+
+
+def test_another_organisations_incident_is_not_found(charlie, incident):
+    client = APIClient()
+    client.force_authenticate(charlie)
+    base = f"/api/v1/incidents/{incident.public_id}"
+    notice = incident.notices.get()
+    assert client.get(base).status_code == 404
+    assert client.patch(base, {"status": "investigating"}, format="json").status_code == 404
+    assert client.post(f"{base}/notes", {"text": "theirs"}, format="json").status_code == 404
+    assert client.post(f"{base}/assessment", ASSESSMENT_BODY, format="json").status_code == 404
+    assert client.get(f"{base}/deadlines").status_code == 404
+    assert client.post(f"{base}/notices", {"kind": "individual"}, format="json").status_code == 404
+    assert client.get(f"{base}/notices/{notice.public_id}").status_code == 404
+    assert incident.public_id not in {i["id"] for i in client.get("/api/v1/incidents").json()["results"]}
+    assert client.get("/api/v1/alerts").json()["results"] == []
+    incident.refresh_from_db()
+    assert incident.status == "open" and not incident.notes.exists() and incident.assessments.count() == 1

@@ -151,3 +151,38 @@ def test_an_auditor_reads_but_cannot_change_agreements(api_client, alice, acme):
     assert api_client.get(f"/api/v1/baas/{baa['id']}").status_code == 200
     assert act(api_client, baa["id"], "send").status_code == 403
     assert AuditEvent.objects.filter(event_type="access.denied", user_id=auditor.public_id).exists()
+
+
+def test_the_compliance_report_has_a_baa_section(acme):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from reports.sections import REGISTRY
+
+    today = timezone.localdate()
+    make(acme, "active", today - timedelta(days=30), today + timedelta(days=20))
+    make(acme, "terminated", today - timedelta(days=400), today + timedelta(days=10))
+    now = timezone.now()
+    section = REGISTRY["baa"].builder(acme, now - timedelta(days=30), now + timedelta(minutes=1))
+    assert section.figure("BAA in force") == "Clinic"
+    assert section.figure("Agreements on file") == 2
+    assert section.figure("Expiring within 60 days") == 1
+    assert section.figure("Expired or terminated") == 1
+    assert [row[2] for row in section.tables[0].rows] == ["terminated", "active"]
+    assert isinstance(now, datetime)
+
+
+def test_the_compliance_report_has_a_checklist_section(acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.sections import REGISTRY
+
+    now = timezone.now()
+    section = REGISTRY["checklist"].builder(acme, now - timedelta(days=30), now)
+    assert len(section.tables[0].rows) == 10
+    assert sum(int(value) for _, value in section.figures) == 10
+    baa_row = next(row for row in section.tables[0].rows if row[0] == "Business Associate Agreement")
+    assert baa_row[1] == "164.308(b)(1), 164.502(e)" and baa_row[2] == "Fail"

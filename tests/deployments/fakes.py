@@ -33,7 +33,7 @@ def use_echo_provider(monkeypatch: Any) -> EchoProvider:
 class FakeOpenAIServer:
     """A minimal OpenAI-compatible endpoint on loopback (the `external` provider's far end) that checks the key."""
 
-    def __init__(self, api_key: str, model: str) -> None:
+    def __init__(self, api_key: str, model: str, *, tls: tuple[bytes, bytes] | None = None) -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -77,7 +77,20 @@ class FakeOpenAIServer:
                                   "usage": {"prompt_tokens": 5, "completion_tokens": 4}})  # fmt: skip
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        scheme = "http"
+        if tls is not None:  # (certificate PEM, key PEM)
+            import ssl
+            import tempfile
+            from pathlib import Path
+
+            folder = Path(tempfile.mkdtemp())
+            (folder / "cert.pem").write_bytes(tls[0])
+            (folder / "key.pem").write_bytes(tls[1])
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 

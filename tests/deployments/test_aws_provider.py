@@ -74,6 +74,15 @@ def test_provisioning_reaches_ready_with_a_locked_down_instance(alice, acme, aws
         .values_list("event_type", flat=True)
     )
     assert states == ["deployment.created", "deployment.provisioning", "deployment.ready"]
+    # The runtime's TLS certificate is ours and pinned; its key and the runtime's API key travel only in user data.
+    import base64
+
+    user_data = aws["ec2"].describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+    script = base64.b64decode(user_data["UserData"]["Value"]).decode()
+    assert deployment.provider_state["tls_certificate"] in script and "--ssl_certfile" in script
+    assert deployment.endpoint_url.startswith("https://") and deployment.endpoint_url.endswith(":8443/v1")
+    assert deployment.endpoint_secret and f"API_KEY='{deployment.endpoint_secret}'" in script
+    assert deployment.endpoint_secret not in str(deployment.provider_state)
     assert provision_deployment(deployment.pk) == "ready"  # idempotent: nothing launched twice
     assert len(aws["ec2"].describe_instances()["Reservations"]) == 1
 

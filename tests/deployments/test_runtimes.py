@@ -172,3 +172,26 @@ def test_runtime_logs_live_in_the_var_dir(settings, tmp_path):
 
     settings.VAR_DIR = tmp_path
     assert _log_path("dep_x") == Path(tmp_path) / "runtimes" / "dep_x.log"
+
+
+def test_a_provisioned_runtime_is_reached_only_through_its_pinned_certificate():
+    """The AWS provider makes the runtime's key pair and pins the certificate; an impostor with another
+    certificate (or a plain system-CA check of a self-signed one) gets nothing."""
+    from deployments.providers import RuntimeUnavailable, openai_compat
+    from portal.tls import self_signed_pem
+
+    ours = self_signed_pem("paitient-dep_x", ["dep_x.runtime"], [])
+    other = self_signed_pem("impostor", ["dep_x.runtime"], [])
+    remote = FakeOpenAIServer(api_key="k", model="m", tls=ours)
+    try:
+        pinned = ours[0].decode()
+        assert openai_compat.models(remote.url, "k", pinned_certificate=pinned) == ["m"]
+        answer = openai_compat.chat(remote.url, "k", model="m", prompt="hi", max_tokens=4, temperature=0,
+                                    pinned_certificate=pinned)  # fmt: skip
+        assert answer.text == "External says: hi"
+        with pytest.raises(RuntimeUnavailable):
+            openai_compat.models(remote.url, "k", pinned_certificate=other[0].decode())
+        with pytest.raises(RuntimeUnavailable):
+            openai_compat.models(remote.url, "k")  # not trusted by the system store
+    finally:
+        remote.close()

@@ -28,7 +28,21 @@ def test_sign_in_shows_the_dashboard(page, live_server, alice, bob):
     expect(page.locator('[data-check="database"] .status')).to_have_text("OK")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link")).to_have_text(
-        ["Dashboard", "Deployments", "Audit log", "PHI scans", "Roles", "Security", "Keys", "API keys", "API docs"]
+        [
+            "Dashboard",
+            "Deployments",
+            "Compliance",
+            "Audit log",
+            "PHI scans",
+            "Reports",
+            "Incidents",
+            "Roles",
+            "Security",
+            "Keys",
+            "Emergency access",
+            "API keys",
+            "API docs",
+        ]
     )
 
     page.get_by_role("button", name="Sign out").click()

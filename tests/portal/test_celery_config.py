@@ -25,7 +25,7 @@ def test_tasks_are_acked_late_and_requeued_when_a_worker_dies():
     [
         ("deployments.tasks.deployment_provision", "provisioning"),
         ("phi.tasks.phi_scan_run", "phi"),
-        ("compliance.tasks.report_render", "reports"),
+        ("reports.tasks.render_report", "reports"),
         ("accessctl.tasks.clear_expired_sessions", "maintenance"),
     ],
 )

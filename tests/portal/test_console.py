@@ -38,11 +38,15 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
     assert links == [
         "/",
         "/deployments/",
+        "/compliance/",
         "/audit/",
         "/scans/",
+        "/reports/",
+        "/incidents/",
         "/access/roles",
         "/settings/security",
         "/settings/keys/",
+        "/emergency/",
         "/account/api-keys",
         "/api/docs/",
     ]

@@ -178,9 +178,26 @@ def test_sample_4_audit_logs(sdk_env, capsys, monkeypatch):
     assert all("Time: 2023-11-15 10:00:00+00:00" in line for line in printed)
 
 
-@later(9, "compliance reports rendered by workers")
-def test_sample_5_compliance_report(sdk_env):
-    run_sample(4)
+@pytest.mark.worker
+def test_sample_5_compliance_report(sdk_env, celery_worker, capsys):
+    """A worker renders the PDF; the printed URL downloads it with the same API key (and only with one)."""
+    import httpx
+
+    namespace = run_sample(4)
+    printed = capsys.readouterr().out.strip()
+    match = re.fullmatch(r"Report generated: (http://\S+/api/v1/reports/(rpt_\w+)/download\?token=\S+)", printed)
+    assert match, printed
+    url, report_id = match.groups()
+    key = os.environ["PAITIENT_API_KEY"]
+    pdf = httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    assert pdf.status_code == 200, pdf.text[:300]
+    assert pdf.content.startswith(b"%PDF-") and pdf.headers["content-type"] == "application/pdf"
+    assert httpx.get(url, timeout=30).status_code == 401
+    report: Any = namespace["report"]
+    assert report.id == report_id and report.status == "ready"
+    assert report.include_sections == ["phi_access", "security_events", "authentication_events", "user_activity"]
+    assert report.download().startswith(b"%PDF-")
+    assert AuditEvent.objects.filter(event_type="report.downloaded", resource_id=report_id).count() == 2
 
 
 PRIVATE_ADDRESS = "10.200.0.1"  # inside the sample's 10.0.0.0/8
@@ -233,9 +250,15 @@ def test_sample_7_transmission_security(sdk_env):
     assert AuditEvent.objects.filter(event_type="settings.changed", api_key_id__startswith="key_").exists()
 
 
-@later(10, "emergency (break-glass) access settings")
 def test_sample_8_emergency_access(sdk_env):
+    from emergency.models import EmergencyAccessPolicy
+
     run_sample(7)
+    policy = EmergencyAccessPolicy.objects.get(organization=sdk_env)
+    assert policy.enabled and policy.require_multi_approval
+    assert policy.authorized_roles == ["security-admin", "compliance-officer"]
+    assert (policy.access_duration_hours, policy.approvals_needed) == (4, 2)
+    assert AuditEvent.objects.filter(event_type="settings.changed", resource__startswith="emergency-access/").exists()
 
 
 def test_access_control_sample_roles_work_through_the_sdk(sdk_env):

@@ -11,16 +11,26 @@ from paitient_secure_model.errors import (
     PermissionDeniedError,
     PHIRejectedError,
     RateLimitError,
+    ReportFailedError,
     ServiceUnavailableError,
     ValidationError,
 )
-from paitient_secure_model.models import AuditLog, Deployment, PHIEntity, Role, RoleAssignment, TextGeneration
+from paitient_secure_model.models import (
+    AuditLog,
+    ComplianceReport,
+    Deployment,
+    PHIEntity,
+    Role,
+    RoleAssignment,
+    TextGeneration,
+)
 
 __all__ = [
     "AuditLog",
     "AuditLogs",
     "AuthenticationError",
     "Client",
+    "ComplianceReport",
     "ConfigurationError",
     "ConflictError",
     "Deployment",
@@ -31,6 +41,7 @@ __all__ = [
     "PaiTIENTError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ReportFailedError",
     "Role",
     "RoleAssignment",
     "ServiceUnavailableError",

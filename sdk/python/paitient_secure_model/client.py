@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import httpx
 
 from paitient_secure_model.errors import ConfigurationError, DeploymentFailedError
-from paitient_secure_model.models import AuditLog, Deployment, Role, RoleAssignment, TextGeneration
+from paitient_secure_model.models import (
+    AuditLog,
+    ComplianceReport,
+    Deployment,
+    Role,
+    RoleAssignment,
+    TextGeneration,
+)
+from paitient_secure_model.reports import Reports
 from paitient_secure_model.security import SecuritySettings
 from paitient_secure_model.transport import Transport
 
@@ -64,6 +72,7 @@ class Client:
         self._transport = Transport(
             base_url, api_key, timeout=timeout, verify=verify, max_retries=max_retries, http_transport=http_transport
         )
+        self._reports = Reports(self._transport)
         self.security_settings = security_settings
         if security_settings is not None:
             organization_settings = security_settings.organization_settings()
@@ -207,3 +216,33 @@ class Client:
             values = value if isinstance(value, list | tuple | set) else [value]
             params.extend((name, str(item)) for item in values)
         return AuditLogs(self._transport, params)
+
+    # --- compliance reports --------------------------------------------------------------------
+    def generate_compliance_report(
+        self,
+        report_type: str = "hipaa",
+        time_period: str = "last_30_days",
+        include_sections: Sequence[str] | None = None,
+        output_format: str = "pdf",
+        start_date: str | date | None = None,
+        end_date: str | date | None = None,
+        wait: bool = True,
+        timeout: float = 300.0,
+        *,
+        poll_interval: float = 2.0,
+    ) -> ComplianceReport:
+        """Ask for a report (time_period custom takes start_date and end_date, both included). With `wait`,
+        poll until a worker has rendered it: raises ReportFailedError if rendering fails, TimeoutError after
+        `timeout` seconds. The result's `url` is a short-lived signed link; `download()` returns the bytes."""
+        report = self._reports.create(
+            report_type=report_type,
+            time_period=time_period,
+            include_sections=include_sections,
+            output_format=output_format,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        return self._reports.wait(report, timeout=timeout, poll_interval=poll_interval) if wait else report
+
+    def get_compliance_report(self, report_id: str) -> ComplianceReport:
+        return self._reports.get(report_id)

@@ -59,6 +59,14 @@ class DeploymentFailedError(PaiTIENTError):
     """A deployment being waited for failed or was stopped."""
 
 
+class ReportFailedError(PaiTIENTError):
+    """A compliance report being waited for failed to render; `report_id` names it."""
+
+    def __init__(self, message: str, *, report_id: str = "") -> None:
+        super().__init__(message)
+        self.report_id = report_id
+
+
 def error_for(status: int, problem: dict[str, Any]) -> PaiTIENTError:
     detail = str(problem.get("detail") or problem.get("title") or f"HTTP {status}")
     kind: type[PaiTIENTError] = {

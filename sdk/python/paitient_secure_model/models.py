@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -164,3 +165,57 @@ class TextGeneration:
             latency_ms=float(data.get("latency_ms", 0.0)),
             finish_reason=data.get("finish_reason", "stop"),
         )
+
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    """A compliance report. `url` is a signed download link (valid about 10 minutes, and only with your API
+    key); `download()` fetches a fresh link and returns the file's bytes (PDF, JSON or CSV)."""
+
+    id: str
+    status: str
+    report_type: str
+    time_period: str
+    period_start: datetime | None
+    period_end: datetime | None
+    include_sections: list[str]
+    output_format: str
+    progress_percent: int
+    progress_stage: str
+    error: str = ""
+    sha256: str = ""
+    size_bytes: int = 0
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    url: str | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    _download: Callable[[str], bytes] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any], download: Callable[[str], bytes] | None = None) -> ComplianceReport:
+        progress = data.get("progress") or {}
+        return cls(
+            id=data["id"],
+            status=data["status"],
+            report_type=data.get("report_type", ""),
+            time_period=data.get("time_period", ""),
+            period_start=parse_time(data.get("period_start")),
+            period_end=parse_time(data.get("period_end")),
+            include_sections=list(data.get("include_sections") or []),
+            output_format=data.get("output_format", ""),
+            progress_percent=int(progress.get("percent", 0)),
+            progress_stage=str(progress.get("stage", "")),
+            error=data.get("error", ""),
+            sha256=data.get("sha256", ""),
+            size_bytes=int(data.get("size_bytes") or 0),
+            figures=dict(data.get("figures") or {}),
+            url=data.get("url"),
+            created_at=parse_time(data.get("created_at")),
+            finished_at=parse_time(data.get("finished_at")),
+            _download=download,
+        )
+
+    def download(self) -> bytes:
+        if self._download is None:
+            raise RuntimeError("this report was not fetched through a Client")
+        return self._download(self.id)

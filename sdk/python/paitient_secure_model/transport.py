@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -40,16 +41,31 @@ class Transport:
         self._http.close()
 
     def request(self, method: str, path: str, *, params: Any = None, json: Any = None) -> Any:
+        response = self._send(method, path, params=params, json=json)
+        return response.json() if response.content else None
+
+    def download(self, url: str) -> bytes:
+        """GET a link the service handed out (absolute or not) and return the body as bytes. The API key
+        goes only to the configured service: another host's URL is taken for its path and query."""
+        parts = urlsplit(url)
+        base = self._http.base_url
+        if parts.scheme and (parts.scheme, parts.netloc) != (base.scheme, base.netloc.decode("ascii")):
+            url = parts.path + (f"?{parts.query}" if parts.query else "")
+        return self._send("GET", url, headers={"Accept": "*/*"}).content
+
+    def _send(
+        self, method: str, path: str, *, params: Any = None, json: Any = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         attempt = 0
         while True:
             try:
-                response = self._http.request(method, path, params=params, json=json)
+                response = self._http.request(method, path, params=params, json=json, headers=headers)
             except httpx.TransportError as exc:
                 if attempt >= self.max_retries:
                     raise ServiceUnavailableError(f"cannot reach the service: {type(exc).__name__}") from None
             else:
                 if response.status_code < 400:
-                    return response.json() if response.content else None
+                    return response
                 if response.status_code not in RETRY_STATUSES or attempt >= self.max_retries:
                     raise error_for(response.status_code, _problem(response))
                 retry_after = response.headers.get("Retry-After", "")

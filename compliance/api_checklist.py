@@ -1,0 +1,236 @@
+"""REST: `/api/v1/compliance/…` — the live HIPAA checklist, its history, and the evidence behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor, require
+from accessctl.policy import PolicyDenied
+from accessctl.rest.common import StrictSerializer
+from compliance.checklist import ITEMS, ItemResult, status_counts
+from compliance.evidence import (
+    EvidenceNotFound,
+    EvidenceSpec,
+    access_evidence,
+    evidence_add,
+    evidence_file,
+    evidence_for,
+    evidence_revoke,
+    is_current,
+)
+from compliance.history import checklist_evaluate
+from compliance.models import ChecklistEvidence, ChecklistSnapshot, EvidenceKind
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "text/plain": ".txt"}
+MAX_HISTORY = 365
+
+
+def evidence_document(evidence: ChecklistEvidence) -> dict[str, Any]:
+    """What the API and pages show of evidence: metadata and the file's hash, never its contents."""
+    file = (
+        {
+            "name": evidence.file_name,
+            "type": evidence.file_type,
+            "size": evidence.file_size,
+            "sha256": evidence.file_sha256,
+        }
+        if evidence.has_file
+        else None
+    )
+    return {
+        "id": evidence.public_id,
+        "item": evidence.item,
+        "kind": evidence.kind,
+        "title": evidence.title,
+        "file": file,
+        "link": evidence.link or None,
+        "owner_id": evidence.owner.public_id if evidence.owner else None,
+        "subject_user_id": evidence.subject_user.public_id if evidence.subject_user else None,
+        "effective_date": evidence.effective_date.isoformat(),
+        "expiry_date": evidence.expiry_date.isoformat() if evidence.expiry_date else None,
+        "current": is_current(evidence),
+        "revoked_at": evidence.revoked_at.isoformat() if evidence.revoked_at else None,
+        "created_at": evidence.created_at.isoformat(),
+    }
+
+
+def item_document(key: str, result: ItemResult, evidence: list[ChecklistEvidence]) -> dict[str, Any]:
+    item = ITEMS[key]
+    return {
+        "key": key,
+        "title": item.title,
+        "citations": [f"45 CFR {citation}" for citation in item.citations],
+        "summary": item.summary,
+        "status": result.status,
+        "reasons": result.reasons,
+        "facts": result.facts,
+        "evidence_kinds": list(item.evidence_kinds),
+        "evidence": [evidence_document(e) for e in evidence if e.item == key and e.revoked_at is None],
+    }
+
+
+class EvidenceCreateSerializer(StrictSerializer):
+    item = serializers.ChoiceField(choices=list(ITEMS))
+    kind = serializers.ChoiceField(choices=EvidenceKind.values)
+    title = serializers.CharField(max_length=200)
+    file = serializers.FileField(required=False)
+    link = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+    owner_id = serializers.CharField(max_length=48, required=False, default="", allow_blank=True)
+    subject_user_id = serializers.CharField(max_length=48, required=False, default="", allow_blank=True)
+    effective_date = serializers.DateField(required=False, default=None)
+    expiry_date = serializers.DateField(required=False, default=None)
+
+
+EVIDENCE_SCHEMA = inline_serializer(
+    "ChecklistEvidence",
+    {
+        "id": serializers.CharField(),
+        "item": serializers.CharField(),
+        "kind": serializers.CharField(),
+        "title": serializers.CharField(),
+        "file": serializers.DictField(allow_null=True),
+        "link": serializers.CharField(allow_null=True),
+        "owner_id": serializers.CharField(allow_null=True),
+        "subject_user_id": serializers.CharField(allow_null=True),
+        "effective_date": serializers.DateField(),
+        "expiry_date": serializers.DateField(allow_null=True),
+        "current": serializers.BooleanField(),
+        "revoked_at": serializers.DateTimeField(allow_null=True),
+        "created_at": serializers.DateTimeField(),
+    },
+)
+
+
+class ChecklistView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(
+        summary="The HIPAA checklist evaluated from live state, with citations, reasons and evidence",
+        responses=inline_serializer(
+            "Checklist", {"summary": serializers.DictField(), "items": serializers.ListField()}
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require(actor, "baa:read", "checklist/*")
+        results = checklist_evaluate(actor=actor)
+        evidence = evidence_for(actor.organization.pk)
+        return Response(
+            {
+                "evaluated_at": timezone.now().isoformat(),
+                "summary": status_counts(results),
+                "items": [item_document(key, result, evidence) for key, result in results.items()],
+            }
+        )
+
+
+class ChecklistHistoryView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(
+        summary="Snapshots of the checklist (daily, and whenever a status changed), newest first",
+        parameters=[
+            OpenApiParameter("item", OpenApiTypes.STR, description="only this item's status and reasons"),
+            OpenApiParameter("limit", OpenApiTypes.INT, description=f"at most this many (1-{MAX_HISTORY})"),
+        ],
+        responses=inline_serializer("ChecklistHistory", {"results": serializers.ListField()}),
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require(actor, "baa:read", "checklist/*")
+        item = request.query_params.get("item") or None
+        if item is not None and item not in ITEMS:
+            raise ValidationError({"item": [f"Choose one of: {', '.join(ITEMS)}."]})
+        try:
+            limit = int(request.query_params.get("limit", "30"))
+        except ValueError:
+            raise ValidationError({"limit": ["A whole number."]}) from None
+        if not 1 <= limit <= MAX_HISTORY:
+            raise ValidationError({"limit": [f"Between 1 and {MAX_HISTORY}."]})
+        snapshots = ChecklistSnapshot.objects.filter(organization=actor.organization).order_by("-taken_at", "-id")
+        rows = []
+        for snapshot in snapshots[:limit]:
+            results = snapshot.results if item is None else {item: snapshot.results.get(item)}
+            rows.append({"taken_at": snapshot.taken_at.isoformat(), "trigger": snapshot.trigger, "results": results})
+        return Response({"results": rows, "next": None})
+
+
+class EvidenceCreateView(APIView):
+    permission_classes = [IsOrganizationMember]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        summary="Add evidence to a checklist item: a file (multipart; PDF, PNG, JPEG, DOCX or text, stored "
+        "encrypted) or an https link (JSON)",
+        request={"multipart/form-data": EvidenceCreateSerializer, "application/json": EvidenceCreateSerializer},
+        responses={201: EVIDENCE_SCHEMA},
+    )
+    def post(self, request: Request) -> Response:
+        body = EvidenceCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        upload = data.pop("file", None)
+        spec = EvidenceSpec(**data, content=upload.read() if upload else None, file_name=upload.name if upload else "")
+        try:
+            evidence = evidence_add(actor=request_actor(request), spec=spec)
+        except PolicyDenied as exc:
+            raise permission_denied(exc) from None
+        return Response(evidence_document(evidence), status=status.HTTP_201_CREATED)
+
+
+def _access(request: Request, evidence_id: str, permission: str) -> ChecklistEvidence:
+    try:
+        return access_evidence(actor=request_actor(request), evidence_id=evidence_id, permission=permission)
+    except EvidenceNotFound:
+        raise NotFound("No such evidence.") from None
+    except PolicyDenied as exc:
+        raise permission_denied(exc) from None
+
+
+class EvidenceDetailView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(summary="Revoke evidence (kept, no longer counted)", responses={204: None})
+    def delete(self, request: Request, evidence_id: str) -> Response:
+        evidence = _access(request, evidence_id, "baa:manage")
+        try:
+            evidence_revoke(actor=request_actor(request), evidence=evidence)
+        except PolicyDenied as exc:
+            raise permission_denied(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EvidenceFileView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(
+        summary="Download an evidence document (audited)", responses={(200, "application/octet-stream"): bytes}
+    )
+    def get(self, request: Request, evidence_id: str) -> HttpResponse:
+        evidence = _access(request, evidence_id, "baa:read")
+        try:
+            content, content_type, _ = evidence_file(actor=request_actor(request), evidence=evidence)
+        except EvidenceNotFound:
+            raise NotFound("This evidence is a link, not a file.") from None
+        return file_response(evidence, content, content_type)
+
+
+def file_response(evidence: ChecklistEvidence, content: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(
+        content, content_type=content_type + ("; charset=utf-8" if content_type == "text/plain" else "")
+    )
+    extension = EXTENSIONS.get(content_type, ".docx" if "wordprocessingml" in content_type else "")
+    response["Content-Disposition"] = f'attachment; filename="{evidence.public_id}{extension}"'
+    response["Cache-Control"] = "no-store"
+    return response

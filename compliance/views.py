@@ -1,0 +1,176 @@
+"""Console: the live HIPAA checklist, one item's reasons, facts, evidence and history; evidence upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accessctl.actor import Actor
+from accessctl.console import console_actor, member_actor
+from accessctl.policy import PolicyDenied, is_allowed
+from compliance.api_checklist import file_response
+from compliance.checklist import ITEMS, STATUS_LABELS, status_counts
+from compliance.evaluators import ItemResult
+from compliance.evidence import (
+    EvidenceNotFound,
+    access_evidence,
+    evidence_add,
+    evidence_file,
+    evidence_for,
+    evidence_revoke,
+    is_current,
+)
+from compliance.forms import EvidenceForm, field_for
+from compliance.history import checklist_evaluate, item_history, recent_changes
+from compliance.models import ChecklistEvidence
+from portal.errors import FieldError
+
+ACRONYMS = {"mfa": "MFA", "baa": "BAA", "id": "ID", "tls": "TLS", "hipaa": "HIPAA", "phi": "PHI", "aws": "AWS"}
+
+
+def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) for each fact: lists joined, the audit verification as its one-line result."""
+    rows = []
+    for key, value in facts.items():
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, dict):
+            text = str(value["result"]) if "result" in value else ", ".join(f"{k}: {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            parts = [" ".join(str(v) for v in part.values()) if isinstance(part, dict) else str(part) for part in value]
+            text = ", ".join(parts) or "none"
+        else:
+            text = "—" if value is None else str(value)
+        words = [ACRONYMS.get(word, word) for word in key.split("_")]
+        rows.append((" ".join(words)[:1].upper() + " ".join(words)[1:], text))
+    return rows
+
+
+def row(key: str, result: ItemResult) -> dict[str, Any]:
+    item = ITEMS[key]
+    return {
+        "key": key,
+        "title": item.title,
+        "citations": item.citations,
+        "summary": item.summary,
+        "status": result.status,
+        "status_label": STATUS_LABELS[result.status],
+        "reasons": result.reasons,
+        "facts": fact_rows(result.facts),
+    }
+
+
+@login_required
+@never_cache
+@require_GET
+def checklist_page(request: HttpRequest) -> HttpResponse:
+    actor = console_actor(request, "baa:read", "checklist/*")
+    results = checklist_evaluate(actor=actor)
+    evidence = [e for e in evidence_for(actor.organization.pk) if is_current(e)]
+    rows = [
+        {**row(key, result), "evidence": sum(1 for e in evidence if e.item == key)} for key, result in results.items()
+    ]
+    counts = status_counts(results)
+    summary = [(status, STATUS_LABELS[status], counts[status]) for status in counts]
+    changes = [
+        {
+            "change": c,
+            "from_label": STATUS_LABELS.get(c.from_status, c.from_status),
+            "to_label": STATUS_LABELS.get(c.to_status, c.to_status),
+        }
+        for c in recent_changes(actor.organization)
+    ]
+    return render(request, "compliance/checklist.html", {"rows": rows, "summary": summary, "changes": changes})
+
+
+def _item_context(actor: Actor, key: str, form: EvidenceForm | None = None) -> dict[str, Any]:
+    results = checklist_evaluate(actor=actor)
+    can_manage = is_allowed(actor, "baa:manage", f"checklist/{key}")
+    evidence = evidence_for(actor.organization.pk, key)
+    if form is None and can_manage:
+        form = EvidenceForm(item=ITEMS[key], organization_id=actor.organization.pk)
+    history = [
+        {
+            "at": e.at,
+            "status": e.status,
+            "status_label": STATUS_LABELS.get(e.status, e.status),
+            "reasons": e.reasons,
+            "trigger": e.trigger,
+        }
+        for e in item_history(actor.organization, key)
+    ]
+    return {
+        "item": row(key, results[key]),
+        "evidence": [(e, is_current(e)) for e in evidence],
+        "form": form,
+        "can_manage": can_manage,
+        "history": history,
+    }
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def item_page(request: HttpRequest, key: str) -> HttpResponse:
+    actor = console_actor(request, "baa:read", "checklist/*")
+    if key not in ITEMS:
+        raise Http404("no such checklist item")
+    if request.method != "POST":
+        return render(request, "compliance/item.html", _item_context(actor, key))
+    form = EvidenceForm(request.POST, request.FILES, item=ITEMS[key], organization_id=actor.organization.pk)
+    if form.is_valid():
+        try:
+            evidence = evidence_add(actor=actor, spec=form.spec())
+        except FieldError as exc:
+            form.add_error(field_for(form, exc.field), str(exc))
+        except PolicyDenied:
+            raise PermissionDenied("baa:manage") from None
+        else:
+            messages.success(request, f"Evidence “{evidence.title}” added.")
+            return redirect("compliance-item", key=key)
+    return render(request, "compliance/item.html", _item_context(actor, key, form), status=400)
+
+
+def _evidence(actor: Actor, evidence_id: str, permission: str) -> ChecklistEvidence:
+    try:
+        return access_evidence(actor=actor, evidence_id=evidence_id, permission=permission)
+    except EvidenceNotFound:
+        raise Http404("no such evidence") from None
+    except PolicyDenied:
+        raise PermissionDenied(permission) from None
+
+
+@login_required
+@require_POST
+def evidence_revoke_view(request: HttpRequest, evidence_id: str) -> HttpResponse:
+    actor = member_actor(request)
+    evidence = _evidence(actor, evidence_id, "baa:manage")
+    try:
+        evidence_revoke(actor=actor, evidence=evidence)
+    except FieldError as exc:
+        messages.error(request, str(exc))
+    except PolicyDenied:
+        raise PermissionDenied("baa:manage") from None
+    else:
+        messages.success(request, f"Evidence “{evidence.title}” revoked; it no longer counts.")
+    return redirect("compliance-item", key=evidence.item)
+
+
+@login_required
+@never_cache
+@require_GET
+def evidence_download(request: HttpRequest, evidence_id: str) -> HttpResponse:
+    actor = member_actor(request)
+    evidence = _evidence(actor, evidence_id, "baa:read")
+    try:
+        content, content_type, _ = evidence_file(actor=actor, evidence=evidence)
+    except EvidenceNotFound:
+        raise Http404("this evidence is a link") from None
+    return file_response(evidence, content, content_type)

@@ -1,0 +1,171 @@
+"""REST: `/api/v1/emergency-access/requests` — ask, decide (M-of-N), revoke, review, and what was done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
+from accessctl.policy import PolicyDenied, is_allowed
+from accessctl.rest.common import StrictSerializer
+from emergency import services
+from emergency.models import EmergencyAccessRequest
+
+
+class RequestSerializer(serializers.ModelSerializer[EmergencyAccessRequest]):
+    id = serializers.CharField(source="public_id", read_only=True)
+    requester_id = serializers.CharField(source="requester.public_id", read_only=True)
+    decisions = serializers.SerializerMethodField()
+    seconds_left = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EmergencyAccessRequest
+        fields = [
+            "id", "requester_id", "resource", "permissions", "status", "approvals_needed", "duration_hours",
+            "created_at", "pending_until", "granted_at", "grant_expires_at", "ended_at", "review_status",
+            "reviewed_at", "decisions", "seconds_left",
+        ]  # fmt: skip
+
+    def get_decisions(self, request: EmergencyAccessRequest) -> list[dict[str, Any]]:
+        return [{"approver_id": d.approver.public_id, "decision": d.decision, "decided_at": d.decided_at.isoformat()}
+                for d in request.decisions.select_related("approver")]  # fmt: skip
+
+    def get_seconds_left(self, request: EmergencyAccessRequest) -> int | None:
+        from django.utils import timezone
+
+        if request.status != "approved" or request.grant_expires_at is None:
+            return None
+        return max(0, int((request.grant_expires_at - timezone.now()).total_seconds()))
+
+
+class RequestCreateSerializer(StrictSerializer):
+    resource = serializers.CharField(max_length=200, help_text="<kind>/<name>, globs allowed")
+    permissions = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=False)
+    reason = serializers.CharField(max_length=2000, help_text="stored encrypted; never in the audit log")
+
+
+class DecisionSerializer(StrictSerializer):
+    decision = serializers.ChoiceField(choices=["approve", "deny"])
+    comment = serializers.CharField(max_length=1000)
+
+
+class ReviewSerializer(StrictSerializer):
+    notes = serializers.CharField(max_length=4000)
+
+
+def _visible(request: Request) -> Any:
+    actor = request_actor(request)
+    found = EmergencyAccessRequest.objects.filter(organization=actor.organization).select_related("requester")
+    if not is_allowed(actor, "emergency:approve", "emergency-access/*"):
+        found = found.filter(Q(requester=actor.user))  # requesters see their own; approvers see all
+    return found
+
+
+def _in_organization(request: Request, request_id: str) -> EmergencyAccessRequest:
+    """For approver-only calls: the service's policy check answers 403 to non-approvers."""
+    found: EmergencyAccessRequest | None = EmergencyAccessRequest.objects.filter(
+        organization=request_actor(request).organization, public_id=request_id
+    ).first()
+    if found is None:
+        raise NotFound("No such emergency access request.")
+    return found
+
+
+def _get(request: Request, request_id: str) -> EmergencyAccessRequest:
+    found: EmergencyAccessRequest | None = _visible(request).filter(public_id=request_id).first()
+    if found is None:
+        raise NotFound("No such emergency access request.")
+    return found
+
+
+class RequestListCreateView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(responses=RequestSerializer(many=True), summary="Your requests (approvers: everyone's)")
+    def get(self, request: Request) -> Response:
+        rows = _visible(request)
+        if request.query_params.get("status"):
+            rows = rows.filter(status=request.query_params["status"])
+        return Response({"results": RequestSerializer(rows[:200], many=True).data, "next": None})
+
+    @extend_schema(request=RequestCreateSerializer, responses={201: RequestSerializer},
+                   summary="Ask for emergency (break-glass) access")  # fmt: skip
+    def post(self, request: Request) -> Response:
+        body = RequestCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            created = services.request_access(actor=request_actor(request), **body.validated_data)
+        except PolicyDenied as exc:
+            raise permission_denied(exc) from None
+        return Response(RequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class RequestDetailView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(responses=RequestSerializer, summary="A request, its decisions and grant window")
+    def get(self, request: Request, request_id: str) -> Response:
+        return Response(RequestSerializer(_get(request, request_id)).data)
+
+
+class DecisionView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(request=DecisionSerializer, responses=RequestSerializer, summary="Approve or deny (not your own)")
+    def post(self, request: Request, request_id: str) -> Response:
+        found = _in_organization(request, request_id)
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            decided = services.decide(actor=request_actor(request), request=found, **body.validated_data)
+        except PolicyDenied as exc:
+            raise permission_denied(exc) from None
+        return Response(RequestSerializer(decided).data)
+
+
+class RevokeView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(request=None, responses=RequestSerializer, summary="End a grant early, or cancel a pending ask")
+    def post(self, request: Request, request_id: str) -> Response:
+        try:
+            ended = services.revoke(actor=request_actor(request), request=_get(request, request_id))
+        except PolicyDenied as exc:
+            raise permission_denied(exc) from None
+        return Response(RequestSerializer(ended).data)
+
+
+class ReviewView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(request=ReviewSerializer, responses=RequestSerializer, summary="Post-use review of an ended grant")
+    def post(self, request: Request, request_id: str) -> Response:
+        body = ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            reviewed = services.review(actor=request_actor(request), request=_in_organization(request, request_id),
+                                       notes=body.validated_data["notes"])  # fmt: skip
+        except PolicyDenied as exc:
+            raise permission_denied(exc) from None
+        return Response(RequestSerializer(reviewed).data)
+
+
+class ActivityView(APIView):
+    permission_classes = [IsOrganizationMember]
+
+    @extend_schema(responses={200: dict}, summary="The audit events written under a grant")
+    def get(self, request: Request, request_id: str) -> Response:
+        found = _get(request, request_id)
+        events = services.grant_activity(found)[:1000]
+        return Response({"results": [
+            {"id": e.event_id, "seq": e.seq, "timestamp": e.timestamp, "event_type": e.event_type,
+             "resource": e.resource, "resource_id": e.resource_id, "outcome": e.outcome, "user_id": e.user_id}
+            for e in events
+        ], "next": None})  # fmt: skip

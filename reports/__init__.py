@@ -1,0 +1,1 @@
+"""HIPAA compliance reports: requested over REST, the SDK or the console, rendered by workers, stored encrypted."""

@@ -1,0 +1,21 @@
+"""WeasyPrint's resource fetching, locked down: a report's PDF may embed only what the HTML itself carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from weasyprint.urls import URLFetcher
+
+
+class RemoteFetchRefused(ValueError):
+    """A stylesheet, image or font named a URL other than an inline data: URL."""
+
+
+class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
+    """Refuses every URL but `data:` (no http(s), no file:, no ftp): nothing is fetched while rendering, so a
+    value that slipped into the HTML cannot make the renderer call out or read local files."""
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if not url.lower().startswith("data:"):
+            raise RemoteFetchRefused(f"refused to fetch {url.split(':', 1)[0]}: URL while rendering a report")
+        return super().fetch(url, headers)
