@@ -9,11 +9,11 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint.urls import URLFetcher
 
 from incidents.assessment import FACTORS, IDENTIFIER_TYPES
 from incidents.deadlines import JURISDICTIONS
 from incidents.models import Notice, RiskAssessment
+from portal.pdf import html_to_pdf
 
 TEMPLATES = {
     "individual": "incidents/notices/individual.html",
@@ -43,19 +43,6 @@ MITIGATION_PHRASES = {
     "partial": "We have taken steps to limit the harm, and that work continues.",
     "none": "We are working to limit the harm.",
 }
-
-
-class RemoteFetchRefused(ValueError):
-    """The letter's HTML named a URL (stylesheet, image, font) other than an inline data: URL."""
-
-
-class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
-    """Refuses every URL but `data:`: rendering never calls out or reads local files."""
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        if not url.lower().startswith("data:"):
-            raise RemoteFetchRefused(f"refused to fetch a {url.split(':', 1)[0]}: URL while rendering a notice")
-        return super().fetch(url, headers)
 
 
 def notice_context(notice: Notice, assessment: RiskAssessment) -> dict[str, Any]:
@@ -90,7 +77,4 @@ def render_html(notice: Notice, assessment: RiskAssessment) -> str:
 
 
 def render_pdf(notice: Notice, assessment: RiskAssessment) -> bytes:
-    from weasyprint import HTML
-
-    pdf: bytes = HTML(string=render_html(notice, assessment), base_url=None, url_fetcher=LocalOnlyFetcher()).write_pdf()
-    return pdf
+    return html_to_pdf(render_html(notice, assessment))

@@ -115,14 +115,10 @@ def pdf_context(document: ReportDocument) -> dict[str, Any]:
 
 
 def render_pdf(document: ReportDocument) -> bytes:
-    from weasyprint import HTML
+    from portal.pdf import html_to_pdf
 
-    from reports.pdf import LocalOnlyFetcher
-
-    html = render_to_string("reports/hipaa.html", pdf_context(document))
     # No base URL and a fetcher that refuses everything but data: URLs: the PDF never reaches the network.
-    pdf: bytes = HTML(string=html, base_url=None, url_fetcher=LocalOnlyFetcher()).write_pdf()
-    return pdf
+    return html_to_pdf(render_to_string("reports/hipaa.html", pdf_context(document)))
 
 
 # --- JSON and CSV -------------------------------------------------------------------------------

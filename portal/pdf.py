@@ -1,4 +1,5 @@
-"""WeasyPrint's resource fetching, locked down: a report's PDF may embed only what the HTML itself carries."""
+"""PDF rendering (WeasyPrint) with resource fetching locked down: a document may embed only what its HTML
+itself carries. Reports and breach-notice letters both render through `html_to_pdf`."""
 
 from __future__ import annotations
 
@@ -17,5 +18,12 @@ class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no
 
     def fetch(self, url: str, headers: Any = None) -> Any:
         if not url.lower().startswith("data:"):
-            raise RemoteFetchRefused(f"refused to fetch {url.split(':', 1)[0]}: URL while rendering a report")
+            raise RemoteFetchRefused(f"refused to fetch a {url.split(':', 1)[0]}: URL while rendering a PDF")
         return super().fetch(url, headers)
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=html, base_url=None, url_fetcher=LocalOnlyFetcher()).write_pdf()
+    return pdf
