@@ -7,213 +7,56 @@ comments and review notes are decrypted only on pages those people may open."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessctl.console import member_actor
-from accessctl.policy import PolicyDenied, is_allowed
+from accessctl.policy import PolicyDenied
 from emergency import services
+from emergency.console import (
+    Access,
+    access_of,
+    countdown,
+    get_visible,
+    grant_rows,
+    history_rows,
+    inbox_rows,
+    mine_context,
+    page_access,
+    request_row,
+    return_to,
+    unread_notifications,
+)
 from emergency.forms import DecisionForm, RequestForm, ReviewForm, form_field_for
 from emergency.models import (
-    EmergencyAccessDecision,
     EmergencyAccessRequest,
-    Notification,
     RequestStatus,
     ReviewStatus,
 )
 from portal.errors import FieldError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from django.db.models import QuerySet
-
-    from accessctl.actor import Actor
 
     RequestQuerySet = QuerySet[EmergencyAccessRequest]
 
-ALL_REQUESTS = "emergency-access/*"
-LIVE = {RequestStatus.PENDING, RequestStatus.APPROVED}
-HISTORY_ROWS = 50
-NOTIFICATION_ROWS = 20
 POLICY_REFUSED = (
     "Your roles are not among those the organisation's emergency access policy authorises to request access."
 )
-
-
-@dataclass(frozen=True)
-class Access:
-    actor: Actor
-    may_request: bool
-    may_approve: bool
-
-    @property
-    def may_open_page(self) -> bool:
-        return self.may_request or self.may_approve
-
-
-def _access(request: HttpRequest) -> Access:
-    actor = member_actor(request)
-    return Access(
-        actor=actor,
-        may_request=is_allowed(actor, "emergency:request", ALL_REQUESTS),
-        may_approve=is_allowed(actor, "emergency:approve", ALL_REQUESTS),
-    )
-
-
-def _page_access(request: HttpRequest) -> Access:
-    access = _access(request)
-    if not access.may_open_page:
-        raise PermissionDenied("emergency:request")
-    return access
-
-
-def _in_organization(actor: Actor) -> RequestQuerySet:
-    return (
-        EmergencyAccessRequest.objects.filter(organization=actor.organization)
-        .select_related("organization", "requester", "ended_by", "reviewed_by")
-        .prefetch_related("decisions__approver")
-    )
-
-
-def _visible(access: Access) -> RequestQuerySet:
-    found = _in_organization(access.actor)
-    if not access.may_approve:  # requesters see their own; approvers see all
-        found = found.filter(requester=access.actor.user)
-    return found
-
-
-def _get_visible(access: Access, request_id: str) -> EmergencyAccessRequest:
-    found: EmergencyAccessRequest | None = _visible(access).filter(public_id=request_id).first()
-    if found is None:
-        raise Http404("no such emergency access request")
-    return found
-
-
-def shown_status(found: EmergencyAccessRequest, now: datetime) -> str:
-    """The status as it stands now: a grant or a pending ask past its time is over even before the beat runs."""
-    if found.status == RequestStatus.APPROVED and (found.grant_expires_at is None or found.grant_expires_at <= now):
-        return RequestStatus.EXPIRED
-    if found.status == RequestStatus.PENDING and found.pending_until <= now:
-        return RequestStatus.EXPIRED
-    return str(found.status)
-
-
-def _duration(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min {secs:02d} s"
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
-
-
-def countdown(found: EmergencyAccessRequest, now: datetime) -> dict[str, Any]:
-    """What is left of a grant: `live` (and the seconds) while it lasts, else why it is over."""
-    status = shown_status(found, now)
-    if found.status == RequestStatus.APPROVED and status == RequestStatus.APPROVED and found.grant_expires_at:
-        seconds = int((found.grant_expires_at - now).total_seconds())
-        return {"live": True, "seconds": seconds, "text": f"{_duration(seconds)} left"}
-    if found.granted_at is None:
-        return {"live": False, "seconds": None, "text": "not granted"}
-    return {"live": False, "seconds": 0, "text": status}
-
-
-def _decisions(found: EmergencyAccessRequest) -> list[EmergencyAccessDecision]:
-    return list(found.decisions.all())
-
-
-def _row(access: Access, found: EmergencyAccessRequest, now: datetime, **extra: Any) -> dict[str, Any]:
-    status = shown_status(found, now)
-    decisions = _decisions(found)
-    is_requester = access.actor.user is not None and found.requester_id == access.actor.user.pk
-    row: dict[str, Any] = {
-        "request": found,
-        "status": status,
-        "countdown": countdown(found, now),
-        "decisions": decisions,
-        "approvals": sum(1 for d in decisions if d.decision == "approve"),
-        "is_requester": is_requester,
-        "can_cancel": status == RequestStatus.PENDING and (is_requester or access.may_approve),
-        "can_revoke": status == RequestStatus.APPROVED and (is_requester or access.may_approve),
-    }
-    row.update(extra)
-    return row
-
-
-def _mine(access: Access, now: datetime) -> list[dict[str, Any]]:
-    if access.actor.user is None:
-        return []
-    found = _in_organization(access.actor).filter(requester=access.actor.user, status__in=LIVE)
-    return [_row(access, r, now) for r in found]
-
-
-def _mine_context(access: Access, now: datetime) -> dict[str, Any]:
-    """The user's open requests, and whether the list should keep refreshing (something may still change)."""
-    mine = _mine(access, now)
-    live = {RequestStatus.PENDING, RequestStatus.APPROVED}
-    return {"mine": mine, "mine_polling": any(row["status"] in live for row in mine)}
-
-
-def _inbox(access: Access, now: datetime) -> list[dict[str, Any]]:
-    """Pending requests of others, each with this approver's decision form (or what they decided)."""
-    if not access.may_approve:
-        return []
-    found = (
-        _in_organization(access.actor)
-        .filter(status=RequestStatus.PENDING, pending_until__gt=now)
-        .exclude(requester=access.actor.user)
-    )
-    rows = []
-    for r in found:
-        mine = next((d for d in r.decisions.all() if d.approver_id == getattr(access.actor.user, "pk", None)), None)
-        rows.append(_row(access, r, now, my_decision=mine, form=DecisionForm(prefix=r.public_id)))
-    return rows
-
-
-def _grants(access: Access, now: datetime) -> list[dict[str, Any]]:
-    if not access.may_approve:
-        return []
-    found = _in_organization(access.actor).filter(status=RequestStatus.APPROVED).order_by("grant_expires_at", "id")
-    return [_row(access, r, now) for r in found]
-
-
-def _history(access: Access, now: datetime) -> list[dict[str, Any]]:
-    found = _visible(access).exclude(status__in=LIVE)[:HISTORY_ROWS]
-    return [_row(access, r, now) for r in found]
-
-
-def _return_to(request: HttpRequest, found: EmergencyAccessRequest) -> HttpResponse:
-    if request.POST.get("return_to") == "page":
-        return redirect("emergency")
-    return redirect("emergency-detail", request_id=found.public_id)
-
-
-def _unread_notifications(access: Access) -> list[Notification]:
-    """The user's unread notices, which count as read once this page has shown them."""
-    if access.actor.user is None:
-        return []
-    unread = Notification.objects.filter(user=access.actor.user, read_at__isnull=True)
-    shown = list(unread[:NOTIFICATION_ROWS])
-    unread.update(read_at=timezone.now())
-    return shown
 
 
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def emergency_page(request: HttpRequest) -> HttpResponse:
-    access = _page_access(request)
+    access = page_access(request)
     form = RequestForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -249,11 +92,11 @@ def emergency_page(request: HttpRequest) -> HttpResponse:
         "access": access,
         "form": form,
         "policy": policy,
-        "notifications": _unread_notifications(access) if request.method == "GET" else [],
-        **_mine_context(access, now),
-        "inbox": _inbox(access, now),
-        "grants": _grants(access, now),
-        "history": _history(access, now),
+        "notifications": unread_notifications(access) if request.method == "GET" else [],
+        **mine_context(access, now),
+        "inbox": inbox_rows(access, now),
+        "grants": grant_rows(access, now),
+        "history": history_rows(access, now),
     }
     return render(request, "emergency/page.html", context, status=status)
 
@@ -263,8 +106,8 @@ def emergency_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def emergency_mine(request: HttpRequest) -> HttpResponse:
     """htmx partial: the user's open requests; polls while one is pending or granted."""
-    access = _page_access(request)
-    return render(request, "emergency/_mine.html", {"access": access, **_mine_context(access, timezone.now())})
+    access = page_access(request)
+    return render(request, "emergency/_mine.html", {"access": access, **mine_context(access, timezone.now())})
 
 
 @login_required
@@ -272,10 +115,10 @@ def emergency_mine(request: HttpRequest) -> HttpResponse:
 @require_GET
 def emergency_inbox(request: HttpRequest) -> HttpResponse:
     """htmx partial: the approver inbox (polled every 2 s)."""
-    access = _page_access(request)
+    access = page_access(request)
     if not access.may_approve:
         raise PermissionDenied("emergency:approve")
-    return render(request, "emergency/_inbox.html", {"access": access, "inbox": _inbox(access, timezone.now())})
+    return render(request, "emergency/_inbox.html", {"access": access, "inbox": inbox_rows(access, timezone.now())})
 
 
 @login_required
@@ -283,15 +126,15 @@ def emergency_inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def emergency_grants(request: HttpRequest) -> HttpResponse:
     """htmx partial: the organisation's grants with their countdowns."""
-    access = _page_access(request)
+    access = page_access(request)
     if not access.may_approve:
         raise PermissionDenied("emergency:approve")
-    return render(request, "emergency/_grants.html", {"access": access, "grants": _grants(access, timezone.now())})
+    return render(request, "emergency/_grants.html", {"access": access, "grants": grant_rows(access, timezone.now())})
 
 
 def _detail_context(access: Access, found: EmergencyAccessRequest, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
-    row = _row(access, found, now)
+    row = request_row(access, found, now)
     my_decision = next((d for d in row["decisions"] if d.approver_id == getattr(access.actor.user, "pk", None)), None)
     may_decide = (
         access.may_approve and not row["is_requester"] and row["status"] == RequestStatus.PENDING and not my_decision
@@ -332,8 +175,8 @@ def _render_detail(
 @never_cache
 @require_GET
 def emergency_detail(request: HttpRequest, request_id: str) -> HttpResponse:
-    access = _access(request)  # a member may always open their own request, even after losing the role
-    return _render_detail(request, access, _get_visible(access, request_id))
+    access = access_of(request)  # a member may always open their own request, even after losing the role
+    return _render_detail(request, access, get_visible(access, request_id))
 
 
 @login_required
@@ -341,8 +184,8 @@ def emergency_detail(request: HttpRequest, request_id: str) -> HttpResponse:
 @require_GET
 def emergency_countdown(request: HttpRequest, request_id: str) -> HttpResponse:
     """htmx partial: the remaining time of a grant, server-rendered; it stops polling once the grant is over."""
-    access = _access(request)
-    found = _get_visible(access, request_id)
+    access = access_of(request)
+    found = get_visible(access, request_id)
     context = {"request_obj": found, "countdown": countdown(found, timezone.now()), "poll": True}
     return render(request, "emergency/_countdown.html", context)
 
@@ -350,8 +193,8 @@ def emergency_countdown(request: HttpRequest, request_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def emergency_decide(request: HttpRequest, request_id: str) -> HttpResponse:
-    access = _access(request)
-    found = _get_visible(access, request_id)  # only approvers (and the requester) see it; others get a 404
+    access = access_of(request)
+    found = get_visible(access, request_id)  # only approvers (and the requester) see it; others get a 404
     if not access.may_approve:
         raise PermissionDenied("emergency:approve")
     form = DecisionForm(request.POST, prefix=found.public_id)
@@ -375,7 +218,7 @@ def emergency_decide(request: HttpRequest, request_id: str) -> HttpResponse:
                 messages.success(request, f"You approved {decided.public_id}; the grant is now active.")
             else:
                 messages.success(request, f"You approved {decided.public_id}; it still needs more approvals.")
-            return _return_to(request, decided)
+            return return_to(request, decided)
     found.refresh_from_db()
     return _render_detail(request, access, found, status=400, decision_form=form)
 
@@ -384,27 +227,27 @@ def emergency_decide(request: HttpRequest, request_id: str) -> HttpResponse:
 @require_POST
 def emergency_revoke(request: HttpRequest, request_id: str) -> HttpResponse:
     """The requester ends their own grant or cancels their ask; approvers may revoke any grant."""
-    access = _access(request)
-    found = _get_visible(access, request_id)
+    access = access_of(request)
+    found = get_visible(access, request_id)
     try:
         ended = services.revoke(actor=access.actor, request=found)
     except FieldError as exc:
         messages.error(request, str(exc))
-        return _return_to(request, found)
+        return return_to(request, found)
     except PolicyDenied:
         raise PermissionDenied("emergency:approve") from None
     if ended.status == RequestStatus.CANCELLED:
         messages.success(request, f"Request {ended.public_id} cancelled.")
     else:
         messages.success(request, f"Grant {ended.public_id} revoked; the access has ended.")
-    return _return_to(request, ended)
+    return return_to(request, ended)
 
 
 @login_required
 @require_POST
 def emergency_review(request: HttpRequest, request_id: str) -> HttpResponse:
-    access = _access(request)
-    found = _get_visible(access, request_id)
+    access = access_of(request)
+    found = get_visible(access, request_id)
     if not access.may_approve:
         raise PermissionDenied("emergency:approve")
     form = ReviewForm(request.POST)
