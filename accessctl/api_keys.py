@@ -86,7 +86,8 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
 
 
 def api_key_for_token(token: str) -> ApiKey | None:
-    """The live key a token names, or None (unknown, wrong secret, revoked, expired, user inactive)."""
+    """The live key a token names, or None (unknown, wrong secret, revoked, expired, user inactive or no longer
+    a member). Read from the database on every call: a revocation takes effect on the next request."""
     parts = token.split("_", 2)  # the url-safe secret may itself contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
@@ -98,6 +99,9 @@ def api_key_for_token(token: str) -> ApiKey | None:
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         return None
     if not key.user.is_active:
+        return None
+    # A key acts in its organisation only while its user is still an active member there.
+    if not Membership.objects.filter(organization_id=key.organization_id, user_id=key.user_id, is_active=True).exists():
         return None
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

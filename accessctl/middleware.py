@@ -13,8 +13,8 @@ from django.utils.http import urlencode
 
 from accessctl.ip_policy import client_ip, ip_allowed
 from accessctl.mfa import mfa_required_for, mfa_satisfied
-from accessctl.models import User, UserSession
-from accessctl.security import settings_for
+from accessctl.models import ApiKey, User, UserSession
+from accessctl.security import request_settings_for, settings_for
 from accessctl.selectors import active_membership_for_user
 from audit.services import record
 from portal.api.errors import problem_response
@@ -41,6 +41,9 @@ class AccessPolicyMiddleware:
                 return refusal
             hsts = bool(getattr(request, "_hsts_enabled", False))
         response = self.get_response(request)
+        if not hsts:  # an API key authenticates inside the view: its organisation's policy applies too
+            api_key = getattr(request, "api_key", None)
+            hsts = isinstance(api_key, ApiKey) and request_settings_for(api_key.organization).hsts_enabled
         if hsts and request.is_secure() and "Strict-Transport-Security" not in response:
             response["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}; includeSubDomains"
         return response
@@ -48,8 +51,11 @@ class AccessPolicyMiddleware:
     def _enforce(self, request: HttpRequest, user: User) -> HttpResponse | None:
         membership = active_membership_for_user(user)
         if membership is None:
+            ended = self._end_former_members_session(request, user)
+            if ended is not None:
+                return ended
             # No organisation policy applies, but an enrolled device still must be used (admins
-            # created with createsuperuser, members whose membership was deactivated).
+            # created with createsuperuser).
             return self._mfa_gate(request, required=mfa_required_for(user, None))
         organization = membership.organization
         policy = settings_for(organization)
@@ -91,6 +97,28 @@ class AccessPolicyMiddleware:
         request.session[LAST_ACTIVITY] = now
 
         return self._mfa_gate(request, required=mfa_required_for(user, policy))
+
+    def _end_former_members_session(self, request: HttpRequest, user: User) -> HttpResponse | None:
+        """A session signed in as a member (it has a UserSession row) whose membership was deactivated since:
+        sign it out now rather than let it carry on without an organisation."""
+        session_key = request.session.session_key
+        if session_key is None:
+            return None
+        signed_in_as = UserSession.objects.filter(session_key=session_key).select_related("organization").first()
+        if signed_in_as is None:
+            return None
+        record(
+            actor=None,
+            request=request,
+            organization=signed_in_as.organization,
+            user=user,
+            event_type="auth.session.ended",
+            details={"reason": "membership_inactive"},
+        )
+        logout(request)
+        if _is_api(request):
+            return problem_response(request, 401, "Your session has ended; sign in again.")
+        return redirect(f"{reverse('login')}?next={request.path}")
 
     def _mfa_gate(self, request: HttpRequest, *, required: bool) -> HttpResponse | None:
         if not required or mfa_satisfied(request) or request.path.startswith(MFA_OPEN_PATHS):

@@ -61,7 +61,8 @@ def _forget_session(sender: Any, request: HttpRequest | None, user: User | None,
 
 @receiver(user_locked_out, dispatch_uid="accessctl_audit_lockout")
 def _locked_out(sender: Any, request: HttpRequest, username: str | None = None, **kwargs: Any) -> None:
-    user = User.objects.filter(username=username).first() if username else None
+    # The lockout counts the username case-folded (accessctl/lockout.py): find the account the same way.
+    user = User.objects.filter(username__iexact=username).order_by("id").first() if username else None
     record(
         actor=None,
         request=request,

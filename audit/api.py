@@ -19,6 +19,7 @@ from audit.export import export_bundle
 from audit.models import AuditEvent, Checkpoint, Outcome
 from audit.proofs import consistency, event_inclusion
 from audit.selectors import AuditFilters, audit_event_list
+from portal.api.schema import list_envelope
 
 
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
@@ -62,6 +63,16 @@ class AuditQuerySerializer(serializers.Serializer[AuditFilters]):
     user_id = serializers.RegexField(r"^user_[A-Za-z0-9]{3,40}$", required=False)
     outcome = serializers.ChoiceField(choices=Outcome.values, required=False)
     resource = serializers.CharField(required=False, max_length=200)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A form would read `?end_time=` as "not given"; an empty filter here is a client bug, and ignoring it
+        # would quietly answer a wider query than was asked.
+        if hasattr(data, "getlist"):
+            given = [name for name, _ in self.fields.items() if name in data]
+            empty = [name for name in given if not "".join(data.getlist(name)).strip(", ")]
+            if empty:
+                raise serializers.ValidationError({name: ["Give a value, or leave it out."] for name in empty})
+        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start_time"), attrs.get("end_time")
@@ -131,7 +142,14 @@ class CheckpointSerializer(serializers.Serializer[Any]):
 class AuditCheckpointListView(APIView):
     permission_classes = [IsOrganizationMember]
 
-    @extend_schema(responses=CheckpointSerializer(many=True), summary="Signed tree heads of your log")
+    @extend_schema(
+        responses=list_envelope(
+            "CheckpointList",
+            CheckpointSerializer(many=True),
+            public_keys=serializers.DictField(child=serializers.CharField(), help_text="key id: public key (PEM)"),
+        ),
+        summary="Signed tree heads of your log",
+    )
     def get(self, request: Request) -> Response:
         actor = request_actor(request)
         require(actor, "audit:read", organization_resource(actor))

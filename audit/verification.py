@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -137,14 +138,30 @@ def _check_range(task: tuple[str, int, int]) -> SegmentResult:
         connections.close_all()
 
 
+def _default_signals() -> None:
+    """A forked verifier inherits its parent's signal handlers; a Celery worker's SIGTERM handler only sets a
+    flag, so a child told to stop by terminate() would never exit and the pool would wait for it forever."""
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _parallel_segments(chain: str, first_seq: int, last_seq: int, workers: int) -> list[SegmentResult]:
     """PostgreSQL rebuilds the canonical text in one backend per range while Python hashes in one process
     per range: verification scales with cores. The parent joins the ranges and checks the Merkle roots."""
     step = -(-(last_seq - first_seq + 1) // workers)
     tasks = [(chain, lo, min(lo + step - 1, last_seq)) for lo in range(first_seq, last_seq + 1, step)]
     connections.close_all()  # children must not share the parent's sockets
-    with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
-        return pool.map(_check_range, tasks)
+    pool = multiprocessing.get_context("fork").Pool(len(tasks), initializer=_default_signals)
+    try:
+        results = pool.map(_check_range, tasks)
+    except BaseException:
+        pool.terminate()
+        raise
+    # Not the context manager's terminate(): signalling children racing to exit can hang the join (a render in a
+    # Celery worker did); closed, they leave on their own once the work is done.
+    pool.close()
+    pool.join()
+    return results
 
 
 def verify_chain(chain: str, *, sequence_first: bool = True, workers: int | None = None) -> Report:

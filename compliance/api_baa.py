@@ -19,6 +19,7 @@ from accessctl.rest.common import StrictSerializer
 from audit.services import record
 from compliance.baa import ACTIONS, BaaSpec, baa_attach_document, baa_create, baa_transition
 from compliance.models import BusinessAssociateAgreement
+from portal.api.schema import list_envelope
 
 
 class BaaSerializer(serializers.ModelSerializer[BusinessAssociateAgreement]):
@@ -77,7 +78,11 @@ def _access(request: Request, baa_id: str, permission: str) -> BusinessAssociate
 class BaaListCreateView(APIView):
     permission_classes = [IsOrganizationMember]
 
-    @extend_schema(responses=BaaSerializer(many=True), summary="The organisation's BAAs")
+    @extend_schema(
+        operation_id="baas_list",
+        responses=list_envelope("BaaList", BaaSerializer(many=True)),
+        summary="The organisation's BAAs",
+    )
     def get(self, request: Request) -> Response:
         actor = request_actor(request)
         require(actor, "baa:read", "baa/*")

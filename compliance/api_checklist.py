@@ -20,6 +20,7 @@ from accessctl.policy import PolicyDenied
 from accessctl.rest.common import StrictSerializer
 from compliance.checklist import ITEMS, ItemResult, status_counts
 from compliance.evidence import (
+    DOCX,
     EvidenceNotFound,
     EvidenceSpec,
     access_evidence,
@@ -33,6 +34,7 @@ from compliance.history import checklist_evaluate
 from compliance.models import ChecklistEvidence, ChecklistSnapshot, EvidenceKind
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "text/plain": ".txt"}
+DOWNLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg", DOCX, "text/plain; charset=utf-8")
 MAX_HISTORY = 365
 
 
@@ -215,7 +217,8 @@ class EvidenceFileView(APIView):
     permission_classes = [IsOrganizationMember]
 
     @extend_schema(
-        summary="Download an evidence document (audited)", responses={(200, "application/octet-stream"): bytes}
+        summary="Download an evidence document (audited), in the type its bytes were recognised as",
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in DOWNLOAD_TYPES},
     )
     def get(self, request: Request, evidence_id: str) -> HttpResponse:
         evidence = _access(request, evidence_id, "baa:read")

@@ -15,12 +15,12 @@ from accessctl.policy import authorize
 from audit.services import record
 from compliance.models import BAA_TRANSITIONS, IN_FORCE, BaaHistory, BaaStatus, BusinessAssociateAgreement
 from portal.errors import FieldError
+from portal.uploads import check_size, safe_filename, upload_limit
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
     from accessctl.models import Organization
 
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_TERM_DAYS = 10 * 366
 REMINDER_DAYS_LEFT = {30, 14, 7, 3, 1}
 ACTIONS = ("send", "revise", "sign", "activate", "renew", "terminate")
@@ -93,16 +93,15 @@ def baa_create(*, actor: Actor, spec: BaaSpec) -> BusinessAssociateAgreement:
 
 def baa_attach_document(*, actor: Actor, baa: BusinessAssociateAgreement, name: str, content: bytes) -> None:
     authorize(actor, "baa:manage", baa.resource)
+    check_size("document", content, upload_limit())  # 413: PAITIENT_MAX_UPLOAD_BYTES
     if not content.startswith(b"%PDF-"):
         raise FieldError("document", "Upload the signed agreement as a PDF.")
-    if len(content) > MAX_DOCUMENT_BYTES:
-        raise FieldError("document", f"At most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.")
     if baa.status in {BaaStatus.EXPIRED, BaaStatus.TERMINATED}:
         raise FieldError("document", f"A {baa.status} agreement cannot change.")
     with transaction.atomic():
         locked = BusinessAssociateAgreement.objects.select_for_update().get(pk=baa.pk)
         locked.document = content
-        locked.document_name = name[-200:]
+        locked.document_name = safe_filename(name, "agreement.pdf")
         locked.document_sha256 = hashlib.sha256(content).hexdigest()
         locked.document_size = len(content)
         locked.save()

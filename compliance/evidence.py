@@ -1,6 +1,7 @@
 """Checklist evidence: add a document (sealed) or an https link, revoke it, download it — each audited.
 
-Uploads are recognised by their bytes, not their name: PDF, PNG, JPEG, DOCX or UTF-8 text, up to 20 MB."""
+Uploads are recognised by their bytes, not their name: PDF, PNG, JPEG, DOCX or UTF-8 text, up to
+PAITIENT_MAX_UPLOAD_BYTES (20 MB by default)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ from audit.services import record
 from compliance.checklist import ITEMS
 from compliance.models import ChecklistEvidence, EvidenceKind
 from portal.errors import FieldError
+from portal.uploads import check_size, safe_filename, upload_limit
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TERM_DAYS = 10 * 366
 DEFAULT_TERM_DAYS = 365
 EXPIRY_REQUIRED = {EvidenceKind.TRAINING, EvidenceKind.BREACH_PROCEDURE, EvidenceKind.POLICY}
@@ -113,8 +114,7 @@ def _validate(actor: Actor, spec: EvidenceSpec) -> tuple[str, User | None, User 
     if spec.content is not None:
         if not spec.content:
             raise FieldError("file", "The file is empty.")
-        if len(spec.content) > MAX_FILE_BYTES:
-            raise FieldError("file", f"At most {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        check_size("file", spec.content, upload_limit())  # 413: PAITIENT_MAX_UPLOAD_BYTES
         content_type = sniff(spec.content) or ""
         if not content_type:
             raise FieldError("file", "Upload a PDF, PNG, JPEG, DOCX or plain-text file.")
@@ -155,7 +155,7 @@ def evidence_add(*, actor: Actor, spec: EvidenceSpec) -> ChecklistEvidence:
         )
         if spec.content is not None:
             evidence.file = spec.content
-            evidence.file_name = (spec.file_name or "evidence").replace("/", "_").replace("\\", "_")[-200:]
+            evidence.file_name = safe_filename(spec.file_name, "evidence")
             evidence.file_type = content_type
             evidence.file_sha256 = hashlib.sha256(spec.content).hexdigest()
             evidence.file_size = len(spec.content)

@@ -17,6 +17,7 @@ from accessctl.rest.common import StrictSerializer
 from deployments.models import Deployment
 from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
 from deployments.services import DeploymentSpec, deployment_create, deployment_stop
+from portal.api.schema import list_envelope
 
 
 class DeploymentCreateSerializer(StrictSerializer):
@@ -57,7 +58,11 @@ class DeploymentSerializer(serializers.ModelSerializer[Deployment]):
 class DeploymentListCreateView(APIView):
     permission_classes = [IsOrganizationMember]
 
-    @extend_schema(responses=DeploymentSerializer(many=True), summary="Deployments you may read")
+    @extend_schema(
+        operation_id="deployments_list",
+        responses=list_envelope("DeploymentList", DeploymentSerializer(many=True)),
+        summary="Deployments you may read",
+    )
     def get(self, request: Request) -> Response:
         deployments = deployment_list(actor=request_actor(request))
         return Response({"results": DeploymentSerializer(deployments, many=True).data, "next": None})

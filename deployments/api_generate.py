@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
 from accessctl.policy import PolicyDenied
 from accessctl.rest.common import StrictSerializer
-from deployments.gateway import GatewayRefused, GenerateRequest, Inference, generate
+from deployments.gateway import MAX_PROMPT_CHARS, GatewayRefused, GenerateRequest, Inference, generate
 from deployments.selectors import DeploymentNotFound
 
 
@@ -27,8 +27,14 @@ class PhiSettingsSerializer(StrictSerializer):
     )
 
 
+@extend_schema_field({"type": "string", "maxLength": MAX_PROMPT_CHARS})
+class PromptField(serializers.CharField):
+    """No length validator here: the gateway measures the prompt, and a prompt over the limit is a 413 naming
+    it (PAITIENT_MAX_PROMPT_CHARS), not a 400 like a malformed one."""
+
+
 class GenerateSerializer(StrictSerializer):
-    prompt = serializers.CharField(trim_whitespace=False, max_length=32_000)
+    prompt = PromptField(trim_whitespace=False)
     max_tokens = serializers.IntegerField(required=False, default=256, min_value=1, max_value=4096)
     temperature = serializers.FloatField(required=False, default=0.7, min_value=0.0, max_value=2.0)
     security_settings = PhiSettingsSerializer(required=False, default=dict)
@@ -86,6 +92,7 @@ class GenerateView(APIView):
         responses={
             200: InferenceSerializer,
             409: OpenApiResponse(description="the deployment is not ready, or a compliance control is missing"),
+            413: OpenApiResponse(description="the prompt is over PAITIENT_MAX_PROMPT_CHARS (`errors` names it)"),
             422: OpenApiResponse(description="reject mode: the prompt holds PHI (`entity_types` lists the types)"),
             503: OpenApiResponse(description="the runtime or the PHI engine is unavailable (fails closed)"),
         },

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from django.conf import settings
 from django.db import transaction
 
 from accessctl.security import request_settings_for
@@ -22,10 +23,11 @@ from compliance.baa import baa_in_force
 from deployments.models import Deployment, State
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
 from deployments.selectors import access_deployment
+from encryption.master import MasterKeyUnavailable, master_key
 from encryption.services import hmac_key
 from phi import DeidContext, Entity, PHIRejected, Result, process
 from phi.types import normalize_mode
-from portal.errors import FieldError
+from portal.errors import FieldError, TooLarge
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-MAX_PROMPT_CHARS = 32_000
+MAX_PROMPT_CHARS: int = settings.PAITIENT_MAX_PROMPT_CHARS  # over it: 413
 MAX_TOKENS_LIMIT = 4096
 # How strongly a mode protects PHI: a request may ask for a stronger mode than the deployment's, never weaker.
 STRENGTH = {"off": -1, "detect": 0, "redact": 1, "deidentify": 1, "reject": 2}
@@ -128,7 +130,7 @@ def _validate(request: GenerateRequest) -> None:
     if not isinstance(request.prompt, str) or not request.prompt.strip():
         raise FieldError("prompt", "Give a non-empty prompt.")
     if len(request.prompt) > MAX_PROMPT_CHARS:
-        raise FieldError("prompt", f"At most {MAX_PROMPT_CHARS} characters.")
+        raise TooLarge("prompt", f"The prompt is {len(request.prompt)} characters; at most {MAX_PROMPT_CHARS}.")
     if not 1 <= request.max_tokens <= MAX_TOKENS_LIMIT:
         raise FieldError("max_tokens", f"Between 1 and {MAX_TOKENS_LIMIT}.")
     if not 0.0 <= request.temperature <= 2.0:
@@ -177,6 +179,12 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
         compliance_gate(deployment, policy)
     except GatewayRefused as exc:
         raise refuse(exc, "denied") from None
+    try:
+        master_key()  # fail closed: no encryption safeguard (runtime keys, de-identification keys), no inference
+    except MasterKeyUnavailable:
+        unavailable = GatewayRefused(503, "encryption-unavailable",
+                                     "The encryption master key is unavailable; nothing was sent.")  # fmt: skip
+        raise refuse(unavailable, "error") from None
     context = None
     if mode == "deidentify":
         context = DeidContext(hmac_key(deployment.organization, purpose="deid"), request.subject_id)

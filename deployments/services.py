@@ -16,6 +16,7 @@ from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, 
 from deployments.providers import Provisioned
 from phi.types import normalize_mode
 from portal.errors import FieldError
+from portal.queueing import enqueue_on_commit, require_broker
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -143,6 +144,7 @@ def _validate_endpoint(endpoint: dict[str, Any]) -> None:
 def deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
     # Authorise before the transaction: a refusal's audit event must not roll back with it.
     authorize(actor, "deployment:create", f"deployment/{spec.deployment_name}")
+    require_broker()  # a deployment no worker can provision is refused before anything is stored
     return _deployment_create(actor=actor, spec=spec)
 
 
@@ -185,8 +187,13 @@ def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
     )
     from deployments import tasks
 
-    transaction.on_commit(lambda: tasks.provision_deployment.delay(deployment.pk))
+    enqueue_on_commit(tasks.provision_deployment, deployment.pk, failed=lambda: _not_queued(deployment.pk))
     return deployment
+
+
+def _not_queued(deployment_id: int) -> None:
+    reason = "The provisioning queue was unavailable; delete this deployment and create it again."
+    deployment_transition(deployment_id=deployment_id, to=State.FAILED, stage="not queued", reason=reason)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from accessctl.policy import PolicyDenied, is_allowed
 from accessctl.rest.common import StrictSerializer
 from emergency import services
 from emergency.models import EmergencyAccessRequest
+from portal.api.schema import list_envelope
 
 
 class RequestSerializer(serializers.ModelSerializer[EmergencyAccessRequest]):
@@ -88,7 +89,11 @@ def _get(request: Request, request_id: str) -> EmergencyAccessRequest:
 class RequestListCreateView(APIView):
     permission_classes = [IsOrganizationMember]
 
-    @extend_schema(responses=RequestSerializer(many=True), summary="Your requests (approvers: everyone's)")
+    @extend_schema(
+        operation_id="emergency_access_requests_list",
+        responses=list_envelope("EmergencyAccessRequestList", RequestSerializer(many=True)),
+        summary="Your requests (approvers: everyone's)",
+    )
     def get(self, request: Request) -> Response:
         rows = _visible(request)
         if request.query_params.get("status"):

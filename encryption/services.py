@@ -102,6 +102,9 @@ def _key_secret(key: OrganizationKey) -> bytes:
 
 
 def encrypt(organization: Organization, plaintext: bytes, *, aad: bytes, level: Level = "maximum") -> bytes:
+    # Sealing for a hybrid key needs only its public half, but without the master key nothing written now
+    # could be read back: refuse (MasterKeyUnavailable) rather than store what the service can't open.
+    master_key()
     key = active_key(organization, LEVEL_ALGORITHM[level])
     if key.algorithm == KeyAlgorithm.HYBRID:
         return seal(plaintext, HybridPublicKey.from_bytes(bytes(key.public_key)), aad=aad)

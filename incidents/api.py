@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
@@ -29,6 +29,7 @@ from incidents.selectors import (
     deadline_rows,
     incident_list,
 )
+from portal.api.schema import list_envelope
 
 LIST_LIMIT = 500
 
@@ -57,7 +58,8 @@ class IncidentListCreateView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, required=False)],
-        responses=s.IncidentSerializer(many=True),
+        operation_id="incidents_list",
+        responses=list_envelope("IncidentList", s.IncidentSerializer(many=True)),
         summary="Incidents of your organisation, newest first",
     )
     def get(self, request: Request) -> Response:
@@ -207,7 +209,11 @@ class IncidentNotificationView(APIView):
 class IncidentNoticeListView(APIView):
     permission_classes = [IsOrganizationMember]
 
-    @extend_schema(responses=s.NoticeSerializer(many=True), summary="Notice letters of the incident")
+    @extend_schema(
+        operation_id="incidents_notices_list",
+        responses=list_envelope("NoticeList", s.NoticeSerializer(many=True)),
+        summary="Notice letters of the incident",
+    )
     def get(self, request: Request, incident_id: str) -> Response:
         incident = _incident(request, incident_id)
         return Response({"results": s.NoticeSerializer(incident.notices.all(), many=True).data, "next": None})
@@ -229,7 +235,10 @@ class IncidentNoticeDownloadView(APIView):
     permission_classes = [IsOrganizationMember]
 
     @extend_schema(
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(description="the notice is not rendered yet"),
+        },
         summary="Download a rendered notice (audited); 409 while it is not ready",
     )
     def get(self, request: Request, incident_id: str, notice_id: str) -> HttpResponse:
@@ -252,7 +261,7 @@ class AlertListView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("rule", str, required=False), OpenApiParameter("severity", str, required=False)],
-        responses=s.AlertSerializer(many=True),
+        responses=list_envelope("AlertList", s.AlertSerializer(many=True)),
         summary="Detection alerts, newest first",
     )
     def get(self, request: Request) -> Response:

@@ -22,17 +22,18 @@ from incidents.services import authorize_incident, record_event
 from portal.errors import FieldError
 
 MAX_FACTOR_NOTES = 5000
+MAX_AFFECTED = 1_000_000_000  # above any real breach, below the column's limit (a bigger number was a 500)
 
 
 def _clean_counts(total: int, by_jurisdiction: Mapping[str, Any]) -> dict[str, int]:
-    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
-        raise FieldError("affected_individuals", "A whole number, 0 or more.")
+    if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total <= MAX_AFFECTED:
+        raise FieldError("affected_individuals", f"A whole number from 0 to {MAX_AFFECTED:,}.")
     counts: dict[str, int] = {}
     for code, count in by_jurisdiction.items():
         upper = str(code).strip().upper()
         if upper not in JURISDICTIONS:
             raise FieldError("affected_by_jurisdiction", f"{code} is not a US state or territory code.")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_AFFECTED:
             raise FieldError("affected_by_jurisdiction", f"The count for {upper} must be a whole number, 0 or more.")
         if count:
             counts[upper] = counts.get(upper, 0) + count

@@ -10,6 +10,7 @@ from accessctl.rest.common import StrictSerializer
 from incidents.assessment import FACTORS, IDENTIFIER_TYPES, REIDENTIFICATION
 from incidents.breach_models import NoticeKind, NotificationKind
 from incidents.models import TRANSITIONS, Alert, Incident, Notice, RiskAssessment, Severity, Status
+from incidents.notifications import MAX_AFFECTED
 from incidents.selectors import deadline_rows, latest_assessment
 from incidents.services import THRESHOLD_LIMITS
 
@@ -48,9 +49,9 @@ class AssessmentCreateSerializer(StrictSerializer):
     recipient_notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     acquired_notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     mitigation_notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    affected_individuals = serializers.IntegerField(min_value=0, default=0)
+    affected_individuals = serializers.IntegerField(min_value=0, max_value=MAX_AFFECTED, default=0)
     affected_by_jurisdiction = serializers.DictField(
-        child=serializers.IntegerField(min_value=0),
+        child=serializers.IntegerField(min_value=0, max_value=MAX_AFFECTED),
         required=False,
         default=dict,
         help_text="two-letter state or territory code -> affected residents",

@@ -1,4 +1,5 @@
-"""The one error type services raise for bad input: it names the field, and the API turns it into a 400."""
+"""The error types services raise for bad input: they name the field, and the API turns them into a 400 (or a
+413 for input over a size limit)."""
 
 from __future__ import annotations
 
@@ -9,3 +10,7 @@ class FieldError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class TooLarge(FieldError):
+    """Input over a configured size limit (an upload, a prompt): the API answers 413, naming the field."""

@@ -61,8 +61,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer early (access policy, CSRF, lockout), so every response gets them.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    "portal.middleware.InputGuardMiddleware",  # 413 over a size limit, NUL bytes refused: before any view runs
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,8 +74,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accessctl.middleware.AccessPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -84,6 +86,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "accessctl.ip_policy.client_ip"
+# ALICE, Alice and alice are one account to the failure count (accessctl/lockout.py).
+AXES_USERNAME_CALLABLE = "accessctl.lockout.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -189,6 +193,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Request limits (portal/uploads.py; over a limit is a 413) ------------------------------
+PAITIENT_MAX_REQUEST_BYTES = env_int("PAITIENT_MAX_REQUEST_BYTES", 1024 * 1024)
+PAITIENT_MAX_UPLOAD_BYTES = env_int("PAITIENT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+PAITIENT_MAX_SCAN_BYTES = env_int("PAITIENT_MAX_SCAN_BYTES", 5 * 1024 * 1024)
+PAITIENT_MAX_PROMPT_CHARS = env_int("PAITIENT_MAX_PROMPT_CHARS", 32_000)
+for _limit in ("PAITIENT_MAX_REQUEST_BYTES", "PAITIENT_MAX_UPLOAD_BYTES", "PAITIENT_MAX_SCAN_BYTES",
+               "PAITIENT_MAX_PROMPT_CHARS"):  # fmt: skip
+    if globals()[_limit] < 1:
+        raise ConfigError(f"{_limit} must be a positive number")
+DATA_UPLOAD_MAX_MEMORY_SIZE = PAITIENT_MAX_REQUEST_BYTES
+# An accepted upload stays in memory: Django would otherwise spool files over 2.5 MB to a plaintext temp file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = PAITIENT_MAX_UPLOAD_BYTES
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -213,6 +230,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.document_problems",  # 400/401/403/404/413/415/503 as problem documents
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -221,6 +242,7 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
     f"file://{CELERY_FS_DIR / 'results'}" if CELERY_BROKER_URL.startswith("filesystem") else CELERY_BROKER_URL
 )
+_visibility_timeout = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
     {
         "data_folder_in": str(CELERY_FS_DIR / "queue"),
@@ -230,7 +252,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    else {
+        # Redis hands a message a killed worker held (tasks are acked late) to another worker once it has been
+        # unacknowledged this long, so it must outlast the longest task; tests lower it to see a crash recovered.
+        "visibility_timeout": _visibility_timeout,
+        "unacked_restore_interval": max(1, min(10, _visibility_timeout // 10)),
+        "unacked_restore_throttle": 1 if _visibility_timeout < 600 else 10,
+    }
 )
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
 

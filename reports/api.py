@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
@@ -173,6 +173,7 @@ class ReportDownloadView(APIView):
             (200, "application/pdf"): OpenApiTypes.BINARY,
             (200, "application/json"): OpenApiTypes.BINARY,
             (200, "text/csv"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(description="the report is not ready (queued, rendering or failed)"),
         },
         summary="Download a ready report through its signed link (also needs report:read; audited)",
     )

@@ -16,6 +16,7 @@ from accessctl.policy import authorize
 from audit.models import Outcome
 from audit.services import record
 from portal.errors import FieldError
+from portal.queueing import enqueue_on_commit, require_broker
 from reports import sections
 from reports.models import ComplianceReport, OutputFormat, ReportStatus, ReportType, TimePeriod
 from reports.render import ReportDocument, collect, headline, render
@@ -124,6 +125,7 @@ def report_request(
         raise ReportError("report_type", f"Choose one of: {', '.join(ReportType.values)}.")
     # Authorise before the transaction: a refusal's audit event must not roll back with it.
     authorize(actor, "report:generate", f"report/{report_type}")
+    require_broker()  # a report no worker can render is refused before anything is stored
     return _report_create(
         actor=actor,
         report_type=report_type,
@@ -164,8 +166,13 @@ def _report_create(
     )  # fmt: skip
     from reports import tasks
 
-    transaction.on_commit(lambda: tasks.render_report.delay(report.pk))
+    enqueue_on_commit(tasks.render_report, report.pk, failed=lambda: _not_queued(report.pk))
     return report
+
+
+def _not_queued(report_id: int) -> None:
+    report = ComplianceReport.objects.select_related("organization", "requested_by").get(pk=report_id)
+    _finish_failed(report, "The report queue was unavailable; nothing was rendered. Ask for the report again.")
 
 
 # --- rendering (the worker) ---------------------------------------------------------------------
@@ -200,8 +207,18 @@ def report_render(report_id: int) -> ComplianceReport | None:
         return _finish_failed(report, f"Storing failed ({type(exc).__name__}).")
 
 
+def _finished_meanwhile(report: ComplianceReport) -> ComplianceReport | None:
+    """Lock the report's row; if another delivery of the task (a redelivery after a worker was presumed lost)
+    finished it meanwhile, that result stands: one stored report and one audit event, not two."""
+    current = ComplianceReport.objects.select_for_update().get(pk=report.pk)
+    return current if current.status in {ReportStatus.READY, ReportStatus.FAILED} else None
+
+
 @transaction.atomic
 def _finish_ready(report: ComplianceReport, document: ReportDocument, output: bytes) -> ComplianceReport:
+    finished = _finished_meanwhile(report)
+    if finished is not None:
+        return finished
     report.content = output
     report.sha256 = hashlib.sha256(output).hexdigest()
     report.size_bytes = len(output)
@@ -242,6 +259,9 @@ def _numeric(figures: dict[str, dict[str, Any]]) -> dict[str, dict[str, int | fl
 
 @transaction.atomic
 def _finish_failed(report: ComplianceReport, error: str) -> ComplianceReport:
+    finished = _finished_meanwhile(report)
+    if finished is not None:
+        return finished
     report.status = ReportStatus.FAILED
     report.error = error[:300]
     report.progress_stage = "failed"

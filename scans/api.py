@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -20,6 +22,14 @@ from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.services import redacted_download, scan_start
 
 
+class FindingSerializer(serializers.Serializer[Any]):
+    document = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    type = serializers.CharField()
+    score = serializers.FloatField()
+
+
 class PhiScanSerializer(serializers.ModelSerializer[PhiScan]):
     id = serializers.CharField(source="public_id", read_only=True)
     findings = serializers.SerializerMethodField()
@@ -29,6 +39,7 @@ class PhiScanSerializer(serializers.ModelSerializer[PhiScan]):
         fields = ["id", "format", "size_bytes", "status", "progress_percent", "documents", "counts", "findings",
                   "error", "created_at", "finished_at"]  # fmt: skip
 
+    @extend_schema_field(FindingSerializer(many=True))
     def get_findings(self, scan: PhiScan) -> list[dict[str, object]]:
         if not self.context.get("with_findings") or scan.status != ScanStatus.DONE:
             return []
@@ -70,7 +81,9 @@ class PhiScanListCreateView(generics.ListAPIView[PhiScan]):
         upload = request.FILES.get("file")
         if upload is None:
             raise serializers.ValidationError({"file": ["Attach the file to scan."]})
-        fmt = request.data.get("format") or None
+        fmt = request.data.get("format")
+        if fmt is not None and fmt not in ScanFormat.values:  # sent but empty is not "guess it from the name"
+            raise serializers.ValidationError({"format": [f"Choose one of: {', '.join(ScanFormat.values)}."]})
         scan = scan_start(actor=actor, filename=upload.name or "", data=upload.read(), fmt=fmt)
         return Response(PhiScanSerializer(scan).data, status=status.HTTP_202_ACCEPTED)
 

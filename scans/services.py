@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -11,18 +12,24 @@ from django.utils import timezone
 import phi
 from audit.services import record
 from encryption.services import blind_index
-from portal.errors import FieldError
+from portal.errors import FieldError, TooLarge
+from portal.queueing import enqueue_on_commit, require_broker
+from portal.uploads import check_size, scan_limit
 from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.parsing import ScanInputError, documents
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+log = structlog.get_logger(__name__)
 
 
 class ScanError(FieldError):
     """Input refused; `field` names it."""
+
+
+class ScanTooLarge(ScanError, TooLarge):
+    """A file over the scan limit (the API answers 413)."""
 
 
 def guess_format(filename: str) -> str:
@@ -41,15 +48,19 @@ def redacted_download(scan: PhiScan) -> HttpResponse:
     return response
 
 
-@transaction.atomic
 def scan_start(*, actor: Actor, filename: str, data: bytes, fmt: str | None = None) -> PhiScan:
     fmt = fmt or guess_format(filename)
     if fmt not in ScanFormat.values:
         raise ScanError("format", f"Choose one of: {', '.join(ScanFormat.values)}.")
     if not data:
         raise ScanError("file", "The file is empty.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ScanError("file", f"Files up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB are scanned.")
+    check_size("file", data, scan_limit(), ScanTooLarge)  # 413: PAITIENT_MAX_SCAN_BYTES
+    require_broker()  # an upload no worker can scan is refused before it is stored
+    return _scan_create(actor=actor, filename=filename, data=data, fmt=fmt)
+
+
+@transaction.atomic
+def _scan_create(*, actor: Actor, filename: str, data: bytes, fmt: str) -> PhiScan:
     scan = PhiScan.objects.create(
         organization=actor.organization,
         created_by=actor.user,
@@ -67,8 +78,13 @@ def scan_start(*, actor: Actor, filename: str, data: bytes, fmt: str | None = No
     )
     from scans import tasks
 
-    transaction.on_commit(lambda: tasks.phi_scan_run.delay(scan.pk))
+    enqueue_on_commit(tasks.phi_scan_run, scan.pk, failed=lambda: _not_queued(scan.pk))
     return scan
+
+
+def _not_queued(scan_id: int) -> None:
+    scan = PhiScan.objects.select_related("organization").defer("upload", "redacted", "findings").get(pk=scan_id)
+    _fail(scan, "The scan queue was unavailable; nothing was scanned. Upload the file again.")
 
 
 def scan_run(scan_id: int, progress: Any = None) -> PhiScan:
@@ -77,7 +93,6 @@ def scan_run(scan_id: int, progress: Any = None) -> PhiScan:
     if scan.status == ScanStatus.DONE:
         return scan
     PhiScan.objects.filter(pk=scan_id).update(status=ScanStatus.RUNNING)
-    engine = phi.get_engine()
     findings: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     redacted: list[str] = []
@@ -85,20 +100,45 @@ def scan_run(scan_id: int, progress: Any = None) -> PhiScan:
         docs = list(documents(bytes(scan.upload), scan.format))
     except ScanInputError as exc:
         return _finish(scan, status=ScanStatus.FAILED, error=str(exc))
-    for index, (doc_id, text) in enumerate(docs, start=1):
-        result = engine.process(text, "redact")
-        for entity in result.entities:
-            findings.append({"document": doc_id, "start": entity.start, "end": entity.end, "type": entity.type,
-                             "score": round(entity.score, 3)})  # fmt: skip
-            counts[entity.type] = counts.get(entity.type, 0) + 1
-        redacted.append(f"{doc_id}\t{result.text}" if scan.format != ScanFormat.TEXT else result.text)
-        if progress is not None and index % 20 == 0:
-            progress(int(100 * index / len(docs)))
+    try:
+        engine = phi.get_engine()
+        for index, (doc_id, text) in enumerate(docs, start=1):
+            result = engine.process(text, "redact")
+            for entity in result.entities:
+                findings.append({"document": doc_id, "start": entity.start, "end": entity.end, "type": entity.type,
+                                 "score": round(entity.score, 3)})  # fmt: skip
+                counts[entity.type] = counts.get(entity.type, 0) + 1
+            redacted.append(f"{doc_id}\t{result.text}" if scan.format != ScanFormat.TEXT else result.text)
+            if progress is not None and index % 20 == 0:
+                progress(int(100 * index / len(docs)))
+    except Exception as exc:  # fail closed: without the PHI engine nothing is stored, not even partial findings
+        log.error("phi_scan.engine_failed", scan_id=scan.public_id, exception_type=type(exc).__name__)
+        return _fail(scan, "The PHI engine is unavailable; nothing was stored. Upload the file again later.")
     scan.findings = {"findings": findings}
     scan.redacted = "\n".join(redacted).encode("utf-8")
     scan.documents = len(docs)
     scan.counts = counts
     return _finish(scan, status=ScanStatus.DONE)
+
+
+@transaction.atomic
+def _fail(scan: PhiScan, error: str) -> PhiScan:
+    """Mark a scan failed without touching its upload, findings or redacted copy."""
+    scan.status = ScanStatus.FAILED
+    scan.error = error[:300]
+    scan.progress_percent = 100
+    scan.finished_at = timezone.now()
+    scan.save(update_fields=["status", "error", "progress_percent", "finished_at"])
+    record(
+        actor=None,
+        organization=scan.organization,
+        event_type="phi_scan.failed",
+        outcome="error",
+        resource=f"phi-scan/{scan.public_id}",
+        resource_id=scan.public_id,
+        details={"documents": 0, "counts": {}},
+    )
+    return scan
 
 
 @transaction.atomic

@@ -6,13 +6,13 @@ from http import HTTPStatus
 from typing import Any
 
 import structlog
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from portal.errors import FieldError
+from portal.errors import FieldError, TooLarge
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
@@ -55,9 +55,61 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
     return flat
 
 
+class SafeguardUnavailable(exceptions.APIException):
+    """A safeguard (audit log, encryption master key, task queue) is down: the request is refused, not run."""
+
+    status_code = 503
+    default_code = "safeguard-unavailable"
+
+
+def _safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
+    """The 503 for a safeguard that failed closed; its detail names the safeguard and never echoes data."""
+    from kombu.exceptions import OperationalError as BrokerOperationalError
+
+    from audit.services import AuditError
+    from encryption.master import MasterKeyUnavailable
+    from portal.queueing import BrokerUnavailable
+
+    if isinstance(exc, AuditError):
+        detail, code = "The audit log is unavailable; nothing was changed. Try again later.", "audit-unavailable"
+    elif isinstance(exc, MasterKeyUnavailable):
+        detail = "The encryption master key is unavailable; nothing was stored. Try again later."
+        code = "encryption-unavailable"
+    elif isinstance(exc, BrokerUnavailable):
+        detail, code = str(exc), "queue-unavailable"
+    elif isinstance(exc, BrokerOperationalError):  # a task sent outside `portal.queueing`
+        detail, code = "The task queue is unavailable. Try again later.", "queue-unavailable"
+    else:
+        return None
+    log.error("api.safeguard_unavailable", code=code, exception_type=type(exc).__name__)
+    return SafeguardUnavailable(detail, code=code)
+
+
+def _too_large(exc: Exception) -> Response | None:
+    """413 for input over a size limit: an upload or prompt a service measured (naming the field), or a body
+    Django refused to read past DATA_UPLOAD_MAX_MEMORY_SIZE (PAITIENT_MAX_REQUEST_BYTES)."""
+    from portal.uploads import request_limit, size_text
+
+    if isinstance(exc, TooLarge):
+        body = problem(413, str(exc), code="payload-too-large", errors={exc.field: [str(exc)]})
+    elif isinstance(exc, RequestDataTooBig):
+        body = problem(413, f"The request body is over {size_text(request_limit())}.", code="payload-too-large")
+    else:
+        return None
+    return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    too_large = _too_large(exc)
+    if too_large is not None:
+        return too_large
     if isinstance(exc, FieldError):  # a service refused an input: a 400 naming it, like a serializer's
         exc = exceptions.ValidationError({exc.field: [str(exc)]})
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError("The form has too many fields or files.")
+    if isinstance(exc, exceptions.ParseError):  # malformed JSON or form: the body is the field that is wrong
+        exc = exceptions.ValidationError({"body": [str(exc.detail)]})
+    exc = _safeguard_unavailable(exc) or exc
     response = exception_handler(exc, context)
     if response is None:
         # Log the type only: exception messages may carry request data.
