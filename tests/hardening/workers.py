@@ -1,0 +1,209 @@
+"""Celery worker processes a test starts, kills (SIGKILL) and replaces, on a queue of its own so that no other
+worker (the session's `celery_worker`) takes its tasks; and the database lock that holds a worker at a known step."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+
+from portal.celery import app as celery_app
+from tests.conftest import ROOT, _database_url_for_worker
+
+REDIS_BROKER = str(settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://"))
+FILE_BROKER_LOSES_MESSAGES = (
+    "the filesystem broker deletes a message as soon as a worker takes it, so the task of a SIGKILLed worker "
+    "process is gone (acks-late redelivery needs a real broker): run with CELERY_BROKER_URL=redis://..."
+)
+
+
+def wait_for(
+    condition: Callable[[], Any], timeout: float, what: str, *, interval: float = 0.05, then: Callable[[], str] = str
+) -> Any:
+    """Poll until `condition()` is truthy and return it; on timeout fail naming `what`, followed by `then()`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{then()}")
+        time.sleep(interval)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "(comm)": state, ppid, ...
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        children = _children(pending.pop())
+        found += children
+        pending += children
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class Worker:
+    """One `celery worker` process on `queue`: `solo` runs tasks in the worker process itself, `prefork` in one
+    pool process the worker restarts when it dies."""
+
+    def __init__(self, queue: str, *, pool: str, log_path: Path, env: dict[str, str]) -> None:
+        self.queue, self.pool, self.log_path = queue, pool, log_path
+        self.node = f"crash-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+        argv = [sys.executable, "-m", "celery", "-A", "portal", "worker", f"--pool={pool}", "--loglevel=INFO",
+                "-Q", queue, "--hostname", self.node, "--without-gossip", "--without-mingle"]  # fmt: skip
+        if pool == "prefork":
+            argv.append("--concurrency=1")
+        with log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)  # noqa: S603
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        def answers() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited early:\n{self.log_tail()}")
+            return bool(celery_app.control.inspect(timeout=1, destination=[self.node]).ping())
+
+        wait_for(answers, timeout, f"worker {self.node} to answer a ping", interval=0.2)
+
+    def pool_process(self) -> int:
+        children = wait_for(lambda: _children(self.pid), 30, "the worker's pool process")
+        assert len(children) == 1, children
+        return int(children[0])
+
+    def kill(self) -> None:
+        """SIGKILL the worker process: no shutdown handler runs, nothing is acknowledged or given back."""
+        os.kill(self.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def kill_pool_process(self) -> int:
+        """SIGKILL the process running the task; the worker sees it lost and, since tasks are acked late and
+        rejected on a lost worker, gives the message back to the broker for its next pool process."""
+        child = self.pool_process()
+        os.kill(child, signal.SIGKILL)
+        wait_for(lambda: not _alive(child), 30, f"pool process {child} to die")
+        return child
+
+    def stop(self) -> None:
+        """Stop the worker and whatever it started (pool processes, and what a task forked)."""
+        descendants = _descendants(self.pid)
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=20)
+        for pid in descendants:
+            if _alive(pid) and self.node in _cmdline(pid):  # forked: the worker's command line, still ours
+                os.kill(pid, signal.SIGKILL)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+class Workers:
+    """Starts workers on a queue of the test's own and, at the end, stops them and forgets the queue's messages
+    (queued, or held unacknowledged by a killed worker) so that nothing reaches a later test."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.queue = f"crash-test-{uuid.uuid4().hex[:10]}"
+        self.var_dir = var_dir
+        self.started: list[Worker] = []
+
+    def start(self, *, pool: str = "solo", visibility_timeout: int | None = None) -> Worker:
+        env = {**os.environ, "DATABASE_URL": _database_url_for_worker(), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+        if visibility_timeout is not None:
+            env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
+        log_path = self.var_dir / f"{self.queue}-{len(self.started)}.log"
+        worker = Worker(self.queue, pool=pool, log_path=log_path, env=env)
+        self.started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    def logs(self) -> str:
+        """The end of every worker's log and, on Redis, what the broker holds for the queue."""
+        text = "\n".join(f"--- {w.log_path.name}\n{w.log_tail()}" for w in self.started)
+        if REDIS_BROKER:
+            with celery_app.connection_for_write() as connection:
+                client: Any = getattr(connection.default_channel, "client")  # noqa: B009 - Redis channels only
+                unacked = [json.loads(raw)[2] for raw in client.hgetall("unacked").values()]
+                text += (f"\n--- broker: queue length {client.llen(self.queue)}, unacked for it "
+                         f"{unacked.count(self.queue)}, restore mutex ttl {client.ttl('unacked_mutex')}")  # fmt: skip
+        return text
+
+    def close(self) -> None:
+        for worker in self.started:
+            worker.stop()
+        with celery_app.connection_for_write() as connection:
+            channel: Any = connection.default_channel
+            with suppress(Exception):  # never declared: nothing to remove
+                channel.queue_delete(self.queue)  # its messages and its binding
+            if REDIS_BROKER:
+                self._forget_unacked(channel.client)
+
+    def _forget_unacked(self, client: Any) -> None:
+        for tag, raw in client.hgetall("unacked").items():
+            _, _, routing_key = json.loads(raw)
+            if routing_key == self.queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+
+
+@contextmanager
+def holding(model: type[models.Model], pk: int) -> Iterator[None]:
+    """Hold a write lock on one row (PostgreSQL) or on the database (SQLite, transactions begin IMMEDIATE):
+    a worker reading on is not stopped, but its next write to that row waits here."""
+    with transaction.atomic():
+        assert list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True)) == [pk]
+        yield
+
+
+def redirect_to(monkeypatch: Any, task: Any, queue: str) -> None:
+    """The product queues `task.delay(id)` after its commit; send those to the test's queue instead."""
+    monkeypatch.setattr(task, "delay", lambda *args: task.apply_async(args, queue=queue))
