@@ -68,10 +68,13 @@ def test_the_page_has_eight_python_samples():
         compile(sample, "<seed>", "exec")
 
 
-def test_sample_1_hipaa_mode_and_deployment(sdk_env, seed_vpc):
+def test_sample_1_hipaa_mode_and_deployment(sdk_env, seed_vpc, monkeypatch):
     """HIPAA mode on through Client(...), then the GPU deployment in the page's VPC; provisioning (run here
     against the moto server) launches an instance with no public IP in those subnets, behind a private endpoint."""
+    queued: list[int] = []  # provisioned below, here, not by a session worker that cannot reach this moto server
+    monkeypatch.setattr("deployments.tasks.provision_deployment.delay", queued.append)
     namespace = run_sample(0)
+    assert len(queued) == 1
     deployment: Any = namespace["deployment"]
     policy = settings_for(sdk_env)
     assert (policy.hipaa_mode, policy.phi_detection, policy.require_mfa) == (True, True, True)
