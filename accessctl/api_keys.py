@@ -14,6 +14,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accessctl.models import ApiKey, Membership, Role, RoleAssignment, User
+from accessctl.policy import refuse_grant
 from audit.services import record
 from portal.errors import FieldError
 
@@ -34,7 +35,6 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@transaction.atomic
 def api_key_issue(
     *,
     actor: Actor | None,
@@ -44,7 +44,57 @@ def api_key_issue(
     role: Role | None = None,
     expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for `user`; returns it with the full token, which is never stored or shown again."""
+    """A new key for `user`; returns it with the full token, which is never stored or shown again.
+
+    Keys are issued only to oneself (an administrator who could mint a key for someone else would act as
+    them). A key may issue a key, but never a broader one: a key narrowed to a role issues keys narrowed to
+    the same role, and none outlives it. No actor: the operator's `manage.py create_api_key`.
+    """
+    if actor is not None:
+        if actor.user is None or actor.user.pk != user.pk:
+            refuse_grant(actor, "role:manage", f"user/{user.public_id}", "key_for_other_user",
+                         "API keys are issued only to the person who will use them.")  # fmt: skip
+        role, expires_at = _within_issuing_key(actor, role, expires_at)
+        if role is not None and not RoleAssignment.objects.filter(role=role, user=user).exists():
+            refuse_grant(actor, "role:manage", f"role/{role.name}", "key_role_not_held",
+                         "A key can only be narrowed to a role you hold.")  # fmt: skip
+    return _api_key_create(
+        actor=actor, organization=organization, user=user, name=name, role=role, expires_at=expires_at
+    )
+
+
+def _within_issuing_key(
+    actor: Actor, role: Role | None, expires_at: datetime | None
+) -> tuple[Role | None, datetime | None]:
+    """The role and expiry of a key issued through another key: no broader, no longer-lived than it."""
+    parent = actor.api_key
+    if parent is None:
+        return role, expires_at
+    if parent.role_id is not None:
+        if role is None:
+            role = parent.role
+        elif role.pk != parent.role_id:
+            refuse_grant(actor, "role:manage", f"api-key/{parent.prefix}", "broader_than_issuing_key",
+                         f"This key is narrowed to {parent.role.name if parent.role else 'a role'}; "
+                         "it can only issue keys narrowed to the same role.")  # fmt: skip
+    if parent.expires_at is not None:
+        if expires_at is None:
+            expires_at = parent.expires_at
+        elif expires_at > parent.expires_at:
+            raise ApiKeyError("expires_at", "A key cannot outlive the key that issues it.")
+    return role, expires_at
+
+
+@transaction.atomic
+def _api_key_create(
+    *,
+    actor: Actor | None,
+    organization: Organization,
+    user: User,
+    name: str,
+    role: Role | None,
+    expires_at: datetime | None,
+) -> tuple[ApiKey, str]:
     if not name.strip():
         raise ApiKeyError("name", "Give the key a name.")
     if not Membership.objects.filter(organization=organization, user=user, is_active=True).exists():

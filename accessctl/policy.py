@@ -80,6 +80,75 @@ class PolicyDenied(Exception):
         self.resource = resource
 
 
+class GrantDenied(PolicyDenied):
+    """The actor tried to hand out more than they hold (a role, a key, an assignment), or to hand it to
+    themselves; `reason` is a short code for the audit log, the message is safe to show."""
+
+    def __init__(self, permission: str, resource: str, reason: str, message: str) -> None:
+        super().__init__(permission, resource)
+        self.args = (message,)
+        self.reason = reason
+        self.message = message
+
+
+ADMIN_ROLE = "org-admin"
+
+
+def pattern_covers(held: str, wanted: str) -> bool:
+    """A held resource glob covers every resource the wanted glob can match (conservatively: "*", the same
+    glob, or a held "prefix*" that the wanted glob starts with and that has no other wildcard)."""
+    if held == "*" or held == wanted:
+        return True
+    if held.endswith("*") and not any(ch in held[:-1] for ch in "*?["):
+        return wanted.startswith(held[:-1])
+    return False
+
+
+def ungranted_permissions(actor: Actor | None, permissions: list[str], pattern: str) -> list[str]:
+    """The permissions in `permissions` the actor's own roles (narrowed by its key) do not grant over all of
+    `pattern`. Emergency grants never count: break-glass is for using data, not for handing out access.
+    No actor (the operator's commands, system jobs) holds everything."""
+    if actor is None:
+        return []
+    if actor.user is None:
+        return sorted(set(permissions))
+    from accessctl.selectors import roles_for_actor
+
+    roles = roles_for_actor(actor)
+    return sorted(
+        p
+        for p in set(permissions)
+        if not any(p in role.permissions and pattern_covers(role.resource_pattern, pattern) for role in roles)
+    )
+
+
+def refuse_grant(actor: Actor, permission: str, resource: str, reason: str, message: str) -> None:
+    """Write the refusal (outside the caller's write transaction, so it stays) and raise GrantDenied."""
+    from audit.services import record
+
+    record(
+        actor=actor,
+        event_type="access.denied",
+        resource=resource,
+        outcome="denied",
+        details={"permission": permission, "reason": reason},
+    )
+    raise GrantDenied(permission, resource, reason, message)
+
+
+def require_grantable(actor: Actor | None, permissions: list[str], pattern: str, resource: str) -> None:
+    """Refuse (403, audited) handing out any permission the actor does not hold over `pattern`."""
+    missing = ungranted_permissions(actor, permissions, pattern)
+    if missing and actor is not None:
+        refuse_grant(
+            actor,
+            missing[0],
+            resource,
+            "beyond_own_permissions",
+            f"You cannot grant what you do not hold: {', '.join(missing)} on {pattern}.",
+        )
+
+
 def unknown_permissions(permissions: list[str]) -> list[str]:
     return [p for p in permissions if p not in PERMISSIONS]
 

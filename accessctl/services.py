@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accessctl.models import Membership, Organization, Role, RoleAssignment, User
-from accessctl.policy import BUILTIN_ROLES, unknown_permissions
+from accessctl.policy import ADMIN_ROLE, BUILTIN_ROLES, refuse_grant, require_grantable, unknown_permissions
 from audit.services import record
-from portal.errors import FieldError
+from portal.errors import FieldError, StateConflict
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -64,11 +64,25 @@ def roles_ensure_builtin(*, organization: Organization) -> list[Role]:
     return roles
 
 
-@transaction.atomic
 def role_assign(*, actor: Actor | None, organization: Organization, user: User, role: Role) -> RoleAssignment:
-    """Give `user` the role (idempotent); both must belong to `organization`."""
+    """Give `user` the role (idempotent); both must belong to `organization`.
+
+    An actor may assign only roles whose every permission they hold themselves, and never to themselves (a
+    second person must do it); both refusals are 403s written to the audit log. No actor: the operator.
+    """
     if role.organization_id != organization.pk:
         raise ValueError("role belongs to another organisation")
+    if actor is not None:
+        resource = f"role/{role.name}"
+        if actor.user is not None and actor.user.pk == user.pk:
+            refuse_grant(actor, "role:manage", resource, "self_assignment",
+                         "You cannot assign a role to yourself; ask another administrator.")  # fmt: skip
+        require_grantable(actor, list(role.permissions), role.resource_pattern, resource)
+    return _role_assign(actor=actor, organization=organization, user=user, role=role)
+
+
+@transaction.atomic
+def _role_assign(*, actor: Actor | None, organization: Organization, user: User, role: Role) -> RoleAssignment:
     if not Membership.objects.filter(organization=organization, user=user, is_active=True).exists():
         raise ValueError("user is not a member of the organisation")
     assignment, created = RoleAssignment.objects.get_or_create(organization=organization, role=role, user=user)
@@ -112,15 +126,23 @@ class RoleError(FieldError):
     """A role change was refused; `field` names the offending input."""
 
 
-@transaction.atomic
 def role_create(
     *, actor: Actor, name: str, permissions: list[str], resource_pattern: str = "*", description: str = ""
 ) -> Role:
+    """A new role; nobody creates a role with a permission they do not hold (403, audited)."""
     unknown = unknown_permissions(permissions)
     if unknown:
         raise RoleError("permissions", f"Unknown permission(s): {', '.join(unknown)}.")
     if not resource_pattern.strip() or len(resource_pattern) > 200:
         raise RoleError("resource_pattern", "Give a glob over <kind>/<name>, e.g. deployment/hipaa-*.")
+    require_grantable(actor, permissions, resource_pattern.strip(), f"role/{name}")
+    return _role_create(
+        actor=actor, name=name, permissions=permissions, resource_pattern=resource_pattern, description=description
+    )
+
+
+@transaction.atomic
+def _role_create(*, actor: Actor, name: str, permissions: list[str], resource_pattern: str, description: str) -> Role:
     if Role.objects.filter(organization=actor.organization, name=name).exists():
         raise RoleError("name", f"A role named {name} already exists.")
     role = Role(
@@ -145,15 +167,51 @@ def role_create(
     return role
 
 
-@transaction.atomic
+class LastAdminError(StateConflict):
+    """Removing the role (or the member) would leave the organisation without an administrator."""
+
+
 def role_unassign(*, actor: Actor, user: User, role: Role) -> bool:
-    deleted, _ = RoleAssignment.objects.filter(organization=actor.organization, role=role, user=user).delete()
-    if deleted:
-        record(
-            actor=actor,
-            event_type="role.unassigned",
-            resource=f"role/{role.name}",
-            resource_id=user.public_id,
-            details={"user_id": user.public_id, "role": role.name},
+    """Take a role from a user. Only roles the actor could grant may be taken (nobody demotes someone above
+    them), and the organisation's last active `org-admin` keeps the role (a 409: recovery would need the
+    operator's `manage.py restore_org_admin`)."""
+    require_grantable(actor, list(role.permissions), role.resource_pattern, f"role/{role.name}")
+    deleted = 0
+    with transaction.atomic():
+        if role.name == ADMIN_ROLE and is_last_admin(organization=actor.organization, user=user):
+            refused = True
+        else:
+            refused = False
+            deleted, _ = RoleAssignment.objects.filter(organization=actor.organization, role=role, user=user).delete()
+            if deleted:
+                record(
+                    actor=actor,
+                    event_type="role.unassigned",
+                    resource=f"role/{role.name}",
+                    resource_id=user.public_id,
+                    details={"user_id": user.public_id, "role": role.name},
+                )
+    if refused:
+        record(actor=actor, event_type="access.denied", resource=f"role/{role.name}", outcome="denied",
+               resource_id=user.public_id, details={"permission": "role:manage", "reason": "last_admin"})  # fmt: skip
+        raise LastAdminError(
+            "role_name", f"{user.username} is the organisation's last {ADMIN_ROLE}; make someone else one first."
         )
     return bool(deleted)
+
+
+def is_last_admin(*, organization: Organization, user: User) -> bool:
+    """`user` is the only active member holding `org-admin` (rows locked: two admins removing each other at
+    once cannot both succeed). Call inside a transaction."""
+    holders = list(
+        RoleAssignment.objects.select_for_update(of=("self",))
+        .filter(
+            organization=organization,
+            role__name=ADMIN_ROLE,
+            user__is_active=True,
+            user__memberships__organization=organization,
+            user__memberships__is_active=True,
+        )
+        .values_list("user_id", flat=True)
+    )
+    return holders == [user.pk]

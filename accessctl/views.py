@@ -13,10 +13,10 @@ from accessctl.api_keys import ApiKeyError, api_key_issue, api_key_revoke
 from accessctl.console import console_actor, member_actor
 from accessctl.forms import ApiKeyForm, AssignForm, RoleForm, SecuritySettingsForm
 from accessctl.models import ApiKey, Role, RoleAssignment, User
-from accessctl.policy import is_allowed, organization_resource
+from accessctl.policy import GrantDenied, is_allowed, organization_resource
 from accessctl.security import AccessChanges, SettingsError, security_settings_update, settings_for
 from accessctl.selectors import member_list
-from accessctl.services import RoleError, role_assign, role_create, role_unassign
+from accessctl.services import LastAdminError, RoleError, role_assign, role_create, role_unassign
 
 
 @login_required
@@ -78,15 +78,21 @@ def roles_page(request: HttpRequest) -> HttpResponse:
             role_create(actor=actor, **role_form.cleaned_data)
         except RoleError as exc:
             role_form.add_error(exc.field if exc.field in role_form.fields else None, str(exc))
+        except GrantDenied as exc:
+            role_form.add_error("permissions", exc.message)
         else:
             messages.success(request, f"Role {role_form.cleaned_data['name']} created.")
             return redirect("roles")
     if assign_form.is_bound and assign_form.is_valid():
         user = User.objects.get(public_id=assign_form.cleaned_data["user_id"])
         role = next(r for r in roles if r.name == assign_form.cleaned_data["role_name"])
-        role_assign(actor=actor, organization=actor.organization, user=user, role=role)
-        messages.success(request, f"{user.username} now holds {role.name}.")
-        return redirect("roles")
+        try:
+            role_assign(actor=actor, organization=actor.organization, user=user, role=role)
+        except GrantDenied as exc:
+            assign_form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{user.username} now holds {role.name}.")
+            return redirect("roles")
     assignments = RoleAssignment.objects.filter(organization=actor.organization).select_related("user", "role")
     context = {"roles": roles, "assignments": assignments, "role_form": role_form, "assign_form": assign_form}
     return render(request, "accessctl/roles.html", context)
@@ -100,8 +106,14 @@ def role_unassign_view(request: HttpRequest, user_id: str, role_name: str) -> Ht
     role = Role.objects.filter(organization=actor.organization, name=role_name).first()
     if user is None or role is None:
         raise Http404("no such assignment")
-    role_unassign(actor=actor, user=user, role=role)
-    messages.success(request, f"{role.name} removed from {user.username}.")
+    try:
+        role_unassign(actor=actor, user=user, role=role)
+    except GrantDenied as exc:
+        messages.error(request, exc.message)
+    except LastAdminError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{role.name} removed from {user.username}.")
     return redirect("roles")
 
 

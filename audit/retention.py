@@ -63,8 +63,11 @@ def audit_policy_update(
     return policy
 
 
-def retention_purge(*, organization: Organization) -> PurgeResult:
-    """Delete the longest prefix of events all older than the retention period; audited; refused on hold."""
+def retention_purge(*, organization: Organization, minimum_days: int = 0) -> PurgeResult:
+    """Delete the longest prefix of events all older than the retention period; audited; refused on hold.
+
+    `minimum_days` is a floor the caller's policy sets (six years in HIPAA mode, 164.316(b)(2)): no event
+    younger than that is purged, whatever the organisation's own retention setting says."""
     chain = organization.public_id
     policy = policy_for(organization)
     if policy.legal_hold:
@@ -78,7 +81,7 @@ def retention_purge(*, organization: Organization) -> PurgeResult:
             )
         raise RetentionRefused("a legal hold is set: nothing may be purged")
     sequence_chain(chain)
-    cutoff = timezone.now() - timedelta(days=policy.log_retention_days)
+    cutoff = timezone.now() - timedelta(days=max(policy.log_retention_days, minimum_days))
     with transaction.atomic():
         head = locked_head(chain)
         sequenced = AuditEvent.objects.filter(chain=chain, seq__isnull=False)

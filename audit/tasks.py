@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from accessctl.models import Organization
-from audit.retention import RetentionRefused, retention_purge
+from accessctl.security import hipaa_mode
+from audit.retention import HIPAA_DOCUMENTATION_DAYS, RetentionRefused, retention_purge
 from audit.services import checkpoint_all, sequence_all
 
 
@@ -24,7 +25,8 @@ def retention_purge_all() -> int:
     purged = 0
     for organization in Organization.objects.all():
         try:
-            purged += retention_purge(organization=organization).purged
+            floor = HIPAA_DOCUMENTATION_DAYS if hipaa_mode(organization) else 0
+            purged += retention_purge(organization=organization, minimum_days=floor).purged
         except RetentionRefused:
             continue
     return purged

@@ -196,7 +196,20 @@ def revoke(*, actor: Actor, request: EmergencyAccessRequest) -> EmergencyAccessR
 
 
 def review(*, actor: Actor, request: EmergencyAccessRequest, notes: str) -> EmergencyAccessRequest:
+    """Post-use review by a third person: neither the requester nor anyone who approved the grant."""
     authorize(actor, "emergency:approve", request.resource_label)
+    if actor.user is None:
+        raise PolicyDenied("emergency:approve", request.resource_label)
+    if actor.user == request.requester:
+        reason = "self_review"
+    elif request.decisions.filter(approver=actor.user, decision=Decision.APPROVE).exists():
+        reason = "approver_review"
+    else:
+        reason = ""
+    if reason:
+        record(actor=actor, event_type="access.denied", resource=request.resource_label, outcome="denied",
+               details={"permission": "emergency:approve", "reason": reason})  # fmt: skip
+        raise PolicyDenied("emergency:approve", request.resource_label)
     if len(notes.strip()) < 3:
         raise FieldError("notes", "Write what the review found.")
     with transaction.atomic():

@@ -14,3 +14,8 @@ class FieldError(ValueError):
 
 class TooLarge(FieldError):
     """Input over a configured size limit (an upload, a prompt): the API answers 413, naming the field."""
+
+
+class StateConflict(FieldError):
+    """The change conflicts with the current state (it would leave no administrator, say): the API answers 409,
+    naming the field."""

@@ -15,6 +15,7 @@ from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import organization_resource
 from accessctl.rest.common import StrictSerializer
 from accessctl.security import AccessChanges, security_settings_document, security_settings_update
+from audit.retention import policy_for
 from emergency.settings_section import EmergencyChanges, emergency_policy_update
 
 ALWAYS_ON = "This server always enforces it; it cannot be turned off."
@@ -106,6 +107,10 @@ class SecuritySettingsView(APIView):
             hipaa=compliance.get("hipaa"),
             phi_detection=compliance.get("phi_detection"),
         )
+        if changes.log_retention_days is not None and changes.log_retention_days != (
+            policy_for(actor.organization).log_retention_days
+        ):  # the same permission as the console's retention form: shortening retention deletes history
+            require(actor, "audit:manage", organization_resource(actor))
         with transaction.atomic():
             security_settings_update(actor=actor, changes=changes)
             if "emergency_access" in data:

@@ -12,7 +12,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from portal.errors import FieldError, TooLarge
+from portal.errors import FieldError, StateConflict, TooLarge
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
@@ -99,12 +99,27 @@ def _too_large(exc: Exception) -> Response | None:
     return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
 
 
+def _policy_denied(exc: Exception) -> exceptions.PermissionDenied | None:
+    """The 403 for a policy refusal a service raised (already audited where it was decided)."""
+    from accessctl.policy import GrantDenied, PolicyDenied
+
+    if isinstance(exc, GrantDenied):
+        return exceptions.PermissionDenied(exc.message)
+    if isinstance(exc, PolicyDenied):
+        return exceptions.PermissionDenied(f"You lack the permission {exc.permission} on {exc.resource}.")
+    return None
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     too_large = _too_large(exc)
     if too_large is not None:
         return too_large
+    if isinstance(exc, StateConflict):  # the change would break an invariant of the current state
+        body = problem(409, str(exc), code="conflict", errors={exc.field: [str(exc)]})
+        return Response(body, status=409, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, FieldError):  # a service refused an input: a 400 naming it, like a serializer's
         exc = exceptions.ValidationError({exc.field: [str(exc)]})
+    exc = _policy_denied(exc) or exc
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ParseError("The form has too many fields or files.")
     if isinstance(exc, exceptions.ParseError):  # malformed JSON or form: the body is the field that is wrong

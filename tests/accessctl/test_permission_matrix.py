@@ -60,7 +60,7 @@ CASES = [
     Case("get", "/api/v1/roles", "role:manage"),
     Case("post", "/api/v1/roles", "role:manage", {"name": "matrix-role", "permissions": ["audit:read"]}),
     Case("get", "/api/v1/role-assignments", "role:manage"),
-    Case("post", "/api/v1/role-assignments", "role:manage", {"user_id": "{subject}", "role_name": "auditor"}),
+    Case("post", "/api/v1/role-assignments", "role:manage", {"user_id": "{subject}", "role_name": "matrix-reader"}),
     Case("delete", "/api/v1/users/{subject}/roles/{role}", "role:manage"),
     Case("get", "/api/v1/api-keys", None),
     Case("post", "/api/v1/api-keys", None, {"name": "own key"}),
@@ -168,9 +168,12 @@ def test_every_api_route_is_in_the_matrix():
 
 @pytest.fixture
 def subject(acme):
-    """An acme member the calls act upon, holding the auditor role and an API key."""
+    """An acme member the calls act upon, holding the auditor and matrix-reader roles and an API key (every holder
+    of role:manage may grant or take matrix-reader: it needs only what all of them hold)."""
     user = UserFactory.create(username="subject", organization=acme)
     grant(user, acme, "auditor")
+    Role.objects.create(organization=acme, name="matrix-reader", permissions=["audit:read"], resource_pattern="*")
+    grant(user, acme, "matrix-reader")
     key, _ = api_key_issue(actor=None, organization=acme, user=user, name="subject key")
     deployment = Deployment.objects.create(
         organization=acme,
@@ -239,7 +242,7 @@ def test_each_role_gets_exactly_what_it_is_granted(
     path = (
         case.path.replace("{subject}", user.public_id)
         .replace("{subject_key}", key.public_id)
-        .replace("{role}", "auditor")
+        .replace("{role}", "matrix-reader")
         .replace("{deployment}", deployment.public_id)
         .replace("{scan}", "scan_missing0000")
         .replace("{baa}", baa.public_id)

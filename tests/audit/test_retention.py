@@ -83,3 +83,14 @@ def test_policy_changes_are_validated_and_audited(alice_actor):
     audit_policy_update(actor=alice_actor, log_retention_days=2190, legal_hold=False)
     change = AuditEvent.objects.get(event_type="settings.changed")
     assert change.details["after"] == {"log_retention_days": 2190, "legal_hold": False}
+
+
+def test_hipaa_mode_keeps_six_years_whatever_the_retention_setting(aged_chain, alice_actor):
+    from accessctl.models import SecuritySettings
+    from audit.tasks import retention_purge_all
+
+    SecuritySettings.objects.update_or_create(organization=alice_actor.organization, defaults={"hipaa_mode": True})
+    assert retention_purge_all() == 0  # 400-day-old events under a 365-day setting: HIPAA keeps them (164.316)
+    assert AuditEvent.objects.filter(chain=aged_chain, seq__lte=6).count() == 6
+    SecuritySettings.objects.filter(organization=alice_actor.organization).update(hipaa_mode=False)
+    assert retention_purge_all() == 6

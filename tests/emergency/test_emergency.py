@@ -67,7 +67,7 @@ def test_the_seeds_settings_are_stored_and_shown(api_client, alice, acme, people
     assert long.status_code == 400 and "emergency_access.access_duration_hours" in long.json()["errors"]
 
 
-def test_m_of_n_approval_then_a_grant_that_lasts_exactly_its_window(api_client, acme, people, monkeypatch,
+def test_m_of_n_approval_then_a_grant_that_lasts_exactly_its_window(api_client, acme, alice, people, monkeypatch,
                                                                     django_capture_on_commit_callbacks):  # fmt: skip
     use_echo_provider(monkeypatch)
     nurse, (sec1, sec2) = people
@@ -119,6 +119,15 @@ def test_m_of_n_approval_then_a_grant_that_lasts_exactly_its_window(api_client, 
     assert [d["decision"] for d in history["decisions"]] == ["approve", "approve"]
     activity = api_client.get(f"{REQUESTS}/{request_id}/activity").json()["results"]
     assert [e["event_type"] for e in activity].count("model.inference") == 2
+    by_approver = api_client.post(f"{REQUESTS}/{request_id}/review", {"notes": "I approved it, so fine"},
+                                  format="json")  # fmt: skip
+    assert by_approver.status_code == 403  # the review is a third person's
+    api_client.force_authenticate(nurse)
+    by_requester = api_client.post(f"{REQUESTS}/{request_id}/review", {"notes": "my own use was fine"}, format="json")
+    assert by_requester.status_code == 403
+    reasons = [e.details.get("reason", "") for e in AuditEvent.objects.filter(event_type="access.denied")]
+    assert sorted(r for r in reasons if r.endswith("_review")) == ["approver_review", "self_review"]
+    api_client.force_authenticate(alice)
     reviewed = api_client.post(f"{REQUESTS}/{request_id}/review", {"notes": "two summaries, both justified"},
                                format="json")  # fmt: skip
     assert reviewed.status_code == 200 and reviewed.json()["review_status"] == "reviewed"

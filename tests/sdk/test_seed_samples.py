@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from deployments.catalog import catalog_ensure
 from deployments.models import CatalogModel, Deployment
 from deployments.tasks import provision_deployment
 from tests.factories import UserFactory
+from tests.sdk.forwarding_proxy import PROXY_SOURCE, forwarding_proxy
 from tests.sdk.seed import SEED, python_samples
 
 SAMPLES = python_samples() if SEED.exists() else []
@@ -198,30 +198,24 @@ def test_sample_5_compliance_report(sdk_env, celery_worker, capsys):
     assert AuditEvent.objects.filter(event_type="report.downloaded", resource_id=report_id).count() == 2
 
 
-PRIVATE_ADDRESS = "10.200.0.1"  # inside the sample's 10.0.0.0/8
+HOSPITAL_CLIENT = "10.20.30.40"  # inside the sample's 10.0.0.0/8, named by the proxy, never sent a packet
 
 
 @pytest.fixture
-def private_network_server(sdk_env, monkeypatch, settings):
-    """A live server on an address inside 10.0.0.0/8 (added to loopback for the test): the SDK's requests
-    come from there, so the sample's IP restriction admits them and does not lock its caller out."""
-    from pytest_django.live_server_helper import LiveServer
+def hospital_network(sdk_env, monkeypatch, settings):
+    """The SDK reaches the live server through a trusted reverse proxy on loopback that forwards for a client
+    on the hospital network (X-Forwarded-For), as a TLS terminator in front of the portal would."""
+    from accessctl.ip_policy import _trusted_proxies
 
-    added = subprocess.run(["ip", "addr", "add", f"{PRIVATE_ADDRESS}/32", "dev", "lo"], capture_output=True)  # noqa: S603, S607
-    if added.returncode != 0 and b"exists" not in added.stderr:
-        pytest.fail(f"cannot add {PRIVATE_ADDRESS} to loopback (needs root/CAP_NET_ADMIN): {added.stderr!r}")
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, PRIVATE_ADDRESS]
-    server = LiveServer(f"{PRIVATE_ADDRESS}:0")
-    monkeypatch.setenv("PAITIENT_BASE_URL", server.url)
-    try:
-        yield server
-    finally:
-        server.stop()
-        if added.returncode == 0:
-            subprocess.run(["ip", "addr", "del", f"{PRIVATE_ADDRESS}/32", "dev", "lo"], check=False)  # noqa: S603, S607
+    settings.TRUSTED_PROXIES = [f"{PROXY_SOURCE}/32"]
+    _trusted_proxies.cache_clear()
+    with forwarding_proxy(os.environ["PAITIENT_BASE_URL"], HOSPITAL_CLIENT) as url:
+        monkeypatch.setenv("PAITIENT_BASE_URL", url)
+        yield url
+    _trusted_proxies.cache_clear()
 
 
-def test_sample_6_access_control(sdk_env, private_network_server, live_server):
+def test_sample_6_access_control(sdk_env, hospital_network, live_server):
     import httpx
 
     UserFactory.create(username="user12345", organization=sdk_env, public_id="user_12345")
@@ -233,10 +227,15 @@ def test_sample_6_access_control(sdk_env, private_network_server, live_server):
     policy = settings_for(sdk_env)
     assert (policy.require_mfa, policy.session_timeout_minutes, policy.concurrent_sessions_limit) == (True, 15, 1)
     assert policy.ip_restrictions == ["10.0.0.0/8"]
-    # The restriction holds: the same key from 127.0.0.1 (outside 10.0.0.0/8) is refused.
-    key = os.environ["PAITIENT_API_KEY"]
-    outside = httpx.get(f"{live_server.url}/api/v1/roles", headers={"Authorization": f"Bearer {key}"})
-    assert outside.status_code == 403
+    key = {"Authorization": f"Bearer {os.environ['PAITIENT_API_KEY']}"}
+    # Through the proxy, for the hospital client: admitted. The same key from 127.0.0.1 directly: refused,
+    # and a client that writes its own X-Forwarded-For is not believed (127.0.0.1 is no trusted proxy).
+    assert httpx.get(f"{hospital_network}/api/v1/roles", headers=key).status_code == 200
+    assert httpx.get(f"{live_server.url}/api/v1/roles", headers=key).status_code == 403
+    forged = {**key, "X-Forwarded-For": HOSPITAL_CLIENT}
+    assert httpx.get(f"{live_server.url}/api/v1/roles", headers=forged).status_code == 403
+    admitted = AuditEvent.objects.filter(event_type="role.assigned", resource="role/clinical-viewer").get()
+    assert admitted.ip == HOSPITAL_CLIENT
 
 
 def test_sample_7_transmission_security(sdk_env):
