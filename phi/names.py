@@ -6,6 +6,8 @@ import re
 
 from phi.lexicon import (
     AMBIG,
+    CITY,
+    CITY_AMBIG,
     CLINICAL,
     COMMON,
     ENGLISH,
@@ -14,6 +16,7 @@ from phi.lexicon import (
     NAME,
     NOTEWORD,
     POSTCRED,
+    REGION,
     RELATIVE,
     ROLE,
     TITLE,
@@ -37,6 +40,11 @@ _ROLE_WORDS = words("role_descriptors")
 _POSSESSORS = frozenset({"HIS", "HER", "THEIR", "PTS", "PATIENTS"})
 _SIGN_OFF = re.compile(r"(?:thanks|thank you|regards|sincerely|best|cheers|love)[^\n]{0,12}$", re.IGNORECASE)
 _M_D = re.compile(r"\s*,?\s*(?:M\.\s?D\.|R\.\s?N\.|N\.\s?P\.|D\.\s?O\.|P\.\s?A\.|PH\.?\s?D\.)", re.IGNORECASE)
+_SPEECH = frozenset({"ASKED", "ASKING", "CALLED", "CALLING", "VISITED", "VISITING", "SAID", "STATED", "STATES",
+                     "REQUESTS", "REQUESTED", "WANTS", "AGREES", "AGREED", "UPDATED", "NOTIFIED", "AWARE"})  # fmt: skip
+_SERVICES = frozenset({"GI", "ID", "CARDS", "CARDIOLOGY", "RENAL", "NEURO", "NEUROLOGY", "SURGERY", "TEAM",
+                       "ONC", "PULM", "ICU", "MICU", "SICU", "CCU", "EP", "ORTHO", "PSYCH", "TRANSPLANT"})  # fmt: skip
+_VALUE_NEXT = re.compile(r"[ \t]*:?[ \t]*[<>=~]?[ \t]*\d")
 _COMMON_FIRST_RANK = 600  # after a weak verb (PER, PAGED) an English-word name must be a common first name
 
 # Scores by the evidence that made a token a name.
@@ -47,7 +55,6 @@ _S_VERB = 0.8
 _S_PAIR = 0.75
 _S_BARE = 0.6
 _S_MIXED = 0.55
-_S_LOWER = 0.45
 
 
 def _context(doc: Doc, i: int) -> int:
@@ -127,10 +134,20 @@ def _cred_after(doc: Doc, i: int) -> bool:
     if j + 1 < n and _initial(doc, j) and doc.tight(j):
         j += 1  # ROSE M. RN
     if j < n:
-        cred_ok = doc.caps or doc.word(j).isupper()
+        cred_ok = doc.caps or doc.word(j).isupper() or _sign_off_line(doc, i, j)
         if doc.classes[j] & POSTCRED and cred_ok and not doc.gap(j).strip(" ,") and len(doc.gap(j)) <= 3:
             return True
     return _M_D.match(doc.text, doc.ends[j - 1]) is not None
+
+
+def _sign_off_line(doc: Doc, i: int, j: int) -> bool:
+    """`name rn` alone on a line: a signature, whatever its case (jess rn, m. delgado rn)."""
+    text = doc.text
+    line_start = text.rfind("\n", 0, doc.starts[i]) + 1
+    line_end = text.find("\n", doc.ends[j])
+    tail = text[doc.ends[j] : line_end if line_end >= 0 else len(text)]
+    head = text[line_start : doc.starts[i]]
+    return not tail.strip(" .,-/") and len(head.strip(" -|*")) <= 3
 
 
 def _named_noun(doc: Doc, i: int) -> bool:
@@ -143,6 +160,8 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
     """The score token i earns from its context and its own class (0.0: not a name)."""
     c = doc.classes[i]
     key = doc.keys[i]
+    if c & REGION and not ctx & (TITLE | RELATIVE | ROLE | _PHRASE):
+        return 0.0  # FLORIDA, Vermont: a state or country is no name, whatever the census says
     shown = not doc.caps and doc.titlecase(i) and bool(c & _NAMEY)  # "Dr. May", "NP King" in mixed case
     if ctx & TITLE:
         if c & (NAME | AMBIG) or shown or (not c & (ENGLISH | CLINICAL) and key.isalpha() and len(key) >= 2):
@@ -151,8 +170,8 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
     if c & _TRIGGERS:
         return 0.0
     plain = not doc.caps and doc.titlecase(i) and not c & (ENGLISH | CLINICAL)  # "her husband Sky"
-    if ctx & RELATIVE and ((_kin(c) and not _stop(c)) or _open(doc, i) or shown or plain):
-        return _S_RELATIVE
+    if ctx & RELATIVE and ((_kin(c) and not _stop(c) and c & (NAME | FIRST)) or _open(doc, i) or shown or plain):
+        return _S_RELATIVE  # WIFE ROSE, SON BOB; not HCP FORM, DAUGHTER STATES
     if ctx & (ROLE | _PHRASE) and (_listed(c) or _open(doc, i) or (shown and not _stop(c))):
         return _S_RELATIVE
     if ctx & _PHRASE and c & FIRST and not _stop(c):
@@ -164,6 +183,10 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
         return _S_VERB
     if ctx & VERB and _open(doc, i) and not doc.caps and doc.titlecase(i):
         return _S_VERB
+    if ctx & VERB and c & NAME and not c & (CLINICAL | CITY | CITY_AMBIG) and doc.keys[i - 1] != "BY":
+        return _S_VERB  # called lisa about plan (not BY BOSTON EMS)
+    if c & FIRST and not _stop(c) and _speaks(doc, i) and (doc.caps or doc.titlecase(i)):
+        return _S_VERB  # MARK ASKED ABOUT RECORDS, Joy called
     candidate = (_listed(c) or _open(doc, i)) and not c & VERB
     if ((_kin(c) and not _stop(c) and c & (NAME | FIRST)) or _open(doc, i)) and _after(doc, i):
         return _S_RELATIVE
@@ -173,7 +196,9 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
     if i and c & LAST and not _stop(c) and doc.tight(i) and _initial(doc, i - 1):
         return _S_PAIR  # J. WHITE
     if c & NAME and not c & CLINICAL:
-        return _S_LOWER if not doc.caps and doc.lower(i) else _S_BARE
+        if not doc.caps and doc.lower(i):
+            return 0.0  # a lower-case word in mixed-case text, with nothing around it that speaks of a person
+        return 0.0 if _VALUE_NEXT.match(doc.text, doc.ends[i]) else _S_BARE  # AVA 0.55, UNA <10: lab shorthand
     if (
         not doc.caps
         and _listed(c)
@@ -185,6 +210,12 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
     ):
         return _S_MIXED
     return 0.0
+
+
+def _speaks(doc: Doc, i: int) -> bool:
+    """Token i is the subject of a verb people do in notes (MARK ASKED, JOY CALLED, BOB VISITED TODAY)."""
+    j = i + 1
+    return j < len(doc.keys) and doc.keys[j] in _SPEECH and doc.gap(j) == " " and not doc.eponym(i)
 
 
 def _first_pass(doc: Doc, lex: Lexicon, score: list[float]) -> None:
@@ -228,8 +259,8 @@ def _grow_right(doc: Doc, score: list[float], i: int) -> bool:
     if len(keys[j]) == 1:
         follows = j + 1 < len(keys) and doc.tight(j + 1) and (score[j + 1] or classes[j + 1] & _NAMEY)
         return _initial(doc, j) and bool(follows or (ci & FIRST and len(keys[i]) > 1))
-    if doc.eponym(j) or cj & VERB:
-        return False
+    if doc.eponym(j) or cj & VERB or (cj & ENGLISH and not cj & NAME and (doc.caps or not doc.titlecase(j))):
+        return False  # WIFE SUSAN GIVEN HANDOUT, Loretta home: a word, not a surname
     if cj & LAST and (cj & NAME or (ci & FIRST and _listed(cj)) or ((sure or _cred_after(doc, j)) and not _stop(cj))):
         return True
     if sure and ci & FIRST and _named_noun(doc, j) and (doc.caps or doc.titlecase(j)):
@@ -251,13 +282,61 @@ def _grow_left(doc: Doc, score: list[float], i: int) -> bool:
     return bool(ci & LAST and named and _open(doc, j) and (doc.caps or doc.titlecase(j)))
 
 
+def _list_member(doc: Doc, j: int, bracketed: bool = False) -> bool:
+    """Token j can continue a list of names: a surname or first name that is no shorthand or English verb
+    (inside brackets an English-word surname counts too: (WHITE/BROWN))."""
+    c = doc.classes[j]
+    if len(doc.keys[j]) < 2 or _stop(c) or c & (VERB | _TRIGGERS) or doc.eponym(j):
+        return False
+    if c & ENGLISH and not (bracketed and c & LAST):
+        return False
+    return bool(c & (NAME | LAST | FIRST)) or _open(doc, j)
+
+
+def _next_in_list(doc: Doc, score: list[float], i: int) -> int:
+    """The index of the next name in a list after a name (DR. AMES AND KOWALSKI, GI (WHITE/BROWN)), or -1."""
+    keys = doc.keys
+    j = i + 1
+    if j < len(keys) and keys[j] == "AND" and doc.gap(j) == " " and j + 1 < len(keys) and doc.gap(j + 1) == " ":
+        j += 1
+    elif not (j < len(keys) and doc.gap(j) in ("/", " / ", ", ", ",")):
+        return -1
+    if score[j] or not (doc.caps or doc.titlecase(j) or not doc.titlecase(i)):
+        return -1
+    return j if _list_member(doc, j) else -1
+
+
+def _bracketed_team(doc: Doc, score: list[float]) -> None:
+    """Surnames in brackets after a service or before AWARE: GI (WHITE/BROWN) AWARE, team (Gupta/Chen)."""
+    text = doc.text
+    for i in range(len(doc.keys)):
+        if score[i] or not doc.gap(i).endswith("(") or not _list_member(doc, i, True):
+            continue
+        j = i
+        while j + 1 < len(doc.keys) and doc.gap(j + 1) in ("/", ", ", " / ") and _list_member(doc, j + 1, True):
+            j += 1
+        close = text.find(")", doc.ends[j])
+        if close != doc.ends[j]:
+            continue
+        before = doc.keys[i - 1] if i else ""
+        after = doc.keys[j + 1] if j + 1 < len(doc.keys) else ""
+        if after in _SPEECH or doc.classes[i - 1] & (ROLE | TITLE) or before in _SERVICES:
+            for k in range(i, j + 1):
+                score[k] = _S_PAIR
+
+
 def _expand(doc: Doc, score: list[float]) -> None:
     """Grow names into neighbouring initials, first names and surnames (MARY A. WHITE, J. SMITH, DR. JO BELL)."""
+    _bracketed_team(doc, score)
     for _round in range(3):
         changed = False
         for i in range(len(score)):
             if not score[i]:
                 continue
+            if score[i] >= _S_CRED:
+                nxt = _next_in_list(doc, score, i)
+                if nxt > 0:
+                    score[nxt], changed = _S_PAIR, True
             if _grow_right(doc, score, i):
                 score[i + 1], changed = _S_PAIR, True
             if _grow_left(doc, score, i):

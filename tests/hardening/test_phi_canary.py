@@ -160,6 +160,7 @@ def _run_the_flows(acme: Organization, alice: User, remote: FakeOpenAIServer) ->
     assert used.status_code == 200, used.json()
     console.force_authenticate(sec1)
     assert console.post(f"/api/v1/emergency-access/requests/{request_id}/revoke").status_code == 200
+    console.force_authenticate(alice)  # the review is a third person's: neither requester nor approver
     reviewed = console.post(f"/api/v1/emergency-access/requests/{request_id}/review",
                             {"notes": f"Access for {flows.CANARY_NAME} justified."}, format="json")  # fmt: skip
     assert reviewed.status_code == 200, reviewed.json()

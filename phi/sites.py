@@ -1,0 +1,102 @@
+"""Hospital short forms, named wards and other named sites that the city and facility scanners miss.
+
+Notes name the hospitals a patient came from by their initials (FROM MGH, PER SMNH RECORDS, BIDMC ED), the
+wards they go to by a building name and a floor (TRANSFER TO FARR 6, callout to Kessler 4), and the places
+they stay by a proper name and a generic head (HOPE LODGE, Pine Street Inn, North Shore VNA).
+"""
+
+from __future__ import annotations
+
+import re
+
+from phi.lexicon import AMBIG, CITY, CITY_AMBIG, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, Lexicon
+from phi.scan import Doc, Hit
+
+__all__ = ["find_sites"]
+
+# Words before a site: a short form after them is a place (FROM MGH, TRANSFERRED TO BWH, PER LGH RECORDS).
+_SITE_BEFORE = frozenset({"FROM", "AT", "TO", "PER", "VIA", "XFER", "OSH"})
+# Words after a hospital short form that show it is one (BIDMC ED, MGH RECORDS, LGH EW).
+_SITE_AFTER = frozenset({"ED", "ER", "EW", "RECORDS", "RECS", "HOSPITAL", "ICU", "MICU", "CCU", "CLINIC", "ER'S"})
+# The shape of a hospital's initials: ends in Hospital, Medical Center, Health Center or General Hospital.
+_HOSPITAL_INITIALS = re.compile(r"[A-Z]{1,4}(?:H|MC|HC)")
+# Generic heads after a proper name that make a place where people stay or are cared for.
+_STAY_HEADS = frozenset({"INN", "LODGE", "HOUSE", "TABERNACLE", "CHURCH", "SHELTER", "PAVILION", "VNA", "LTAC",
+                         "LTACH", "MANOR", "VILLAGE", "RESIDENCE", "COMMONS", "GARDENS", "CENTER"})  # fmt: skip
+_NOT_STAY_BEFORE = frozenset({"HOUSE", "OPEN", "HALFWAY", "GROUP", "NURSING", "TRAILER", "THE", "HIS", "HER"})
+# Words that end a ward name: TO FARR 6 AT 1600 (a time), FARR 10 WHEN BED AVAILABLE.
+_WARD_BEFORE = frozenset({"TO", "ON", "FLOOR", "FROM"})
+_WARD_CONTEXT = frozenset({"TRANSFER", "TRANSFERRED", "TRANSFERED", "XFER", "CALLOUT", "CALLED", "OUT", "FLOOR",
+                           "BED", "MOVED", "GOING", "GO", "GOES", "SENT", "TRANSFERRING", "BACK"})  # fmt: skip
+
+
+def _unlisted_acronym(doc: Doc, i: int) -> bool:
+    """Token i is upper-case initials no list knows: not a word, a name, shorthand or an abbreviation."""
+    key = doc.keys[i]
+    word = doc.word(i)
+    if not 2 < len(key) <= 5 or not word.isupper() or not key.isalpha():
+        return False
+    return not doc.classes[i] & (COMMON | CLINICAL | ENGLISH | NAME | FIRST | LAST | CITY | CITY_AMBIG)
+
+
+def _acronyms(doc: Doc, hits: list[Hit]) -> None:
+    keys = doc.keys
+    for i in range(len(keys)):
+        if not _unlisted_acronym(doc, i):
+            continue
+        before = keys[i - 1] if i and doc.near(i) and "\n" not in doc.gap(i) else ""
+        after = keys[i + 1] if i + 1 < len(keys) and doc.gap(i + 1) == " " else ""
+        shaped = _HOSPITAL_INITIALS.fullmatch(keys[i]) is not None
+        if (before in _SITE_BEFORE and (shaped or after in _SITE_AFTER)) or (shaped and after in _SITE_AFTER):
+            hits.append((doc.starts[i], doc.ends[i], "LOCATION", 0.7))
+
+
+def _proper(doc: Doc, j: int) -> bool:
+    """Token j can be part of a place's proper name: capitalised, no shorthand, no function word."""
+    c = doc.classes[j]
+    if c & CLINICAL and not c & (AMBIG | CITY):
+        return False  # shorthand and function words (IN, THE), which the census may list as surnames
+    if not (doc.caps or doc.titlecase(j)) or len(doc.keys[j]) < 2:
+        return False
+    return not (c & ENGLISH and not c & (FIRST | LAST | CITY))
+
+
+def _wards(doc: Doc, hits: list[Hit]) -> None:
+    """FARR 6, Kessler 4, feldberg 7: a building and a floor after a transfer word."""
+    text, keys = doc.text, doc.keys
+    for i in range(1, len(keys)):
+        if keys[i - 1] not in _WARD_BEFORE or not doc.near(i):
+            continue
+        context = {keys[k] for k in range(max(0, i - 4), i)}
+        if not context & _WARD_CONTEXT and "(" not in doc.gap(i):
+            continue
+        c = doc.classes[i]
+        if (c & (CLINICAL | ENGLISH) and not c & (FIRST | LAST | NAME)) or len(keys[i]) < 3 or not keys[i].isalpha():
+            continue
+        floor = re.match(r" (\d{1,2})(?![\d:/.]\d|\d)", text[doc.ends[i] : doc.ends[i] + 4])
+        if floor:
+            hits.append((doc.starts[i], doc.ends[i] + floor.end(), "LOCATION", 0.7))
+
+
+def _stays(doc: Doc, hits: list[Hit]) -> None:
+    """HOPE LODGE, Pine Street Inn, Andrew House, North Shore VNA, Brightwater LTAC."""
+    keys = doc.keys
+    for i in range(1, len(keys)):
+        if keys[i] not in _STAY_HEADS or not doc.tight(i) or keys[i - 1] in _NOT_STAY_BEFORE:
+            continue
+        if not (doc.caps or doc.titlecase(i) or doc.word(i).isupper()):
+            continue
+        j = i
+        while j > 0 and i - j < 3 and doc.tight(j) and _proper(doc, j - 1):
+            j -= 1
+        if j < i:
+            hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.7))
+
+
+def find_sites(doc: Doc, lex: Lexicon) -> list[Hit]:
+    """LOCATION hits for hospital initials, named wards and named places to stay."""
+    hits: list[Hit] = []
+    _acronyms(doc, hits)
+    _wards(doc, hits)
+    _stays(doc, hits)
+    return hits
