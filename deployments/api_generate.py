@@ -45,6 +45,8 @@ class EntitySerializer(serializers.Serializer[Any]):
     start = serializers.IntegerField()
     end = serializers.IntegerField()
     score = serializers.FloatField()
+    recognizer = serializers.CharField(help_text="the PHI engine's recognizer that found it")
+    evidence = serializers.CharField(help_text="why it is PHI, e.g. 'a title before it (Dr., Mrs.)'")
 
 
 class InferenceSerializer(serializers.Serializer[Inference]):
@@ -72,8 +74,8 @@ class InferenceSerializer(serializers.Serializer[Inference]):
     def get_phi(self, inference: Inference) -> dict[str, Any]:
         return {
             "mode": "de-identify" if inference.mode == "deidentify" else inference.mode,
-            "entities": [e.to_dict() for e in inference.prompt_entities],
-            "response_entities": [e.to_dict() for e in inference.response_entities],
+            "entities": [e.explain() for e in inference.prompt_entities],
+            "response_entities": [e.explain() for e in inference.response_entities],
             "counts": inference.phi_counts,
         }
 

@@ -24,7 +24,11 @@ def redaction_label(kind: str) -> str:
     return f"[REDACTED {kind}]"
 
 
-def merge_hits(hits: Iterable[Hit], text: str, min_score: float = 0.0) -> list[Entity]:
+SourcedHit = tuple[int, int, str, float, str, str]
+"""A hit with the recognizer that found it and its evidence."""
+
+
+def merge_hits(hits: Iterable[Hit | SourcedHit], text: str, min_score: float = 0.0) -> list[Entity]:
     """Resolve overlapping hits and join neighbouring name or place words into non-overlapping entities.
 
     Overlapping hits become one entity over their union (a partial overlap must not leak the rest), typed by
@@ -32,7 +36,7 @@ def merge_hits(hits: Iterable[Hit], text: str, min_score: float = 0.0) -> list[E
     hyphen or an initial's dot become one entity, so "John Smith" is redacted as one name.
     """
     ordered = sorted((h for h in hits if h[3] >= min_score and h[1] > h[0]), key=lambda h: (h[0], -h[1]))
-    clusters: list[list[Hit]] = []
+    clusters: list[list[Hit | SourcedHit]] = []
     end = -1
     for hit in ordered:
         if clusters and hit[0] < end:
@@ -46,12 +50,14 @@ def merge_hits(hits: Iterable[Hit], text: str, min_score: float = 0.0) -> list[E
         best = max(cluster, key=lambda h: (h[3], h[1] - h[0], _PRIORITY.get(h[2], 0)))
         start = min(h[0] for h in cluster)
         stop = max(h[1] for h in cluster)
-        entity = Entity(start, stop, best[2], best[3])
+        source, evidence = (best[4], best[5]) if len(best) == 6 else ("", "")
+        entity = Entity(start, stop, best[2], best[3], source, evidence)
         if merged:
             last = merged[-1]
             gap = text[last.end : start]
             if last.type == entity.type and gap in _JOIN_GAPS.get(entity.type, ()):
-                merged[-1] = Entity(last.start, stop, last.type, max(last.score, entity.score))
+                top = last if last.score >= entity.score else entity
+                merged[-1] = Entity(last.start, stop, last.type, top.score, top.recognizer, top.evidence)
                 continue
         merged.append(entity)
     return merged
@@ -77,15 +83,24 @@ class Engine:
         self._recognizers = default_recognizers(use_spacy=use_spacy, lex=self.lexicon)
         self._analyzer = build_analyzer(use_spacy=use_spacy, lex=self.lexicon) if backend == "presidio" else None
 
-    def hits(self, text: str) -> list[Hit]:
-        """All raw detections, before overlaps are resolved."""
+    def hits(self, text: str) -> list[SourcedHit]:
+        """All raw detections, before overlaps are resolved, each with its recognizer and evidence."""
         if self._analyzer is not None:
             results = self._analyzer.analyze(text=text, language="en", entities=list(ENTITY_TYPES))
-            return [(r.start, r.end, r.entity_type, r.score) for r in results]
+            by_name = {type(r).__name__: r for r in self._recognizers}
+            out_presidio: list[SourcedHit] = []
+            for r in results:
+                name = (r.recognition_metadata or {}).get("recognizer_name", "")
+                owner = by_name.get(name)
+                evidence = owner.evidence(r.entity_type, r.score) if owner else ""
+                out_presidio.append((r.start, r.end, r.entity_type, r.score, name, evidence))
+            return out_presidio
         doc = tokenize(text, self.lexicon)
-        out: list[Hit] = []
+        out: list[SourcedHit] = []
         for recognizer in self._recognizers:
-            out.extend(recognizer.find(text, doc))
+            name = type(recognizer).__name__
+            for start, end, kind, score in recognizer.find(text, doc):
+                out.append((start, end, kind, score, name, recognizer.evidence(kind, score)))
         return out
 
     def analyze(self, text: str) -> list[Entity]:

@@ -44,6 +44,7 @@ _SPEECH = frozenset({"ASKED", "ASKING", "CALLED", "CALLING", "VISITED", "VISITIN
                      "REQUESTS", "REQUESTED", "WANTS", "AGREES", "AGREED", "UPDATED", "NOTIFIED", "AWARE"})  # fmt: skip
 _SERVICES = frozenset({"GI", "ID", "CARDS", "CARDIOLOGY", "RENAL", "NEURO", "NEUROLOGY", "SURGERY", "TEAM",
                        "ONC", "PULM", "ICU", "MICU", "SICU", "CCU", "EP", "ORTHO", "PSYCH", "TRANSPLANT"})  # fmt: skip
+_GENERATION = frozenset({"JR", "SR", "II", "III", "IV"})
 _VALUE_NEXT = re.compile(r"[ \t]*:?[ \t]*[<>=~]?[ \t]*\d")
 _COMMON_FIRST_RANK = 600  # after a weak verb (PER, PAGED) an English-word name must be a common first name
 
@@ -185,7 +186,8 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
         return _S_VERB
     if ctx & VERB and c & NAME and not c & (CLINICAL | CITY | CITY_AMBIG) and doc.keys[i - 1] != "BY":
         return _S_VERB  # called lisa about plan (not BY BOSTON EMS)
-    if c & FIRST and not _stop(c) and _speaks(doc, i) and (doc.caps or doc.titlecase(i)):
+    speaker = not c & CLINICAL and (doc.titlecase(i) if c & ENGLISH or not doc.caps else True)
+    if c & FIRST and speaker and _speaks(doc, i):
         return _S_VERB  # MARK ASKED ABOUT RECORDS, Joy called
     candidate = (_listed(c) or _open(doc, i)) and not c & VERB
     if ((_kin(c) and not _stop(c) and c & (NAME | FIRST)) or _open(doc, i)) and _after(doc, i):
@@ -320,14 +322,36 @@ def _bracketed_team(doc: Doc, score: list[float]) -> None:
             continue
         before = doc.keys[i - 1] if i else ""
         after = doc.keys[j + 1] if j + 1 < len(doc.keys) else ""
-        if after in _SPEECH or doc.classes[i - 1] & (ROLE | TITLE) or before in _SERVICES:
+        listed = all(doc.classes[k] & (FIRST | LAST | NAME) for k in range(i, j + 1))
+        if listed and ((after in _SPEECH and j > i) or before in _SERVICES):
             for k in range(i, j + 1):
                 score[k] = _S_PAIR
+
+
+def _suffixes_and_nicknames(doc: Doc, score: list[float]) -> None:
+    """After a name: a generational suffix (FRANCIS JR., MARCUS JR) and a nickname in quotes or brackets
+    (Francis Jr. ("Frannie"), Raymond "Ray" Tuttle, beverly (bev))."""
+    keys, text = doc.keys, doc.text
+    for i in range(len(keys) - 1):
+        if not score[i] or score[i + 1]:
+            continue
+        j = i + 1
+        gap = doc.gap(j)
+        if keys[j] in _GENERATION and gap in (" ", ", "):
+            score[j] = _S_PAIR
+            continue
+        quoted = gap.rstrip().endswith(("(", '"', '("', "'", "(")) and len(gap) <= 4 and "\n" not in gap
+        closes = text[doc.ends[j] : doc.ends[j] + 1] in ('"', ")", "'")
+        c = doc.classes[j]
+        plain = quoted and closes and len(keys[j]) >= 2 and not _stop(c) and not c & (VERB | _TRIGGERS | ENGLISH)
+        if plain and (c & (FIRST | NAME) or _open(doc, j)):
+            score[j] = _S_PAIR
 
 
 def _expand(doc: Doc, score: list[float]) -> None:
     """Grow names into neighbouring initials, first names and surnames (MARY A. WHITE, J. SMITH, DR. JO BELL)."""
     _bracketed_team(doc, score)
+    _suffixes_and_nicknames(doc, score)
     for _round in range(3):
         changed = False
         for i in range(len(score)):

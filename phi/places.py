@@ -36,7 +36,7 @@ _FACILITY_PAIRS = frozenset(
 _GENERIC = words("generic")
 _STOP_LEFT = words("stop_left")
 _SAINTS = frozenset({"ST", "SAINT", "STE", "MT", "MOUNT"})
-_PLACE_WORDS = frozenset({"FROM", "IN", "NEAR"})
+_PLACE_WORDS = frozenset({"FROM", "IN", "NEAR", "AT", "TO"})
 _STRONG_PLACE = frozenset({("LIVES", "IN"), ("LIVING", "IN"), ("RESIDES", "IN"), ("RESIDENT", "OF"), ("HOME", "IN")})
 _STRONG_PLACE |= {("MOVED", "TO"), ("TOWN", "OF"), ("CITY", "OF"), ("NATIVE", "OF"), ("VISITING", "FROM")}
 _STRONG_PLACE |= {("HOUSE", "IN"), ("APARTMENT", "IN"), ("APT", "IN"), ("RELOCATED", "TO"), ("BORN", "IN")}
@@ -80,6 +80,8 @@ _STREET = re.compile(
 _PO_BOX = re.compile(r"\bP\.?[ \t]?O\.?[ \t]+BOX[ \t]+\d+\b")
 _ZIP = re.compile(r"\bZIP(?:[ \t]?CODE)?\b[ \t:#]*(\d{5}(?:-\d{4})?)\b")
 _STREET_STOP = words("street_stop")
+_COMMON_SUFFIXES = frozenset({"ST", "STREET", "AVE", "AVENUE", "RD", "ROAD", "LANE", "LN", "DR", "DRIVE", "BLVD",
+                              "WAY", "CT", "COURT", "TER", "TERRACE", "PL", "CIR", "CIRCLE"})  # fmt: skip
 
 
 _LABELLED = re.compile(
@@ -93,7 +95,15 @@ def _addresses(text: str, up: str, lex: Lexicon) -> list[Hit]:
         hits.extend((m.start(1), m.end(1), "LOCATION", 0.85) for m in _LABELLED.finditer(up))
     for m in _STREET.finditer(up):
         words = m.group(1).split()
-        if any(w in _STREET_STOP or (lex.classes.get(w, 0) & CLINICAL and not w[0].isdigit()) for w in words):
+        written = text[m.start(1) : m.end(1)].split()
+        suffix = up[m.end(1) : m.end()].strip(" .\t").split(",")[0].split()[0] if m.end() > m.end(1) else ""
+        titled = (
+            text != up
+            and suffix in _COMMON_SUFFIXES
+            and all(w[:1].isupper() and w[1:2].islower() for w in written)  # 19 Old Post Rd
+        )
+        stopped = any(w in _STREET_STOP or (lex.classes.get(w, 0) & CLINICAL and not w[0].isdigit()) for w in words)
+        if stopped and not titled:
             continue
         hits.append((m.start(), m.end(), "LOCATION", 0.85))
     if "BOX" in up:
@@ -111,7 +121,8 @@ def _addresses(text: str, up: str, lex: Lexicon) -> list[Hit]:
         if zip_code:
             tail = " ".join(city.split()[-len(known) :]) if known else city
             hits.append((city_end - len(tail), city_end, "LOCATION", 0.85))
-            hits.append((zip_code.start(1), zip_code.end(1), "LOCATION", 0.9))
+            state_start = m.start() + 1 + (len(m.group()) - 1 - len(m.group()[1:].lstrip()))
+            hits.append((state_start, zip_code.end(1), "LOCATION", 0.9))  # the state rides with the ZIP code
         elif known:
             tail = " ".join(city.split()[-len(known) :])
             hits.append((city_end - len(tail), city_end, "LOCATION", 0.85))

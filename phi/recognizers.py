@@ -69,6 +69,10 @@ class ClinicalRecognizer(EntityRecognizer):
     def find(self, text: str, doc: Doc) -> list[Hit]:
         raise NotImplementedError
 
+    def evidence(self, kind: str, score: float) -> str:
+        """Why a hit of this recognizer is PHI, in words a compliance officer reads in the console."""
+        return EVIDENCE.get((kind, round(score, 2)), _DEFAULT_EVIDENCE.get(kind, "matched the identifier's pattern"))
+
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
@@ -79,6 +83,38 @@ class ClinicalRecognizer(EntityRecognizer):
             for start, end, kind, score in self.find(text, doc)
             if kind in wanted
         ]
+
+
+_DEFAULT_EVIDENCE = {
+    "NAME": "a name by its context",
+    "LOCATION": "a place: address, city, facility or ward",
+    "DATE": "a date pattern",
+    "AGE": "an age over 89",
+    "PHONE": "a telephone or pager number",
+    "FAX": "a number after FAX",
+    "EMAIL": "an e-mail address",
+    "URL": "a web address",
+    "IP": "an IP address",
+    "SSN": "a social security number",
+    "MRN": "a number after a record-number label",
+    "HEALTH_PLAN": "a number after a health-plan label",
+    "ACCOUNT": "a number after an account label",
+    "LICENSE": "a number after a licence label",
+    "VEHICLE": "a plate or VIN",
+    "DEVICE": "a serial or device number",
+    "ID": "an identifying number",
+}
+# The name scanner scores by the evidence it saw (phi/names.py); the score names the evidence.
+EVIDENCE = {
+    ("NAME", 0.95): "a title before it (Dr., Mrs.)",
+    ("NAME", 0.9): "a relative or role word, or a phrase that introduces a person",
+    ("NAME", 0.85): "a credential after it (RN, MD)",
+    ("NAME", 0.8): "a verb people do before or after it (called, paged, asked)",
+    ("NAME", 0.75): "next to another name, an initial or in a list of names",
+    ("NAME", 0.6): "a census name that is no English or clinical word",
+    ("NAME", 0.55): "a capitalised census name in mixed-case text",
+    ("NAME", 0.5): "the spaCy model's PERSON entity",
+}
 
 
 class ClinicalNameRecognizer(ClinicalRecognizer):

@@ -22,7 +22,14 @@ _SITE_AFTER = frozenset({"ED", "ER", "EW", "RECORDS", "RECS", "HOSPITAL", "ICU",
 _HOSPITAL_INITIALS = re.compile(r"[A-Z]{1,4}(?:H|MC|HC)")
 # Generic heads after a proper name that make a place where people stay or are cared for.
 _STAY_HEADS = frozenset({"INN", "LODGE", "HOUSE", "TABERNACLE", "CHURCH", "SHELTER", "PAVILION", "VNA", "LTAC",
-                         "LTACH", "MANOR", "VILLAGE", "RESIDENCE", "COMMONS", "GARDENS", "CENTER"})  # fmt: skip
+                         "LTACH", "MANOR", "VILLAGE", "RESIDENCE", "COMMONS", "GARDENS", "CENTER", "MEMORIAL",
+                         "REGIONAL", "GENERAL", "BAPTIST", "SAMARITAN", "DEACONESS", "HEALTH", "SCHOOL", "COLLEGE",
+                         "UNIVERSITY", "ACADEMY", "STATION", "AIRPORT", "HOME", "DIMENSIONS", "PARISH"})  # fmt: skip
+# Words before a head that make it generic, not a named place (HOME HEALTH, GOOD HEALTH, AT HOME).
+_GENERIC_BEFORE = frozenset({"HOME", "PUBLIC", "MENTAL", "BEHAVIORAL", "OCCUPATIONAL", "POOR", "FAIR",
+                             "NURSING", "MEDICAL", "NURSES", "CHARGE", "MONITORING", "MED", "DIALYSIS"})  # fmt: skip
+# Ordinary words that may sit inside a place's name, between proper words and the head.
+_CONNECTORS = frozenset({"HIGH", "FUNERAL", "GOOD", "NORTH", "SOUTH", "EAST", "WEST", "NEW", "OF", "SAINTS"})
 _NOT_STAY_BEFORE = frozenset({"HOUSE", "OPEN", "HALFWAY", "GROUP", "NURSING", "TRAILER", "THE", "HIS", "HER"})
 # Words that end a ward name: TO FARR 6 AT 1600 (a time), FARR 10 WHEN BED AVAILABLE.
 _WARD_BEFORE = frozenset({"TO", "ON", "FLOOR", "FROM"})
@@ -61,6 +68,18 @@ def _proper(doc: Doc, j: int) -> bool:
     return not (c & ENGLISH and not c & (FIRST | LAST | CITY))
 
 
+def _named(doc: Doc, j: int) -> bool:
+    """Token j (or the word before it) is a proper name: a census name, a city, or a word no list knows."""
+    for k in (j, j - 1):
+        c = doc.classes[k]
+        named = c & (FIRST | LAST | NAME | CITY | CITY_AMBIG) or not c & (COMMON | CLINICAL)
+        if k >= 0 and named and _proper(doc, k):
+            return True
+        if k == j and doc.keys[j] not in ("FUNERAL", "HIGH", "NORTH", "SOUTH", "EAST", "WEST"):
+            break
+    return False
+
+
 def _wards(doc: Doc, hits: list[Hit]) -> None:
     """FARR 6, Kessler 4, feldberg 7: a building and a floor after a transfer word."""
     text, keys = doc.text, doc.keys
@@ -82,20 +101,53 @@ def _stays(doc: Doc, hits: list[Hit]) -> None:
     """HOPE LODGE, Pine Street Inn, Andrew House, North Shore VNA, Brightwater LTAC."""
     keys = doc.keys
     for i in range(1, len(keys)):
-        if keys[i] not in _STAY_HEADS or not doc.tight(i) or keys[i - 1] in _NOT_STAY_BEFORE:
+        if keys[i] not in _STAY_HEADS or not doc.tight(i) or keys[i - 1] in _NOT_STAY_BEFORE | _GENERIC_BEFORE:
             continue
+        if keys[i] in ("HOME", "HEALTH", "GENERAL", "STATION", "SCHOOL") and not (i > 1 and _named(doc, i - 1)):
+            continue  # these heads follow a proper name only: KEOHANE FUNERAL HOME, FENWAY HEALTH, MASS GENERAL
         if not (doc.caps or doc.titlecase(i) or doc.word(i).isupper()):
             continue
         j = i
-        while j > 0 and i - j < 3 and doc.tight(j) and _proper(doc, j - 1):
+        while j > 0 and i - j < 3 and doc.tight(j) and (_proper(doc, j - 1) or keys[j - 1] in _CONNECTORS):
             j -= 1
-        if j < i:
+        while j < i and keys[j] in _CONNECTORS and keys[j] != "SAINTS":
+            j += 1  # a name starts with a proper word (AT NORTH STATION: the station, not NORTH alone)
+        if j < i and (any(_proper(doc, k) for k in range(j, i)) or keys[i] == "SAMARITAN"):
             hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.7))
+
+
+# A street named without a house number: ON BEACON ST, on Gainsborough St, OFF BLUE HILL AVE.
+_BARE_STREET = re.compile(
+    r"\b(?:ON|OFF|NEAR|AT|ALONG)[ \t]+((?:[A-Z][A-Z'-]+[ \t]+){1,3}"
+    r"(?:ST|STREET|AVE|AVENUE|RD|ROAD|BLVD|BOULEVARD|LN|LANE|PKWY|PARKWAY|HWY|HIGHWAY|SQ|SQUARE|TER|TERRACE|DRIVE))\b"
+)
+# A numbered road: RT 128, ROUTE 9, I-93, HWY 1 (after ON, OFF, NEAR, ALONG: not "ROUTE" of a drug).
+_ROAD = re.compile(r"\b(?:ON|OFF|NEAR|ALONG|FROM|AT)[ \t]+((?:RT|RTE|ROUTE|HWY|HIGHWAY|I)[ \t-]?\d{1,3})\b")
+# Saint nicknames of hospitals: ST. E'S, ST V'S.
+_SAINT_NICKNAME = re.compile(r"\b(?:ST|SAINT)\.?[ \t]?[A-Z]'S\b")
+
+
+def _streets(doc: Doc, hits: list[Hit]) -> None:
+    up = doc.up
+    if "ST" in up or "AVE" in up or "RD" in up or "BLVD" in up or "LN" in up:
+        for m in _BARE_STREET.finditer(up):
+            first = m.start(1)
+            i = doc.starts.index(first) if first in doc.starts else -1
+            names = m.group(1).split()[:-1]
+            if i < 0 or not all(_proper(doc, i + k) or names[k] in ("OLD", "NEW", "NORTH", "SOUTH", "EAST", "WEST")
+                                for k in range(len(names))):  # fmt: skip
+                continue
+            hits.append((m.start(1), m.end(1), "LOCATION", 0.8))
+    for m in _ROAD.finditer(up):
+        hits.append((m.start(1), m.end(1), "LOCATION", 0.75))
+    for m in _SAINT_NICKNAME.finditer(up):
+        hits.append((m.start(), m.end(), "LOCATION", 0.7))
 
 
 def find_sites(doc: Doc, lex: Lexicon) -> list[Hit]:
     """LOCATION hits for hospital initials, named wards and named places to stay."""
     hits: list[Hit] = []
+    _streets(doc, hits)
     _acronyms(doc, hits)
     _wards(doc, hits)
     _stays(doc, hits)

@@ -61,9 +61,16 @@ class Entity:
     end: int
     type: str
     score: float
+    recognizer: str = field(default="", compare=False)  # which recognizer found it (NAME, LOCATION, ...)
+    evidence: str = field(default="", compare=False)  # why: "title before the name", "ZIP code", ...
 
     def to_dict(self) -> dict[str, object]:
+        """The CLI's contract: offsets, type and score only (byte-compatible across releases)."""
         return {"start": self.start, "end": self.end, "type": self.type, "score": round(self.score, 3)}
+
+    def explain(self) -> dict[str, object]:
+        """`to_dict` plus the recognizer and its evidence, for a console that explains a redaction."""
+        return {**self.to_dict(), "recognizer": self.recognizer, "evidence": self.evidence}
 
 
 @dataclass(frozen=True, slots=True)
