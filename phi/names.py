@@ -44,6 +44,9 @@ _SPEECH = frozenset({"ASKED", "ASKING", "CALLED", "CALLING", "VISITED", "VISITIN
                      "REQUESTS", "REQUESTED", "WANTS", "AGREES", "AGREED", "UPDATED", "NOTIFIED", "AWARE"})  # fmt: skip
 _SERVICES = frozenset({"GI", "ID", "CARDS", "CARDIOLOGY", "RENAL", "NEURO", "NEUROLOGY", "SURGERY", "TEAM",
                        "ONC", "PULM", "ICU", "MICU", "SICU", "CCU", "EP", "ORTHO", "PSYCH", "TRANSPLANT"})  # fmt: skip
+_PHONE_NEXT = re.compile(r"[ \t]*(?:[:@-]|AT)?[ \t]*\(?\d{3}\)?[ \t./-]{0,2}\d{3}[ \t./-]{0,2}\d{4}\b")
+_DETERMINERS = frozenset({"A", "AN", "THE", "THIS", "SOME", "ANY", "EACH", "OUR", "YOUR", "GOOD"})
+_MEDICAL_TITLES = frozenset({"MS", "MR"})  # also mental status, multiple sclerosis, mitral regurgitation
 _GENERATION = frozenset({"JR", "SR", "II", "III", "IV"})
 _VALUE_NEXT = re.compile(r"[ \t]*:?[ \t]*[<>=~]?[ \t]*\d")
 _COMMON_FIRST_RANK = 600  # after a weak verb (PER, PAGED) an English-word name must be a common first name
@@ -62,6 +65,8 @@ def _context(doc: Doc, i: int) -> int:
     """Which trigger precedes token i: a TITLE, ROLE, RELATIVE or VERB bit, or 0."""
     if not doc.near(i):
         return 0
+    if doc.starts[i - 1] and doc.text[doc.starts[i - 1] - 1].isdigit():
+        return 0  # 30CM MARK, -20CM SUX: a unit glued to a number is no role word
     keys = doc.keys
     prev = doc.classes[i - 1]
     key = keys[i - 1]
@@ -165,6 +170,8 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
         return 0.0  # FLORIDA, Vermont: a state or country is no name, whatever the census says
     shown = not doc.caps and doc.titlecase(i) and bool(c & _NAMEY)  # "Dr. May", "NP King" in mixed case
     if ctx & TITLE:
+        if doc.keys[i - 1] in _MEDICAL_TITLES and c & ENGLISH and (doc.word(i - 1).isupper() or not shown):
+            return 0.0  # ALTERED MS. FOUND DOWN, functional MR. Small effusion: shorthand, not a title
         if c & (NAME | AMBIG) or shown or (not c & (ENGLISH | CLINICAL) and key.isalpha() and len(key) >= 2):
             return _S_TITLE
         return 0.0
@@ -173,6 +180,10 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
     plain = not doc.caps and doc.titlecase(i) and not c & (ENGLISH | CLINICAL)  # "her husband Sky"
     if ctx & RELATIVE and ((_kin(c) and not _stop(c) and c & (NAME | FIRST)) or _open(doc, i) or shown or plain):
         return _S_RELATIVE  # WIFE ROSE, SON BOB; not HCP FORM, DAUGHTER STATES
+    after_initial = i > 0 and doc.tight(i) and _initial(doc, i - 1)  # J. WHITE, MARY A. WHITE
+    common_first = doc.caps and lex.first_rank.get(key, 10**9) <= 300
+    if c & ENGLISH and not c & (NAME | REGION) and not (shown or common_first or after_initial):
+        return 0.0  # an English verb or adjective (SAID, FOUND, manual, gay) needs a relative, title or capital
     if ctx & (ROLE | _PHRASE) and (_listed(c) or _open(doc, i) or (shown and not _stop(c))):
         return _S_RELATIVE
     if ctx & _PHRASE and c & FIRST and not _stop(c):
@@ -189,10 +200,14 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
     speaker = not c & CLINICAL and (doc.titlecase(i) if c & ENGLISH or not doc.caps else True)
     if c & FIRST and speaker and _speaks(doc, i):
         return _S_VERB  # MARK ASKED ABOUT RECORDS, Joy called
+    if c & (FIRST | NAME) and not _stop(c) and not c & ENGLISH and _PHONE_NEXT.match(doc.text, doc.ends[i]):
+        return _S_VERB  # a contact list: kerri 617-555-8080, REGGIE 617-555-0957
     candidate = (_listed(c) or _open(doc, i)) and not c & VERB
     if ((_kin(c) and not _stop(c) and c & (NAME | FIRST)) or _open(doc, i)) and _after(doc, i):
         return _S_RELATIVE
     credited = candidate or _named_noun(doc, i) or (c & _MAYBE and not _stop(c) and key not in _ROLE_WORDS)
+    if c & COMMON and not c & (NAME | FIRST) and not shown:
+        credited = False  # DIABETES EDUCATION, SW | WOUND RN: a noun before a credential is a service
     if credited and not c & VERB and _cred_after(doc, i):
         return _S_CRED
     if i and c & LAST and not _stop(c) and doc.tight(i) and _initial(doc, i - 1):
@@ -200,6 +215,8 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
     if c & NAME and not c & CLINICAL:
         if not doc.caps and doc.lower(i):
             return 0.0  # a lower-case word in mixed-case text, with nothing around it that speaks of a person
+        if i and doc.keys[i - 1] in _DETERMINERS and doc.near(i) and not _initial(doc, i - 1):
+            return 0.0  # A DEAN, A GOOD COLLEGE, THE "KING" COMMENT: a word, not a person
         return 0.0 if _VALUE_NEXT.match(doc.text, doc.ends[i]) else _S_BARE  # AVA 0.55, UNA <10: lab shorthand
     if (
         not doc.caps
@@ -261,7 +278,8 @@ def _grow_right(doc: Doc, score: list[float], i: int) -> bool:
     if len(keys[j]) == 1:
         follows = j + 1 < len(keys) and doc.tight(j + 1) and (score[j + 1] or classes[j + 1] & _NAMEY)
         return _initial(doc, j) and bool(follows or (ci & FIRST and len(keys[i]) > 1))
-    if doc.eponym(j) or cj & VERB or (cj & ENGLISH and not cj & NAME and (doc.caps or not doc.titlecase(j))):
+    worded = cj & ENGLISH and not cj & NAME and (doc.caps or not doc.titlecase(j)) and not _initial(doc, i)
+    if doc.eponym(j) or cj & VERB or worded:
         return False  # WIFE SUSAN GIVEN HANDOUT, Loretta home: a word, not a surname
     if cj & LAST and (cj & NAME or (ci & FIRST and _listed(cj)) or ((sure or _cred_after(doc, j)) and not _stop(cj))):
         return True

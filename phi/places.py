@@ -41,6 +41,10 @@ _STRONG_PLACE = frozenset({("LIVES", "IN"), ("LIVING", "IN"), ("RESIDES", "IN"),
 _STRONG_PLACE |= {("MOVED", "TO"), ("TOWN", "OF"), ("CITY", "OF"), ("NATIVE", "OF"), ("VISITING", "FROM")}
 _STRONG_PLACE |= {("HOUSE", "IN"), ("APARTMENT", "IN"), ("APT", "IN"), ("RELOCATED", "TO"), ("BORN", "IN")}
 _TRANSFER = words("transfer")
+_MOVES = frozenset({"RETURN", "RETURNS", "GO", "GOING", "GOES", "WENT", "BACK", "ACCEPTED", "SCREENED", "WORKS",
+                    "WORKED", "LIVES", "STAYING", "STAYS", "STUDENT", "PROFESSOR", "EMPLOYED", "VOLUNTEERS",
+                    "CARE", "FOLLOWED", "SEEN", "DIALYSIS", "HD", "REHAB", "FAXED", "SENT", "CLINIC", "APPT",
+                    "VISIT"})  # fmt: skip
 _NOT_A_PLACE_AFTER = words("not_a_place_after")
 _PLACE_AFTER = words("place_after")
 
@@ -66,15 +70,9 @@ def _state_after_comma(lex: Lexicon) -> re.Pattern[str]:
 _STREET = re.compile(
     r"\d(?<![\w.,/-]\d)\d{0,5}[A-Z]?[ \t]+(?:[NSEW]\.?[ \t]+)?((?:[A-Z][A-Z0-9'-]*[ \t]+){1,4})"
     r"(?:STREET|ST|AVENUE|AVE|ROAD|RD|BOULEVARD|BLVD|LANE|LN|DRIVE|DR|COURT|CT|PLACE|PL|TERRACE|TER|WAY|"
-    r"CIRCLE|CIR|HIGHWAY|HWY|PARKWAY|PKWY|SQUARE|SQ|TRAIL|TRL|PIKE|TURNPIKE|ROW|GLEN|CROSSING|HEIGHTS|VILLAGE|"
-    r"VIEW|RIDGE|POINT|ESTATES?|GARDENS|GROVE|HILLS?|KNOLL|LOOP|MEADOWS?|MILLS?|PLAZA|RUN|SHORES?|SPRINGS?|"
-    r"STATION|SUMMIT|TRACE|UNION|VALLEY|VISTA|WALK|WELLS|WOODS|COVE|CREEK|CREST|FALLS|FERRY|FIELDS?|FORKS?|"
-    r"FOREST|HARBOR|HAVEN|HOLLOW|ISLAND|JUNCTION|KEY|LAKES?|LANDING|MANOR|MISSION|MOUNT|ORCHARD|PINES?|PORT|"
-    r"RANCH|ROUTE|RTE|SQUARES|STREAM|TUNNEL|VILLE|EXPRESSWAY|FREEWAY|PASS|PATH|CAPE|CLUB|CORNERS?|BYPASS|REST|SPUR|"
-    r"OVAL|PARKWAYS|WALKS|GROVES|ROADS|STREETS|LANES|WAYS|COURTS|DRIVES|TRAILS|VIEWS|ISLANDS|FORDS?|LOCKS?|"
-    r"GATEWAY|STRAVENUE|TRAFFICWAY|VIA|EXTENSIONS?|GREENS?|CIRCLES|UNDERPASS|OVERPASS|MOTORWAY|THROUGHWAY|SKYWAY|"
-    r"ALLEY|ANNEX|ARCADE|BAYOU|BEND|BLUFFS?|BRANCH|BRIDGE|BROOKS?|BURGS?|CANYON|CAUSEWAY|CLIFFS?|COMMONS?|CURVE|"
-    r"DALE|DIVIDE|FLATS?|FORGES?|ISLE|MALL|MEWS|NECK|PASSAGE|PLAINS?|PRAIRIE|RAMP|RAPIDS?|SHOALS?|VIADUCT)\b\.?"
+    r"CIRCLE|CIR|HIGHWAY|HWY|PARKWAY|PKWY|SQUARE|SQ|TRAIL|TRL|PIKE|TURNPIKE|ROW|GLEN|CROSSING|HEIGHTS|"
+    r"ESTATES?|GARDENS|GROVE|HILLS?|KNOLL|LOOP|MEADOWS?|PLAZA|RIDGE|ROUTE|RTE|EXPRESSWAY|FREEWAY|ALLEY|"
+    r"BROOK|COMMONS?|MEWS|WHARF|ISLAND|LANDING|COVE|CREEK|HARBOR|LAKE|PARK)\b\.?"
     r"(?:,?[ \t]*(?:APT|APARTMENT|UNIT|SUITE|STE|#)\.?[ \t]*#?[ \t]*[A-Z0-9-]+)?"
 )
 _PO_BOX = re.compile(r"\bP\.?[ \t]?O\.?[ \t]+BOX[ \t]+\d+\b")
@@ -141,7 +139,7 @@ def _known_city(parts: list[str], lex: Lexicon) -> list[str]:
     return []
 
 
-def _place_context(doc: Doc, i: int) -> int:
+def _place_context(doc: Doc, i: int, fresh: bool = False) -> int:
     """2: strong place context before token i (LIVES IN, TRANSFERRED FROM); 1: weak (FROM, IN); 0: none."""
     if not doc.near(i):
         return 0
@@ -150,6 +148,9 @@ def _place_context(doc: Doc, i: int) -> int:
     before = keys[i - 2] if i >= 2 else ""
     if (before, prev) in _STRONG_PLACE or (before in _TRANSFER and prev in ("FROM", "TO", "AT")):
         return 2
+    if prev in ("AT", "TO") or (fresh and prev == "IN"):
+        # weak before a word no list knows: a place only when written like one or after going or staying
+        return 1 if (not doc.caps and doc.titlecase(i)) or before in _MOVES else 0
     return 1 if prev in _PLACE_WORDS else 0
 
 
@@ -197,6 +198,7 @@ def _before_services(doc: Doc, hits: list[Hit]) -> None:
 
 
 _CITY_BITS = CITY | CITY_AMBIG | CITY_HEAD
+_NOT_TOWN_BEFORE = frozenset({"A", "AN", "THE", "L", "R", "LEFT", "RIGHT", "BILAT", "BILATERAL", "HIS", "HER"})
 _PLACE_PREV = _PLACE_WORDS | {"TO", "AT", "OF"}
 
 
@@ -216,6 +218,7 @@ def _city_at(doc: Doc, lex: Lexicon, i: int, hits: list[Hit]) -> int:
     ctx = _place_context(doc, i)
     capital = doc.caps or not doc.lower(i)
     if not c & _CITY_BITS:
+        ctx = _place_context(doc, i, fresh=True)
         fresh = _fresh(doc, i) or keys[i] in _PLACE_PREFIX
         if ctx and capital and not doc.eponym(i) and (fresh or (ctx == 2 and not c & (ENGLISH | CLINICAL))):
             return _town(doc, i, ctx, hits)
@@ -237,6 +240,8 @@ def _city_at(doc: Doc, lex: Lexicon, i: int, hits: list[Hit]) -> int:
             hits.append((doc.starts[i], doc.ends[i + length - 1], "LOCATION", 0.85 if ctx else 0.75))
             return i + length
     if c & CITY and not c & CLINICAL:
+        if not ctx and after not in _PLACE_AFTER and _not_a_town(doc, i):
+            return i + 1
         score = 0.9 if ctx == 2 else 0.8 if ctx or after in _PLACE_AFTER else 0.5
         if c & NAME and not ctx and lex.city_pop.get(keys[i], 0) >= 50_000:
             score = 0.65
@@ -249,6 +254,16 @@ def _city_at(doc: Doc, lex: Lexicon, i: int, hits: list[Hit]) -> int:
     elif ctx and (keys[i] in _PLACE_PREFIX or _fresh(doc, i)) and capital:
         return _town(doc, i, ctx, hits)
     return i + 1
+
+
+def _not_a_town(doc: Doc, i: int) -> bool:
+    """A listed town's name used as a word: after an article or a side (A BAKER, L APEX), joined to the word
+    before it (GREY-TURNER), or in lower case in mixed-case text (door closed)."""
+    if not doc.caps and doc.lower(i):
+        return True
+    if i and doc.gap(i) == "-":
+        return True
+    return i > 0 and doc.keys[i - 1] in _NOT_TOWN_BEFORE and doc.near(i)
 
 
 def _joined(doc: Doc, j: int) -> bool:
@@ -287,6 +302,8 @@ def _facilities(doc: Doc, hits: list[Hit]) -> None:
             named = word in _GENERIC or word in _FACILITY or word in _SAINTS or cj & (FIRST | LAST)
             if word in _STOP_LEFT or (cj & CLINICAL and not named):
                 break
+            if word in ("THE", "A", "AN"):
+                break  # PAYING THE HOSPITAL BILL, Explained the hospital: a name starts after the article
             if not doc.caps and doc.lower(j - 1) and word not in _GENERIC:
                 break
             j -= 1

@@ -35,6 +35,7 @@ class Doc:
     classes: list[int]
     caps: bool  # the text is (almost) all upper case or all lower case: letter case carries no signal
     up: str  # an upper-case copy with the same offsets, for the regex scanners
+    lowered: bool = False  # blind because typed all in lower case (a message): no word is written like a name
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -118,4 +119,5 @@ def tokenize(text: str, lex: Lexicon) -> Doc:
     lowers = len(text) - len(text.translate(_DROP_LOWER))
     uppers = len(text) - len(text.translate(_DROP_UPPER))
     blind = lowers < 0.2 * uppers or uppers < 0.03 * lowers  # ALL CAPS, or all lower case (a typed message)
-    return Doc(text, starts, ends, keys, classes, caps=blind, up=up)
+    lowered = blind and uppers < 0.03 * lowers
+    return Doc(text, starts, ends, keys, classes, caps=blind, up=up, lowered=lowered)

@@ -58,11 +58,14 @@ def _acronyms(doc: Doc, hits: list[Hit]) -> None:
             hits.append((doc.starts[i], doc.ends[i], "LOCATION", 0.7))
 
 
-def _proper(doc: Doc, j: int) -> bool:
-    """Token j can be part of a place's proper name: capitalised, no shorthand, no function word."""
+def _proper(doc: Doc, j: int, street: bool = False) -> bool:
+    """Token j can be part of a place's proper name: capitalised, no shorthand, no function word (a street's
+    name may be a plain noun: BLUE HILL AVE, MASS AVE)."""
     c = doc.classes[j]
     if c & CLINICAL and not c & (AMBIG | CITY):
         return False  # shorthand and function words (IN, THE), which the census may list as surnames
+    if not street and c & COMMON and not c & (CITY | CITY_AMBIG | LAST) and not (not doc.caps and doc.titlecase(j)):
+        return False  # a plain noun (GRADE SCHOOL, SELF AND HOSPITAL) is no proper name in blind text
     if not (doc.caps or doc.titlecase(j)) or len(doc.keys[j]) < 2:
         return False
     return not (c & ENGLISH and not c & (FIRST | LAST | CITY))
@@ -127,6 +130,9 @@ _ROAD = re.compile(r"\b(?:ON|OFF|NEAR|ALONG|FROM|AT)[ \t]+((?:RT|RTE|ROUTE|HWY|H
 _SAINT_NICKNAME = re.compile(r"\b(?:ST|SAINT)\.?[ \t]?[A-Z]'S\b")
 
 
+_COMPASS = frozenset({"OLD", "NEW", "NORTH", "SOUTH", "EAST", "WEST"})
+
+
 def _streets(doc: Doc, hits: list[Hit]) -> None:
     up = doc.up
     if "ST" in up or "AVE" in up or "RD" in up or "BLVD" in up or "LN" in up:
@@ -134,8 +140,7 @@ def _streets(doc: Doc, hits: list[Hit]) -> None:
             first = m.start(1)
             i = doc.starts.index(first) if first in doc.starts else -1
             names = m.group(1).split()[:-1]
-            if i < 0 or not all(_proper(doc, i + k) or names[k] in ("OLD", "NEW", "NORTH", "SOUTH", "EAST", "WEST")
-                                for k in range(len(names))):  # fmt: skip
+            if i < 0 or not all(_proper(doc, i + k, street=True) or names[k] in _COMPASS for k in range(len(names))):
                 continue
             hits.append((m.start(1), m.end(1), "LOCATION", 0.8))
     for m in _ROAD.finditer(up):
