@@ -285,6 +285,8 @@ def _grow_right(doc: Doc, score: list[float], i: int) -> bool:
         return True
     if sure and ci & FIRST and _named_noun(doc, j) and (doc.caps or doc.titlecase(j)):
         return True  # DR. JOHN STRADIVARI
+    if _initial(doc, i) and _open(doc, j) and (doc.caps or doc.titlecase(j)):
+        return True  # AND S. MUSIOLIK: an initial that is part of a name takes the unlisted surname after it
     return bool((ci & FIRST or sure) and len(keys[i]) > 1 and _open(doc, j) and (doc.caps or doc.titlecase(j)))
 
 
@@ -319,11 +321,18 @@ def _next_in_list(doc: Doc, score: list[float], i: int) -> int:
     j = i + 1
     if j < len(keys) and keys[j] == "AND" and doc.gap(j) == " " and j + 1 < len(keys) and doc.gap(j + 1) == " ":
         j += 1
-    elif not (j < len(keys) and doc.gap(j) in ("/", " / ", ", ", ",")):
+    elif not (j < len(keys) and doc.gap(j) in ("/", " / ", ", ", ",", " & ", "&")):
         return -1
     if score[j] or not (doc.caps or doc.titlecase(j) or not doc.titlecase(i)):
         return -1
-    return j if _list_member(doc, j) else -1
+    if j + 1 < len(keys) and _initial(doc, j) and doc.tight(j + 1):
+        return j  # J. GIBSON AND S. MUSIOLIK: the initial opens the next name
+    return j if _list_member(doc, j, _listed_after_plural_title(doc, i)) else -1
+
+
+def _listed_after_plural_title(doc: Doc, i: int) -> bool:
+    """A list opened by DRS. (DRS. LONG, HALL AND INGRAM): its members are surnames even when they are words."""
+    return any(doc.keys[k] in ("DRS", "DOCTORS") for k in range(max(0, i - 8), i))
 
 
 def _bracketed_team(doc: Doc, score: list[float]) -> None:
@@ -362,7 +371,8 @@ def _suffixes_and_nicknames(doc: Doc, score: list[float]) -> None:
         closes = text[doc.ends[j] : doc.ends[j] + 1] in ('"', ")", "'")
         c = doc.classes[j]
         plain = quoted and closes and len(keys[j]) >= 2 and not _stop(c) and not c & (VERB | _TRIGGERS | ENGLISH)
-        if plain and (c & (FIRST | NAME) or _open(doc, j)):
+        shorthand = doc.word(j).isupper() and not doc.caps  # DR. O'CONNELL (NSGY): a service, not a nickname
+        if plain and not shorthand and (c & (FIRST | NAME) or (_open(doc, j) and not doc.caps)):
             score[j] = _S_PAIR
 
 

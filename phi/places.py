@@ -54,6 +54,7 @@ _STATES = (
 )
 _STATE_AFTER_COMMA: dict[str, re.Pattern[str]] = {}
 _CITY_WORDS = re.compile(r"((?:[A-Z][A-Za-z.'-]+[ \t]){0,2}[A-Z][A-Za-z.'-]+)$")
+_STATE_ZIP = re.compile(rf"(?<![A-Z0-9])({_STATES})[ \t]+(\d{{5}}(?:-\d{{4}})?)(?![\d-])")
 _ZIP_AFTER = re.compile(r"\.?[ \t]+(\d{5}(?:-\d{4})?)(?![\w-])")
 
 
@@ -108,6 +109,16 @@ def _addresses(text: str, up: str, lex: Lexicon) -> list[Hit]:
         hits.extend((m.start(), m.end(), "LOCATION", 0.9) for m in _PO_BOX.finditer(up))
     if "ZIP" in up:
         hits.extend((m.start(1), m.end(1), "LOCATION", 0.9) for m in _ZIP.finditer(up))
+    for m in _STATE_ZIP.finditer(up):  # FOXVILLE MA 34010, bellview, ma 54442: a state before a ZIP code
+        if any(s <= m.start() < e for s, e, _k, _sc in hits):
+            continue
+        hits.append((m.start(1), m.end(2), "LOCATION", 0.85))
+        words = re.findall(r"[A-Z][A-Z'.-]*", up[max(0, m.start() - 40) : m.start()].split(",")[-1])[-3:]
+        kept = [w for w in words if not lex.classes.get(w.strip(".'"), 0) & (CLINICAL | ENGLISH)]
+        if kept and kept == words[-len(kept) :]:
+            start = up.rfind(kept[0], max(0, m.start() - 40), m.start())
+            if start >= 0:
+                hits.append((start, start + len(up[start : m.start()].rstrip(" ,")), "LOCATION", 0.8))
     for m in _state_after_comma(lex).finditer(text):
         words = _CITY_WORDS.search(text, max(0, m.start() - 60), m.start())
         if words is None:

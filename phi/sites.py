@@ -15,7 +15,7 @@ from phi.scan import Doc, Hit
 __all__ = ["find_sites"]
 
 # Words before a site: a short form after them is a place (FROM MGH, TRANSFERRED TO BWH, PER LGH RECORDS).
-_SITE_BEFORE = frozenset({"FROM", "AT", "TO", "PER", "VIA", "XFER", "OSH"})
+_SITE_BEFORE = frozenset({"FROM", "AT", "TO", "PER", "VIA", "XFER", "OSH", "CALLED", "FAXED", "CALL"})
 # Words after a hospital short form that show it is one (BIDMC ED, MGH RECORDS, LGH EW).
 _SITE_AFTER = frozenset({"ED", "ER", "EW", "RECORDS", "RECS", "HOSPITAL", "ICU", "MICU", "CCU", "CLINIC", "ER'S"})
 # The shape of a hospital's initials: ends in Hospital, Medical Center, Health Center or General Hospital.
@@ -24,24 +24,28 @@ _HOSPITAL_INITIALS = re.compile(r"[A-Z]{1,4}(?:H|MC|HC)")
 _STAY_HEADS = frozenset({"INN", "LODGE", "HOUSE", "TABERNACLE", "CHURCH", "SHELTER", "PAVILION", "VNA", "LTAC",
                          "LTACH", "MANOR", "VILLAGE", "RESIDENCE", "COMMONS", "GARDENS", "CENTER", "MEMORIAL",
                          "REGIONAL", "GENERAL", "BAPTIST", "SAMARITAN", "DEACONESS", "HEALTH", "SCHOOL", "COLLEGE",
-                         "UNIVERSITY", "ACADEMY", "STATION", "AIRPORT", "HOME", "DIMENSIONS", "PARISH"})  # fmt: skip
+                         "UNIVERSITY", "ACADEMY", "STATION", "AIRPORT", "HOME", "DIMENSIONS", "PARISH",
+                         "CAMPUS"})  # fmt: skip
 # Words before a head that make it generic, not a named place (HOME HEALTH, GOOD HEALTH, AT HOME).
 _GENERIC_BEFORE = frozenset({"HOME", "PUBLIC", "MENTAL", "BEHAVIORAL", "OCCUPATIONAL", "POOR", "FAIR",
                              "NURSING", "MEDICAL", "NURSES", "CHARGE", "MONITORING", "MED", "DIALYSIS"})  # fmt: skip
 # Ordinary words that may sit inside a place's name, between proper words and the head.
 _CONNECTORS = frozenset({"HIGH", "FUNERAL", "GOOD", "NORTH", "SOUTH", "EAST", "WEST", "NEW", "OF", "SAINTS"})
 _NOT_STAY_BEFORE = frozenset({"HOUSE", "OPEN", "HALFWAY", "GROUP", "NURSING", "TRAILER", "THE", "HIS", "HER"})
+# A floor after a building: FARR 6, BROWN 7N, Yu1, Holluin12 (not a time, a dose or a ratio).
+_FLOOR = re.compile(r" ?\d{1,2}[NSEWnsew]?(?![\w:/]|\.\d)")
 # Words that end a ward name: TO FARR 6 AT 1600 (a time), FARR 10 WHEN BED AVAILABLE.
 _WARD_BEFORE = frozenset({"TO", "ON", "FLOOR", "FROM"})
 _WARD_CONTEXT = frozenset({"TRANSFER", "TRANSFERRED", "TRANSFERED", "XFER", "CALLOUT", "CALLED", "OUT", "FLOOR",
-                           "BED", "MOVED", "GOING", "GO", "GOES", "SENT", "TRANSFERRING", "BACK"})  # fmt: skip
+                           "BED", "MOVED", "GOING", "GO", "GOES", "SENT", "TRANSFERRING", "BACK", "REPORT",
+                           "GIVEN"})  # fmt: skip
 
 
 def _unlisted_acronym(doc: Doc, i: int) -> bool:
     """Token i is upper-case initials no list knows: not a word, a name, shorthand or an abbreviation."""
     key = doc.keys[i]
     word = doc.word(i)
-    if not 2 < len(key) <= 5 or not word.isupper() or not key.isalpha():
+    if not 2 < len(key) <= 5 or not (word.isupper() or doc.lowered) or not key.isalpha():
         return False
     return not doc.classes[i] & (COMMON | CLINICAL | ENGLISH | NAME | FIRST | LAST | CITY | CITY_AMBIG)
 
@@ -52,6 +56,8 @@ def _acronyms(doc: Doc, hits: list[Hit]) -> None:
         if not _unlisted_acronym(doc, i):
             continue
         before = keys[i - 1] if i and doc.near(i) and "\n" not in doc.gap(i) else ""
+        if i and doc.gap(i).strip() == "@":
+            before = "AT"  # CATH @ NMC
         after = keys[i + 1] if i + 1 < len(keys) and doc.gap(i + 1) == " " else ""
         shaped = _HOSPITAL_INITIALS.fullmatch(keys[i]) is not None
         if (before in _SITE_BEFORE and (shaped or after in _SITE_AFTER)) or (shaped and after in _SITE_AFTER):
@@ -68,7 +74,7 @@ def _proper(doc: Doc, j: int, street: bool = False) -> bool:
         return False  # a plain noun (GRADE SCHOOL, SELF AND HOSPITAL) is no proper name in blind text
     if not (doc.caps or doc.titlecase(j)) or len(doc.keys[j]) < 2:
         return False
-    return not (c & ENGLISH and not c & (FIRST | LAST | CITY))
+    return street or not (c & ENGLISH and not c & (FIRST | LAST | CITY))  # streets: BEACON ST, PLEASANT ST
 
 
 def _named(doc: Doc, j: int) -> bool:
@@ -89,15 +95,15 @@ def _wards(doc: Doc, hits: list[Hit]) -> None:
     for i in range(1, len(keys)):
         if keys[i - 1] not in _WARD_BEFORE or not doc.near(i):
             continue
-        context = {keys[k] for k in range(max(0, i - 4), i)}
+        context = {keys[k] for k in range(max(0, i - 6), i)}
         if not context & _WARD_CONTEXT and "(" not in doc.gap(i):
             continue
         c = doc.classes[i]
         if (c & (CLINICAL | ENGLISH) and not c & (FIRST | LAST | NAME)) or len(keys[i]) < 3 or not keys[i].isalpha():
             continue
-        floor = re.match(r" (\d{1,2})(?![\d:/.]\d|\d)", text[doc.ends[i] : doc.ends[i] + 4])
+        floor = _FLOOR.match(text, doc.ends[i])
         if floor:
-            hits.append((doc.starts[i], doc.ends[i] + floor.end(), "LOCATION", 0.7))
+            hits.append((doc.starts[i], floor.end(), "LOCATION", 0.7))
 
 
 def _stays(doc: Doc, hits: list[Hit]) -> None:
@@ -113,9 +119,9 @@ def _stays(doc: Doc, hits: list[Hit]) -> None:
         j = i
         while j > 0 and i - j < 3 and doc.tight(j) and (_proper(doc, j - 1) or keys[j - 1] in _CONNECTORS):
             j -= 1
-        while j < i and keys[j] in _CONNECTORS and keys[j] != "SAINTS":
-            j += 1  # a name starts with a proper word (AT NORTH STATION: the station, not NORTH alone)
-        if j < i and (any(_proper(doc, k) for k in range(j, i)) or keys[i] == "SAMARITAN"):
+        while j < i and keys[j] in _CONNECTORS and keys[j] != "SAINTS" and keys[i] not in _SELF_NAMED:
+            j += 1  # a name starts with a proper word (AT NORTH STATION: the station; but EAST CAMPUS)
+        if j < i and (any(_proper(doc, k) or keys[k] == "SAINTS" for k in range(j, i)) or keys[i] in _SELF_NAMED):
             hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.7))
 
 
@@ -127,9 +133,10 @@ _BARE_STREET = re.compile(
 # A numbered road: RT 128, ROUTE 9, I-93, HWY 1 (after ON, OFF, NEAR, ALONG: not "ROUTE" of a drug).
 _ROAD = re.compile(r"\b(?:ON|OFF|NEAR|ALONG|FROM|AT)[ \t]+((?:RT|RTE|ROUTE|HWY|HIGHWAY|I)[ \t-]?\d{1,3})\b")
 # Saint nicknames of hospitals: ST. E'S, ST V'S.
-_SAINT_NICKNAME = re.compile(r"\b(?:ST|SAINT)\.?[ \t]?[A-Z]'S\b")
+_SAINT_NICKNAME = re.compile(r"\b(?:ST|SAINT)\.?[ \t]?[A-Z][A-Z]*'S\b")  # ST. E'S, ST. ADALBERT'S
 
 
+_SELF_NAMED = frozenset({"SAMARITAN", "CAMPUS"})  # GOOD SAMARITAN, EAST CAMPUS: plain words make the name
 _COMPASS = frozenset({"OLD", "NEW", "NORTH", "SOUTH", "EAST", "WEST"})
 
 
