@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, str] = {
     "report:read": "Download compliance reports",
     "role:manage": "Create roles and assign them",
     "settings:manage": "Change organisation security and compliance settings",
+    "user:read": "See the organisation's members and their e-mail addresses",
     "baa:read": "See Business Associate Agreements and the compliance checklist",
     "baa:manage": "Manage Business Associate Agreements and checklist evidence",
     "emergency:request": "Request emergency (break-glass) access",
@@ -46,6 +47,7 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
             "model:read",
             "role:manage",
             "settings:manage",
+            "user:read",
         ],
     ),
     "compliance-officer": (
@@ -62,11 +64,12 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
             "model:read",
             "report:generate",
             "report:read",
+            "user:read",
         ],
     ),
     "auditor": (
         "Read-only access to the audit trail and reports",
-        ["audit:read", "audit:export", "baa:read", "report:read"],
+        ["audit:read", "audit:export", "baa:read", "report:read", "user:read"],
     ),
 }
 

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.models import Membership, Organization
-from accessctl.permissions import IsOrganizationMember, request_actor
+from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.policy import organization_resource
 from accessctl.selectors import member_list
 
 
@@ -64,4 +65,6 @@ class MemberListView(generics.ListAPIView[Membership]):
     serializer_class = MemberSerializer
 
     def get_queryset(self) -> QuerySet[Membership]:
-        return member_list(actor=request_actor(self.request))
+        actor = request_actor(self.request)
+        require(actor, "user:read", organization_resource(actor))  # every member's e-mail: not for everyone
+        return member_list(actor=actor)

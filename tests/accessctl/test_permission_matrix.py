@@ -52,7 +52,7 @@ ASSESSMENT_BODY: dict[str, object] = {"nature_extent": "moderate", "recipient": 
                                       "mitigation": "partial", "affected_individuals": 3}  # fmt: skip
 CASES = [
     Case("get", "/api/v1/me", None),
-    Case("get", "/api/v1/organization/members", None),
+    Case("get", "/api/v1/organization/members", "user:read"),
     Case("get", "/api/v1/organization/security-settings", "settings:manage"),
     Case(
         "patch", "/api/v1/organization/security-settings", "settings:manage", {"access_control": {"require_mfa": False}}
@@ -62,6 +62,7 @@ CASES = [
     Case("get", "/api/v1/role-assignments", "role:manage"),
     Case("post", "/api/v1/role-assignments", "role:manage", {"user_id": "{subject}", "role_name": "matrix-reader"}),
     Case("delete", "/api/v1/users/{subject}/roles/{role}", "role:manage"),
+    Case("post", "/api/v1/users/{subject}/unlock", "role:manage"),
     Case("get", "/api/v1/api-keys", None),
     Case("post", "/api/v1/api-keys", None, {"name": "own key"}),
     Case("delete", "/api/v1/api-keys/{subject_key}", "role:manage"),

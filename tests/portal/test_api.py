@@ -124,3 +124,13 @@ def test_a_services_field_error_becomes_a_400_naming_the_field():
     response = problem_exception_handler(FieldError("vpc_config.subnet_ids", "Give subnet ids."), {})
     assert response.status_code == 400
     assert response.data["errors"] == {"vpc_config.subnet_ids": ["Give subnet ids."]}
+
+
+def test_the_member_list_needs_user_read(api_client, acme, bob):
+    from tests.conftest import grant
+
+    api_client.force_authenticate(bob)
+    refused = api_client.get("/api/v1/organization/members")
+    assert refused.status_code == 403 and "user:read" in refused.json()["detail"]
+    grant(bob, acme, "auditor")
+    assert api_client.get("/api/v1/organization/members").status_code == 200
