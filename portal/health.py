@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 from django.db import connection
@@ -10,6 +12,11 @@ from portal.celery import app as celery_app
 
 BROKER_TIMEOUT_S = 2
 WORKER_PING_TIMEOUT_S = 1.5
+# Anyone may call /readyz (load balancers do, every few seconds): one broadcast ping to the workers serves
+# every caller for this long, so the endpoint cannot be used to flood the broker.
+READINESS_CACHE_S = 5.0
+_cache_lock = threading.Lock()
+_cached: tuple[float, list[Check]] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,24 @@ def check_workers() -> Check:
 
 
 def readiness() -> list[Check]:
+    """The three checks, measured at most once per READINESS_CACHE_S seconds per process."""
+    global _cached
+    with _cache_lock:
+        now = time.monotonic()
+        if _cached is not None and now - _cached[0] < READINESS_CACHE_S:
+            return _cached[1]
+        checks = _measure()
+        _cached = (time.monotonic(), checks)
+        return checks
+
+
+def readiness_cache_clear() -> None:
+    global _cached
+    with _cache_lock:
+        _cached = None
+
+
+def _measure() -> list[Check]:
     database = check_database()
     broker = check_broker()
     workers = check_workers() if broker.ok else Check("worker", False, "not checked: broker unreachable")

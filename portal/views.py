@@ -29,11 +29,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: database, broker and at least one worker; 503 naming what failed."""
     checks = readiness()
     failed = [check.name for check in checks if not check.ok]
-    body = {
-        "status": "ready" if not failed else "unavailable",
-        "failed": failed,
-        "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
-    }
+    body: dict[str, object] = {"status": "ready" if not failed else "unavailable", "failed": failed}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:  # details (versions, counts) for operators
+        body["checks"] = {check.name: {"ok": check.ok, "detail": check.detail} for check in checks}
     return JsonResponse(body, status=503 if failed else 200)
 
 
