@@ -1,4 +1,7 @@
-"""Splitting an upload into documents: plain text (one), JSONL (`{"id","text"}` a line), CSV (every cell)."""
+"""Splitting an upload into documents: plain text (one), JSONL (`{"id","text"}` a line), CSV (every cell).
+
+Documents are named by position (`line3`, `r2c4`), never by the upload's own ids: a JSONL `id` may be an MRN
+or a patient's name, and findings and the redacted copy must not carry it in the clear."""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ def documents(data: bytes, fmt: str) -> Iterator[tuple[str, str]]:
                 continue
             try:
                 row = json.loads(line)
-                yield str(row["id"]), str(row["text"])
+                row["id"]  # required by the format (and checked), but never echoed
+                yield f"line{number}", str(row["text"])
             except (ValueError, KeyError, TypeError):
                 raise ScanInputError(f"line {number} is not a JSON object with id and text") from None
     elif fmt == "csv":

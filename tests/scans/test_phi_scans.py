@@ -39,11 +39,11 @@ def test_a_jsonl_scan_reports_positions_and_counts_and_redacts(api_client, alice
     detail = api_client.get(f"/api/v1/phi-scans/{scan_id}").json()
     assert detail["status"] == "done" and detail["documents"] == 2
     assert detail["counts"]["NAME"] >= 3 and detail["counts"]["DATE"] >= 2 and detail["counts"]["PHONE"] == 1
-    first = next(f for f in detail["findings"] if f["document"] == "n2" and f["type"] == "NAME")
+    first = next(f for f in detail["findings"] if f["document"] == "line2" and f["type"] == "NAME")
     assert NOTES[1]["text"][first["start"] : first["end"]] == "John Smith"
     assert "John" not in json.dumps(detail)
     redacted = api_client.get(f"/api/v1/phi-scans/{scan_id}/redacted").content.decode()
-    assert "n2\tPatient [REDACTED NAME] (DOB: [REDACTED DATE]) has been diagnosed with type 2 diabetes." in redacted
+    assert "line2\tPatient [REDACTED NAME] (DOB: [REDACTED DATE]) has been diagnosed with type 2 diabetes." in redacted
     assert "QUACKENBUSH" not in redacted and "617-555-0100" not in redacted
     finished = AuditEvent.objects.get(event_type="phi_scan.finished", resource_id=scan_id)
     assert finished.details["documents"] == 2 and "John" not in json.dumps(finished.details)
@@ -114,3 +114,16 @@ def test_console_upload_queues_a_scan_and_shows_counts(client, alice):
     assert redacted == "SEEN BY DR. [REDACTED NAME] [REDACTED DATE]"
     empty = client.post("/scans/", {"file": SimpleUploadedFile("e.txt", b"")})
     assert empty.status_code == 200 and "empty" in empty.content.decode()
+
+
+def test_jsonl_ids_are_never_echoed(api_client, alice):
+    """An upload's own ids may be MRNs or names: documents are named by line number instead."""
+    api_client.force_authenticate(alice)
+    rows = [{"id": "MRN 00981234 Quackenbush", "text": "Seen by Dr. Smith on 3/14/2024."}]
+    scan_id = upload(api_client, "ids.jsonl", "\n".join(json.dumps(r) for r in rows).encode()).json()["id"]
+    phi_scan_run.run(PhiScan.objects.get(public_id=scan_id).pk)
+    detail = api_client.get(f"/api/v1/phi-scans/{scan_id}").json()
+    redacted = api_client.get(f"/api/v1/phi-scans/{scan_id}/redacted").content.decode()
+    assert {f["document"] for f in detail["findings"]} == {"line1"}
+    for leak in ("00981234", "Quackenbush"):
+        assert leak not in json.dumps(detail) and leak not in redacted
