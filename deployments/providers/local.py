@@ -58,6 +58,36 @@ def model_file(artifact: str) -> Path:
     return path
 
 
+_RUNTIME_ENVIRONMENT = frozenset(
+    {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "LD_LIBRARY_PATH",
+     "OMP_NUM_THREADS"}
+)  # fmt: skip
+
+
+def listener_pids(port: int) -> set[int] | None:
+    """The pids holding a listening TCP socket on `port` (from /proc), or None where /proc can't tell."""
+    inodes: set[str] = set()
+    try:
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    except OSError:
+        return None
+    owners: set[int] = set()
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in wanted for fd in (proc / "fd").iterdir()):
+                owners.add(int(proc.name))
+        except OSError:
+            continue
+    return owners
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
@@ -78,7 +108,9 @@ def start_runtime(model_path: Path, *, alias: str, log_name: str) -> LocalRuntim
         "--port", str(port), "--n_ctx", str(env_int("PAITIENT_LOCAL_N_CTX", 2048)),
         "--n_threads", str(env_int("PAITIENT_LOCAL_THREADS", os.cpu_count() or 1)), "--verbose", "false",
     ]  # fmt: skip
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PAITIENT_", "SECRET_KEY", "AWS_"))}
+    # An allow-list, not a deny-list: the runtime never sees DATABASE_URL, CELERY_BROKER_URL, SMTP passwords,
+    # cloud credentials or anything else the control plane holds.
+    environment = {k: v for k, v in os.environ.items() if k in _RUNTIME_ENVIRONMENT or k.startswith("LC_")}
     environment["API_KEY"] = secret  # llama_cpp.server's settings read it from the environment
     log = _log_path(log_name)
     # The shell starts the server in the background and exits: the server is re-parented, never a zombie of
@@ -109,6 +141,13 @@ def wait_until_serving(runtime: LocalRuntime, *, timeout: float | None = None) -
     while time.monotonic() < deadline:
         if not is_ours(runtime.pid, runtime.port):
             raise ProviderError("the llama.cpp server exited while starting (see var/runtimes/*.log)")
+        owners = listener_pids(runtime.port)
+        if owners is not None and not owners:
+            time.sleep(0.25)  # not listening yet: the secret is sent to nobody until our process is
+            continue
+        if owners is not None and owners != {runtime.pid}:
+            stop_runtime(runtime.pid, runtime.port)
+            raise ProviderError("another process took the runtime's port; the key was not sent to it")
         try:
             return openai_compat.models(runtime.endpoint_url, runtime.secret, timeout=2.0)
         except RuntimeUnavailable:
