@@ -13,8 +13,10 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from accessctl.ip_policy import client_ip
 from accessctl.models import ApiKey, Membership, Role, RoleAssignment, User
 from accessctl.policy import refuse_grant
+from audit.flood import REFUSE_AFTER, WINDOW_S, failure_count, repeats_to_record
 from audit.services import record
 from portal.errors import FieldError
 
@@ -176,15 +178,20 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
             return None
+        source = client_ip(request._request)
+        if failure_count("auth.api_key.failed", source) >= REFUSE_AFTER:
+            raise exceptions.Throttled(wait=WINDOW_S, detail="Too many invalid API keys from your address.")
         key = api_key_for_token(token.strip())
         if key is None:
-            record(
-                actor=None,
-                request=request._request,
-                event_type="auth.api_key.failed",
-                outcome="denied",
-                details={"prefix": _claimed_prefix(token)},
-            )
+            repeats = repeats_to_record("auth.api_key.failed", source)
+            if repeats:  # the 1st, 2nd, 4th, 8th... of a minute from one address, with the count
+                record(
+                    actor=None,
+                    request=request._request,
+                    event_type="auth.api_key.failed",
+                    outcome="denied",
+                    details={"prefix": _claimed_prefix(token), "repeats": repeats},
+                )
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
         request._request.api_key = key  # type: ignore[attr-defined]
         return key.user, key

@@ -12,8 +12,10 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from accessctl.actor import NoOrganization, actor_for_user
+from accessctl.ip_policy import client_ip
 from accessctl.models import User
 from accessctl.selectors import organization_of
+from audit.flood import repeats_to_record
 from audit.models import Outcome
 from audit.services import record
 
@@ -47,6 +49,11 @@ def _logged_out(sender: Any, request: HttpRequest | None, user: User | None, **k
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))
     user = User.objects.filter(username=username).first() if username else None
+    repeats = 1
+    if user is None:  # anyone can try unknown names: aggregate per address (known accounts lock out instead)
+        repeats = repeats_to_record("auth.login.failed", client_ip(request) if request is not None else None)
+        if not repeats:
+            return
     record(
         actor=None,
         request=request,
@@ -55,5 +62,9 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest
         event_type="auth.login.failed",
         resource=f"user/{user.username}" if user is not None else "",
         outcome=Outcome.DENIED,
-        details={"username_fingerprint": keyed_fingerprint(username), "known_user": user is not None},
+        details={
+            "username_fingerprint": keyed_fingerprint(username),
+            "known_user": user is not None,
+            "repeats": repeats,
+        },
     )

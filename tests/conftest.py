@@ -83,7 +83,9 @@ def celery_worker(django_db_setup: None, django_db_blocker: pytest.FixtureReques
     """A real `celery worker` process on every queue, sharing the broker and the test database."""
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         database_url = _database_url_for_worker()
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "tests.settings",
+           # External deployments in worker tests point at fake endpoints on loopback.
+           "PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS": "1"}  # fmt: skip
     celery_app.control.purge()
     log_path = Path(os.environ["PAITIENT_VAR_DIR"]) / "test-worker.log"
     node_name = f"test-{os.getpid()}@{socket.gethostname()}"
@@ -150,3 +152,13 @@ def _audit_append_only_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if transactional:
         drop_guard(connection)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Counters kept in Django's cache (failure aggregation per address) start empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
