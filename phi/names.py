@@ -257,7 +257,7 @@ def _first_pass(doc: Doc, lex: Lexicon, score: list[float]) -> None:
         closed = i >= 2 and (score[i - 2] or _initial(doc, i - 2) or named)
         if ctx & ROLE and closed and classes[i - 1] & POSTCRED:
             ctx = 0  # RYAN W. RN | STRENGTH 4/5: the RN closed a name, it does not open one
-        if ctx & (TITLE | ROLE | RELATIVE | _PHRASE) and len(keys[i]) == 1 and _initial(doc, i):
+        if ctx & (TITLE | ROLE | RELATIVE | _PHRASE | VERB) and len(keys[i]) == 1 and _initial(doc, i):
             score[i] = _S_TITLE if ctx & TITLE else _S_RELATIVE
             carry = ctx
             continue

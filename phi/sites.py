@@ -89,7 +89,7 @@ def _named(doc: Doc, j: int) -> bool:
     return False
 
 
-def _wards(doc: Doc, hits: list[Hit]) -> None:
+def _wards(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
     """FARR 6, Kessler 4, feldberg 7: a building and a floor after a transfer word."""
     text, keys = doc.text, doc.keys
     for i in range(1, len(keys)):
@@ -98,7 +98,7 @@ def _wards(doc: Doc, hits: list[Hit]) -> None:
         context = {keys[k] for k in range(max(0, i - 6), i)}
         if not context & _WARD_CONTEXT and "(" not in doc.gap(i):
             continue
-        c = doc.classes[i]
+        c = lex.cls(keys[i])  # as listed: a building glued to its floor (MATEJUK9) is no shorthand
         if (c & (CLINICAL | ENGLISH) and not c & (FIRST | LAST | NAME)) or len(keys[i]) < 3 or not keys[i].isalpha():
             continue
         floor = _FLOOR.match(text, doc.ends[i])
@@ -161,6 +161,6 @@ def find_sites(doc: Doc, lex: Lexicon) -> list[Hit]:
     hits: list[Hit] = []
     _streets(doc, hits)
     _acronyms(doc, hits)
-    _wards(doc, hits)
+    _wards(doc, lex, hits)
     _stays(doc, hits)
     return hits
