@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from accessctl.policy import PERMISSIONS
+from accessctl.security import MAX_SESSION_HOURS, MAX_SESSION_TIMEOUT_MINUTES
 
 
 class CodeForm(forms.Form):
@@ -26,7 +27,15 @@ class SecuritySettingsForm(forms.Form):
     )
     phi_detection = forms.BooleanField(required=False, label="PHI detection on every prompt and answer")
     require_mfa = forms.BooleanField(required=False, label="Require MFA for every user")
-    session_timeout_minutes = forms.IntegerField(min_value=1, max_value=1440, label="Idle session timeout (minutes)")
+    session_timeout_minutes = forms.IntegerField(
+        min_value=1, max_value=MAX_SESSION_TIMEOUT_MINUTES, label="Idle session timeout (minutes)"
+    )
+    session_max_hours = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_SESSION_HOURS,
+        label="Session lifetime (hours)",
+        help_text="A session ends this long after sign-in, however active it is.",
+    )
     concurrent_sessions_limit = forms.IntegerField(
         min_value=0, max_value=100, label="Concurrent sessions (0 = no limit)"
     )

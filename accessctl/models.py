@@ -97,6 +97,9 @@ class SecuritySettings(models.Model):
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="security_settings")
     require_mfa = models.BooleanField(default=False)
     session_timeout_minutes = models.PositiveIntegerField(default=30)
+    session_max_hours = models.PositiveIntegerField(
+        default=12, help_text="absolute session lifetime: a session ends this long after sign-in, active or not"
+    )
     concurrent_sessions_limit = models.PositiveIntegerField(default=0, help_text="0 means no limit")
     ip_restrictions = models.JSONField(default=list, blank=True, help_text="CIDRs allowed; empty allows all")
     hsts_enabled = models.BooleanField(default=True)
@@ -124,6 +127,20 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LoginFailure(models.Model):
+    """One failed password sign-in, kept for the per-account lockout's window (accessctl/lockout.py)."""
+
+    username = models.CharField(max_length=150, help_text="as the lockout counts it: trimmed, lower-cased")
+    ip = models.GenericIPAddressField(null=True)
+    attempted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "attempted_at"], name="accessctl_loginfail_user_at")]
+
+    def __str__(self) -> str:
+        return f"failed sign-in as {self.username} at {self.attempted_at:%Y-%m-%d %H:%M}"
 
 
 class ApiKey(models.Model):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from accessctl.models import Organization
 
 MAX_SESSION_TIMEOUT_MINUTES = 24 * 60
+MAX_SESSION_HOURS = 24  # the absolute session lifetime may be shortened from the default 12 hours, or raised to this
 MAX_IP_RULES = 100
 
 
@@ -55,6 +56,7 @@ def security_settings_document(organization: Organization) -> dict[str, Any]:
         "access_control": {
             "require_mfa": current.require_mfa,
             "session_timeout_minutes": current.session_timeout_minutes,
+            "session_max_hours": current.session_max_hours,
             "concurrent_sessions_limit": current.concurrent_sessions_limit,
             "ip_restrictions": list(current.ip_restrictions),
         },
@@ -76,6 +78,7 @@ def security_settings_document(organization: Organization) -> dict[str, Any]:
 class AccessChanges:
     require_mfa: bool | None = None
     session_timeout_minutes: int | None = None
+    session_max_hours: int | None = None
     concurrent_sessions_limit: int | None = None
     ip_restrictions: list[str] | None = None
     hsts_enabled: bool | None = None
@@ -111,6 +114,9 @@ def _validate(changes: AccessChanges, client_address: str | None) -> None:
         raise SettingsError(
             "access_control.session_timeout_minutes", f"Must be between 1 and {MAX_SESSION_TIMEOUT_MINUTES}."
         )
+    max_hours = changes.session_max_hours
+    if max_hours is not None and not 1 <= max_hours <= MAX_SESSION_HOURS:
+        raise SettingsError("access_control.session_max_hours", f"Must be between 1 and {MAX_SESSION_HOURS}.")
     limit = changes.concurrent_sessions_limit
     if limit is not None and not 0 <= limit <= 100:
         raise SettingsError("access_control.concurrent_sessions_limit", "Must be between 0 (no limit) and 100.")
@@ -143,7 +149,14 @@ def security_settings_update(*, actor: Actor, changes: AccessChanges) -> Securit
         changes = replace(changes, require_mfa=True, phi_detection=True)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    fields = ("require_mfa", "session_timeout_minutes", "concurrent_sessions_limit", "hsts_enabled", "phi_detection")
+    fields = (
+        "require_mfa",
+        "session_timeout_minutes",
+        "session_max_hours",
+        "concurrent_sessions_limit",
+        "hsts_enabled",
+        "phi_detection",
+    )
     if changes.hipaa is not None and changes.hipaa != current.hipaa_mode:
         before["hipaa_mode"], after["hipaa_mode"] = current.hipaa_mode, changes.hipaa
         current.hipaa_mode = changes.hipaa

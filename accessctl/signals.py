@@ -1,11 +1,13 @@
-"""Session bookkeeping on sign-in and sign-out (concurrent-session limit) and audited lockouts."""
+"""Session bookkeeping on sign-in and sign-out (concurrent-session limit, session lifetime), the per-account
+failure count, and audited lockouts."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from axes.signals import user_locked_out
-from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.dispatch import receiver
@@ -13,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accessctl.ip_policy import client_ip
+from accessctl.lockout import account_failure_record, audit_account_lockout, lockout_username
 from accessctl.models import User, UserSession
 from accessctl.security import settings_for
 from accessctl.selectors import active_membership_for_user, organization_of
@@ -23,6 +26,9 @@ from audit.services import record
 def _register_session(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is None or not hasattr(request, "session"):
         return
+    now = timezone.now().timestamp()
+    # AccessPolicyMiddleware measures the idle timeout from the one and the absolute lifetime from the other.
+    request.session["last_activity"] = request.session["signed_in_at"] = now
     membership = active_membership_for_user(user)
     if membership is None:
         return
@@ -30,7 +36,6 @@ def _register_session(sender: Any, request: HttpRequest | None, user: User, **kw
         request.session.save()
     session_key = request.session.session_key
     assert session_key is not None  # noqa: S101 - saved just above
-    request.session["last_activity"] = timezone.now().timestamp()
     organization = membership.organization
     with transaction.atomic():
         UserSession.objects.get_or_create(
@@ -70,5 +75,19 @@ def _locked_out(sender: Any, request: HttpRequest, username: str | None = None, 
         user=user,
         event_type="auth.lockout",
         outcome="denied",
-        details={"known_user": user is not None},
+        details={"scope": "address", "known_user": user is not None},  # axes: this user name from this address
     )
+
+
+@receiver(user_login_failed, dispatch_uid="accessctl_account_failure")
+def _account_failure(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """Every failed sign-in counts against the account, whatever the address (and attempts refused by either
+    lockout too); at the limit and beyond, each one is audited as an account lockout."""
+    username = lockout_username(request, credentials)
+    if not username:
+        return
+    failures = account_failure_record(username, client_ip(request) if request is not None else None)
+    if failures >= settings.ACCOUNT_LOCKOUT_FAILURES:
+        audit_account_lockout(request, username, failures)

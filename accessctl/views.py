@@ -27,6 +27,7 @@ def security_settings_page(request: HttpRequest) -> HttpResponse:
     initial = {
         "require_mfa": current.require_mfa,
         "session_timeout_minutes": current.session_timeout_minutes,
+        "session_max_hours": current.session_max_hours,
         "concurrent_sessions_limit": current.concurrent_sessions_limit,
         "ip_restrictions": "\n".join(current.ip_restrictions),
         "hsts_enabled": current.hsts_enabled,
@@ -44,6 +45,7 @@ def security_settings_page(request: HttpRequest) -> HttpResponse:
                 changes=AccessChanges(
                     require_mfa=data["require_mfa"],
                     session_timeout_minutes=data["session_timeout_minutes"],
+                    session_max_hours=data["session_max_hours"],
                     concurrent_sessions_limit=data["concurrent_sessions_limit"],
                     ip_restrictions=form.networks(),
                     hsts_enabled=data["hsts_enabled"],

@@ -13,7 +13,7 @@ from accessctl.policy import authorize
 from accessctl.security import hipaa_mode
 from audit.services import record
 from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, State
-from deployments.providers import Provisioned
+from deployments.providers import Provisioned, egress
 from phi.types import normalize_mode
 from portal.errors import FieldError
 from portal.queueing import enqueue_on_commit, require_broker
@@ -28,7 +28,6 @@ GPU_FAMILIES = ("g4dn.", "g4ad.", "g5.", "g5g.", "g6.", "g6e.", "gr6.", "p3.", "
 SECURITY_KEYS = {"network_isolation", "private_endpoints", "encryption_level", "phi_handling"}
 ENCRYPTION_LEVELS = {"standard", "maximum"}
 MAX_TAGS = 50
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
 
 class DeploymentError(FieldError):
@@ -129,16 +128,26 @@ def _validate_endpoint(endpoint: dict[str, Any]) -> None:
     if unknown:
         raise DeploymentError(f"endpoint.{sorted(unknown)[0]}", "Unknown setting.")
     url = endpoint.get("url")
+    give_url = "Give the endpoint's base URL, e.g. https://llm.example.org/v1."
     if not isinstance(url, str) or not url:
-        raise DeploymentError("endpoint.url", "Give the endpoint's base URL, e.g. https://llm.example.org/v1.")
-    parts = urlsplit(url)
-    if parts.scheme != "https" and not (parts.scheme == "http" and parts.netloc.split(":")[0] in LOOPBACK_HOSTS):
-        raise DeploymentError("endpoint.url", "Use https:// (plain http only to this machine's loopback).")
+        raise DeploymentError("endpoint.url", give_url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port out of range or not a number
+        raise DeploymentError("endpoint.url", give_url) from None
+    # Plain http only to loopback, which `check_host` refuses unless the operator allows private networks.
+    if parts.scheme != "https" and not (parts.scheme == "http" and egress.is_loopback_host(parts.hostname or "")):
+        raise DeploymentError("endpoint.url", "Use https://.")
     if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
         raise DeploymentError("endpoint.url", "A base URL without credentials, query or fragment.")
     for name in ("api_key", "model"):
         if name in endpoint and (not isinstance(endpoint[name], str) or len(endpoint[name]) > 500):
             raise DeploymentError(f"endpoint.{name}", "A string of at most 500 characters.")
+    try:
+        egress.check_host(parts.hostname, port)  # and again on every connection, against DNS rebinding
+    except egress.EgressRefused as exc:
+        raise DeploymentError("endpoint.url", str(exc)) from None
 
 
 def deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:

@@ -72,3 +72,29 @@ def _refuse(request: HttpRequest, status: int, detail: str, errors: dict[str, li
         body = problem(status, detail, code="validation-error" if errors else None, errors=errors)
         return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
     return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
+
+
+class SafeguardPageMiddleware:
+    """Console pages: a safeguard that failed closed (audit log, master key, task queue) gets a styled 503
+    page naming it, not a 500. The services' transactions have already rolled back, so nothing was written;
+    the API answers the same refusal as a problem document through its own exception handler."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            return None
+        from django.shortcuts import render
+
+        from portal.api.errors import safeguard_unavailable
+
+        refused = safeguard_unavailable(exception)
+        if refused is None:
+            return None
+        response = render(request, "503.html", {"detail": str(refused.detail)}, status=503)
+        response["Retry-After"] = "30"
+        return response

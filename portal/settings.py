@@ -76,10 +76,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.middleware.SafeguardPageMiddleware",  # innermost: a view's failed-closed safeguard becomes a 503 page
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account/address is locked out
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-in while a user name + address is locked out
+    "accessctl.lockout.AccountLockoutBackend",  # refuses sign-in while the account is locked (from any address)
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -91,6 +93,13 @@ AXES_USERNAME_CALLABLE = "accessctl.lockout.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Per account, from every address together (accessctl/lockout.py): this many failed sign-ins within the window
+# lock the user name until they age out of it or an administrator unlocks it. Axes alone counts per user
+# name + address, which many addresses get around.
+ACCOUNT_LOCKOUT_FAILURES = env_int("ACCOUNT_LOCKOUT_FAILURES", 10)
+ACCOUNT_LOCKOUT_WINDOW_MINUTES = env_int("ACCOUNT_LOCKOUT_WINDOW_MINUTES", 15)
+if ACCOUNT_LOCKOUT_FAILURES < 1 or ACCOUNT_LOCKOUT_WINDOW_MINUTES < 1:
+    raise ConfigError("ACCOUNT_LOCKOUT_FAILURES and ACCOUNT_LOCKOUT_WINDOW_MINUTES must be at least 1")
 OTP_TOTP_ISSUER = "PaiTIENT"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
@@ -273,6 +282,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# External deployments may reach loopback and private networks (local development only; off: public addresses only).
+PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = env_bool("PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS", default=False)
 
 PAITIENT_CONSOLE_URL = (env_str("PAITIENT_CONSOLE_URL") or "https://127.0.0.1:8443").rstrip("/")
 # Notifications (break-glass approvals...): SMTP when EMAIL_HOST is set, otherwise files under var/mail.

@@ -23,7 +23,10 @@ ALWAYS_ON = "This server always enforces it; it cannot be turned off."
 
 class AccessControlSerializer(StrictSerializer):
     require_mfa = serializers.BooleanField(required=False)
-    session_timeout_minutes = serializers.IntegerField(required=False)
+    session_timeout_minutes = serializers.IntegerField(required=False, help_text="idle timeout, 1-1440")
+    session_max_hours = serializers.IntegerField(
+        required=False, help_text="absolute session lifetime from sign-in, active or not: 1-24 (default 12)"
+    )
     concurrent_sessions_limit = serializers.IntegerField(required=False, help_text="0: no limit")
     ip_restrictions = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, help_text="CIDRs; empty allows all addresses"
@@ -100,6 +103,7 @@ class SecuritySettingsView(APIView):
         changes = AccessChanges(
             require_mfa=access.get("require_mfa"),
             session_timeout_minutes=access.get("session_timeout_minutes"),
+            session_max_hours=access.get("session_max_hours"),
             concurrent_sessions_limit=access.get("concurrent_sessions_limit"),
             ip_restrictions=access.get("ip_restrictions"),
             hsts_enabled=transmission.get("hsts_enabled"),

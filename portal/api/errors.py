@@ -62,7 +62,7 @@ class SafeguardUnavailable(exceptions.APIException):
     default_code = "safeguard-unavailable"
 
 
-def _safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
+def safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
     """The 503 for a safeguard that failed closed; its detail names the safeguard and never echoes data."""
     from kombu.exceptions import OperationalError as BrokerOperationalError
 
@@ -124,7 +124,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.ParseError("The form has too many fields or files.")
     if isinstance(exc, exceptions.ParseError):  # malformed JSON or form: the body is the field that is wrong
         exc = exceptions.ValidationError({"body": [str(exc.detail)]})
-    exc = _safeguard_unavailable(exc) or exc
+    exc = safeguard_unavailable(exc) or exc
     response = exception_handler(exc, context)
     if response is None:
         # Log the type only: exception messages may carry request data.

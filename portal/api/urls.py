@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from accessctl.rest import accounts as accounts_api
 from accessctl.rest import api_keys as api_keys_api
 from accessctl.rest import identity as accessctl_api
 from accessctl.rest import roles as roles_api
@@ -28,6 +29,7 @@ urlpatterns = [
     path("roles", roles_api.RoleListCreateView.as_view(), name="api-roles"),
     path("role-assignments", roles_api.RoleAssignmentView.as_view(), name="api-role-assignments"),
     path("users/<str:user_id>/roles/<str:role_name>", roles_api.RoleUnassignView.as_view(), name="api-role-unassign"),
+    path("users/<str:user_id>/unlock", accounts_api.AccountUnlockView.as_view(), name="api-user-unlock"),
     path("api-keys", api_keys_api.ApiKeyListCreateView.as_view(), name="api-keys"),
     path("api-keys/<str:key_id>", api_keys_api.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
     path("deployments", deployments_api.DeploymentListCreateView.as_view(), name="api-deployments"),

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from accessctl.api_keys import api_key_issue
-from accessctl.models import ApiKey, Organization, Role, User
+from accessctl.models import ApiKey, LoginFailure, Organization, Role, User
 from accessctl.policy import BUILTIN_ROLES, PERMISSIONS
 from audit.models import AuditEvent
 from emergency.models import EmergencyAccessRequest, RequestStatus, ReviewStatus
@@ -68,6 +68,15 @@ def _assign(user_attr: str, role: str) -> Callable[[World], Response]:
 
 def _remove_admin_from_alice(w: World) -> Response:
     return w.client.delete(f"/api/v1/users/{w.alice.public_id}/roles/org-admin")
+
+
+def _unlock_alice(w: World) -> Response:
+    """Lift the administrator's sign-in lockout (someone is guessing her password from many addresses)."""
+    now = timezone.now()
+    LoginFailure.objects.bulk_create(
+        LoginFailure(username="alice", ip=f"192.0.2.{n}", attempted_at=now) for n in range(1, 11)
+    )
+    return w.client.post(f"/api/v1/users/{w.alice.public_id}/unlock")
 
 
 def _key_for(user_attr: str) -> Callable[[World], Response]:
@@ -139,6 +148,8 @@ ATTEMPTS = [
             _assign("mallory", "security-admin"), _never),
     Attempt("remove org-admin from the administrator", ("/api/v1/users/<str:user_id>/roles/<str:role_name>",),
             _remove_admin_from_alice, lambda w: w.role == "org-admin"),
+    Attempt("unlock the administrator's sign-in", ("/api/v1/users/<str:user_id>/unlock",), _unlock_alice,
+            lambda w: w.holds("role:manage")),
     Attempt("issue a key for the administrator", ("/api/v1/api-keys",), _key_for("alice"), _never),
     Attempt("issue a key for an accomplice", ("/api/v1/api-keys",), _key_for("accomplice"), _never),
     Attempt("issue a key narrowed to org-admin", ("/api/v1/api-keys",), _key_narrowed_to_admin,

@@ -26,6 +26,7 @@ def test_get_returns_the_seed_shape_with_safe_defaults(api_client, alice):
     assert body["access_control"] == {
         "require_mfa": False,
         "session_timeout_minutes": 30,
+        "session_max_hours": 12,
         "concurrent_sessions_limit": 0,
         "ip_restrictions": [],
     }
@@ -39,7 +40,7 @@ def test_seed_access_control_sample_applies_from_inside_the_allowed_network(api_
     api_client.force_authenticate(alice)
     response = api_client.patch(URL, SEED_ACCESS, format="json", REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 200, response.json()
-    assert response.json()["access_control"] == SEED_ACCESS["access_control"]
+    assert response.json()["access_control"] == {**SEED_ACCESS["access_control"], "session_max_hours": 12}
     current = settings_for(acme)
     assert (current.require_mfa, current.session_timeout_minutes, current.concurrent_sessions_limit) == (True, 15, 1)
     change = AuditEvent.objects.get(event_type="settings.changed", resource="security-settings/acme-health")
@@ -61,6 +62,8 @@ def test_saving_networks_that_exclude_yourself_is_refused(api_client, alice, acm
         ({"access_control": {"ip_restrictions": ["10.0.0.0/33"]}}, "access_control.ip_restrictions"),
         ({"access_control": {"ip_restrictions": ["not-an-ip"]}}, "access_control.ip_restrictions"),
         ({"access_control": {"session_timeout_minutes": 0}}, "access_control.session_timeout_minutes"),
+        ({"access_control": {"session_max_hours": 0}}, "access_control.session_max_hours"),
+        ({"access_control": {"session_max_hours": 25}}, "access_control.session_max_hours"),
         ({"access_control": {"concurrent_sessions_limit": -1}}, "access_control.concurrent_sessions_limit"),
         ({"access_control": {"require_mfa": "sometimes"}}, "access_control.require_mfa"),
         ({"access_control": {"require_mfa_please": True}}, "access_control.require_mfa_please"),
@@ -105,13 +108,23 @@ def test_console_form_shows_errors_inline(client, alice, acme):
     client.force_login(alice)
     response = client.post(
         "/settings/security",
-        {"session_timeout_minutes": "15", "concurrent_sessions_limit": "1", "ip_restrictions": "10.0.0.0/8"},
+        {
+            "session_timeout_minutes": "15",
+            "session_max_hours": "12",
+            "concurrent_sessions_limit": "1",
+            "ip_restrictions": "10.0.0.0/8",
+        },
     )
     assert response.status_code == 200
     assert "lock you out" in response.content.decode()
     response = client.post(
         "/settings/security",
-        {"session_timeout_minutes": "15", "concurrent_sessions_limit": "1", "ip_restrictions": "127.0.0.0/8"},
+        {
+            "session_timeout_minutes": "15",
+            "session_max_hours": "12",
+            "concurrent_sessions_limit": "1",
+            "ip_restrictions": "127.0.0.0/8",
+        },
     )
     assert response.status_code == 302
     assert settings_for(acme).ip_restrictions == ["127.0.0.0/8"]

@@ -1,7 +1,10 @@
-"""Session policy: idle timeout, concurrent-session limit, IP restrictions, trusted proxies, lockout."""
+"""Session policy: idle timeout (which polling does not reset), absolute lifetime, concurrent-session limit, IP
+restrictions, trusted proxies, lockout."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +16,7 @@ from accessctl.ip_policy import client_ip
 from accessctl.models import UserSession
 from accessctl.security import settings_for
 from audit.models import AuditEvent
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +128,159 @@ def test_repeated_failures_lock_the_account_and_are_audited(client, alice):
     lockouts = AuditEvent.objects.filter(event_type="auth.lockout")
     assert lockouts.exists()
     assert {(e.user_id, e.outcome) for e in lockouts} == {(alice.public_id, "denied")}
+
+
+# --- polls are not activity; the absolute session lifetime ----------------------------------------------------
+
+POLL = {"HTTP_HX_REQUEST": "true", "HTTP_X_POLL": "1", "HTTP_HX_CURRENT_URL": "http://testserver/"}
+
+
+def travel(client: Client, seconds: float) -> None:
+    """Move the session `seconds` into the future: its idle clock and its age both grow by that much."""
+    session = client.session
+    for key in ("last_activity", "signed_in_at"):
+        if key in session:
+            session[key] -= seconds
+    session.save()
+
+
+def test_polling_does_not_keep_an_idle_session_alive(client, alice, acme):
+    policy = settings_for(acme)
+    policy.session_timeout_minutes = 15
+    policy.save()
+    sign_in(client)
+    assert client.get("/").status_code == 200
+    for _ in range(3):  # the open tab polls (the dashboard's health panel, the emergency inbox) unattended
+        travel(client, 4 * 60)
+        assert client.get("/dashboard/health", **POLL).status_code == 200
+        assert client.get("/emergency/inbox", **POLL).status_code == 200
+    travel(client, 4 * 60)  # 16 minutes since the person last did anything
+    expired = client.get("/emergency/inbox", **POLL)
+    # htmx would follow a 302 inside its XHR and swap the sign-in page into the panel: the page goes instead.
+    assert expired.status_code == 200 and "Location" not in expired
+    assert expired["HX-Redirect"] == "/login/?next=%2F"
+    assert client.get("/").status_code == 302  # really signed out
+    event = AuditEvent.objects.get(event_type="auth.session.expired")
+    assert event.user_id == alice.public_id and event.details == {"reason": "idle_timeout"}
+
+
+def test_what_the_person_does_still_counts_as_activity(client, alice, acme):
+    policy = settings_for(acme)
+    policy.session_timeout_minutes = 15
+    policy.save()
+    sign_in(client)
+    travel(client, 10 * 60)
+    # A click that loads a fragment is an htmx request too, but carries no poll marker.
+    assert client.get("/dashboard/health", HTTP_HX_REQUEST="true").status_code == 200
+    travel(client, 10 * 60)
+    client.post("/dashboard/health", **POLL)  # only a read can be a poll: a write is the person's doing
+    travel(client, 10 * 60)
+    assert client.get("/").status_code == 200
+    assert not AuditEvent.objects.filter(event_type="auth.session.expired").exists()
+
+
+def test_a_first_poll_starts_the_idle_clock(client, alice, acme):
+    sign_in(client)
+    session = client.session
+    del session["last_activity"]
+    session.save()
+    assert client.get("/dashboard/health", **POLL).status_code == 200
+    assert "last_activity" in client.session  # a session with no activity on record still times out
+
+
+def test_every_polling_element_marks_its_requests_as_polls():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    tags = []
+    for template in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        tags += re.findall(r"<[^<>]*\bhx-trigger=\"[^\"]*\bevery\b[^<>]*>", template.read_text(), re.DOTALL)
+    assert len(tags) >= 10
+    unmarked = [tag for tag in tags if """hx-headers='{"X-Poll": "1"}'""" not in tag]
+    assert unmarked == [], "a poll without the marker keeps idle sessions alive (accessctl.middleware.POLL_HEADER)"
+
+
+def test_a_session_ends_after_its_lifetime_however_active(client, alice, acme):
+    sign_in(client)
+    session = client.session
+    signed_in_at = session["signed_in_at"]
+    session["signed_in_at"] = signed_in_at - 12 * 3600 + 60  # active all day, a minute of its 12 hours left
+    session.save()
+    assert client.get("/").status_code == 200
+    session = client.session
+    session["signed_in_at"] = signed_in_at - 12 * 3600 - 1
+    session.save()
+    response = client.get("/audit/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert client.get("/").status_code == 302
+    event = AuditEvent.objects.get(event_type="auth.session.expired")
+    assert event.user_id == alice.public_id and event.details == {"reason": "max_lifetime", "max_hours": 12}
+
+
+def test_the_organisation_may_shorten_the_lifetime_and_polls_are_refused_after_it(client, alice, acme):
+    policy = settings_for(acme)
+    policy.session_max_hours = 2
+    policy.save()
+    sign_in(client)
+    session = client.session
+    session["signed_in_at"] -= 2 * 3600 + 1
+    session.save()
+    response = client.get("/emergency/inbox", **{**POLL, "HTTP_HX_CURRENT_URL": "http://testserver/emergency/"})
+    assert response["HX-Redirect"] == "/login/?next=%2Femergency%2F"
+    assert AuditEvent.objects.get(event_type="auth.session.expired").details["max_hours"] == 2
+
+
+def test_an_api_call_after_the_lifetime_gets_401(alice, acme):
+    client = APIClient()
+    sign_in(client)
+    session = client.session
+    session["signed_in_at"] -= 12 * 3600 + 1
+    session.save()
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401 and response["Content-Type"] == "application/problem+json"
+
+
+def test_a_session_from_before_the_lifetime_existed_is_as_old_as_its_sign_in(client, alice, acme):
+    sign_in(client)
+    session = client.session
+    del session["signed_in_at"]
+    session.save()
+    assert client.get("/").status_code == 200
+    UserSession.objects.filter(user=alice).update(created_at=timezone.now() - timedelta(hours=12, seconds=1))
+    assert client.get("/").status_code == 302
+    assert AuditEvent.objects.get(event_type="auth.session.expired").details["reason"] == "max_lifetime"
+
+
+def test_a_session_without_an_organisation_gets_the_default_lifetime(client):
+    operator = UserFactory.create(username="operator", is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    assert client.get("/admin/").status_code == 200
+    session = client.session
+    session["signed_in_at"] -= 12 * 3600 + 1
+    session.save()
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    event = AuditEvent.objects.get(event_type="auth.session.expired")
+    assert event.user_id == operator.public_id and event.details["reason"] == "max_lifetime"
+
+
+def test_the_lifetime_is_a_security_setting(api_client, client, alice, acme):
+    api_client.force_authenticate(alice)
+    url = "/api/v1/organization/security-settings"
+    assert api_client.get(url).json()["access_control"]["session_max_hours"] == 12
+    for refused in (0, 25):
+        response = api_client.patch(url, {"access_control": {"session_max_hours": refused}}, format="json")
+        assert response.status_code == 400 and "access_control.session_max_hours" in response.json()["errors"]
+    response = api_client.patch(url, {"access_control": {"session_max_hours": 8}}, format="json")
+    assert response.status_code == 200 and response.json()["access_control"]["session_max_hours"] == 8
+    change = AuditEvent.objects.get(event_type="settings.changed")
+    assert change.details == {"before": {"session_max_hours": 12}, "after": {"session_max_hours": 8}}
+
+    client.force_login(alice)
+    form = {"session_timeout_minutes": "30", "session_max_hours": "25", "concurrent_sessions_limit": "0"}
+    assert "session_max_hours" in client.get("/settings/security").content.decode()
+    assert client.post("/settings/security", form).status_code == 200  # the form again, with the error
+    assert settings_for(acme).session_max_hours == 8
+    assert client.post("/settings/security", {**form, "session_max_hours": "4"}).status_code == 302
+    assert settings_for(acme).session_max_hours == 4

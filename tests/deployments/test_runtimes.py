@@ -102,8 +102,9 @@ def test_local_deployment_becomes_ready_and_answers_through_the_gateway(celery_w
 
 @pytest.mark.django_db
 def test_external_endpoint_is_checked_then_used_and_its_key_is_never_shown(
-    api_client, alice, acme, django_capture_on_commit_callbacks
+    api_client, alice, acme, django_capture_on_commit_callbacks, settings
 ):
+    settings.PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = True  # the fake endpoint listens on loopback
     key = "sk-external-secret-0123456789"
     remote = FakeOpenAIServer(api_key=key, model="remote-smol")
     try:
@@ -132,7 +133,9 @@ def test_external_endpoint_is_checked_then_used_and_its_key_is_never_shown(
 
 @pytest.mark.django_db
 def test_an_external_endpoint_with_a_wrong_key_fails_provisioning(api_client, alice,
-                                                                  django_capture_on_commit_callbacks):  # fmt: skip
+                                                                  django_capture_on_commit_callbacks,
+                                                                  settings):  # fmt: skip
+    settings.PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = True  # the fake endpoint listens on loopback
     remote = FakeOpenAIServer(api_key="right", model="m")
     try:
         api_client.force_authenticate(alice)

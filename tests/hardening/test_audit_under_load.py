@@ -56,9 +56,11 @@ def _free_port() -> int:
 def gunicorn_url(transactional_db: None) -> Iterator[str]:
     """gunicorn with the production settings file (3 worker processes x 4 threads) on the test database."""
     port = _free_port()
+    # The fake runtime the external deployment points at listens on loopback.
     env = {**os.environ, "DATABASE_URL": _database_url_for_worker(), "DJANGO_SETTINGS_MODULE": "tests.settings",
            "PAITIENT_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "3", "WEB_THREADS": "4",
-           "PAITIENT_TLS_CERT": "", "PAITIENT_TLS_KEY": ""}  # fmt: skip
+           "PAITIENT_TLS_CERT": "", "PAITIENT_TLS_KEY": "",
+           "PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS": "1"}  # fmt: skip
     log_path = Path(settings.VAR_DIR) / f"gunicorn-load-{port}.log"
     with log_path.open("wb") as log_file:
         server = subprocess.Popen(
@@ -111,7 +113,9 @@ class Sequencer(threading.Thread):
 
 
 @pytest.mark.parametrize("server", ["threads", "processes"])
-def test_every_concurrent_inference_is_audited_once_in_a_gapless_verified_chain(request, server, runtime, acme, alice):
+def test_every_concurrent_inference_is_audited_once_in_a_gapless_verified_chain(request, server, runtime, acme, alice,
+                                                                                settings):  # fmt: skip
+    settings.PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = True  # the fake runtime listens on loopback
     catalog_ensure()
     deployment = Deployment.objects.create(
         organization=acme, name="load-assistant", provider="external", compute_type="cpu", state="ready",

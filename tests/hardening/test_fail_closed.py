@@ -62,6 +62,12 @@ def assert_refused(response: Any, safeguard: str) -> None:
     assert flows.found_canaries(response.content.decode()) == []
 
 
+@pytest.fixture(autouse=True)
+def _loopback_endpoints(settings) -> None:
+    """The `deployment` flow's external endpoint is on loopback (never reached: no flow provisions it)."""
+    settings.PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = True
+
+
 @pytest.fixture
 def echo(monkeypatch) -> EchoProvider:
     return use_echo_provider(monkeypatch)
@@ -321,3 +327,16 @@ def test_a_broker_lost_after_the_commit_leaves_a_failed_row_not_a_queued_one(acm
     assert "unavailable" in (row.failure_reason if isinstance(row, Deployment) else row.error)
     failures = AuditEvent.objects.filter(resource_id=row.public_id, outcome="error")
     assert failures.count() == 1
+
+
+def test_a_console_page_answers_a_styled_503_when_the_audit_log_is_down(client, acme, alice, monkeypatch):
+    client.force_login(alice)
+    before = database_state()
+    monkeypatch.setattr(AuditEvent, "save", lambda *a, **k: (_ for _ in ()).throw(DatabaseError("disk full")))
+    body = {"form": "role", "name": "night-nurse", "permissions": ["deployment:read"], "resource_pattern": "*"}
+    response = client.post("/access/roles", body)
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "Temporarily unavailable" in page and "audit log is unavailable" in page
+    monkeypatch.undo()
+    assert_nothing_written(before)

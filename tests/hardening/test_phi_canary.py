@@ -236,7 +236,9 @@ def files_on_disk() -> Iterator[tuple[str, str]]:
                 yield str(path), path.read_bytes().decode("utf-8", errors="replace")
 
 
-def test_no_canary_value_is_kept_anywhere_in_plaintext(celery_worker, acme, alice, all_logs, published, capfd):
+def test_no_canary_value_is_kept_anywhere_in_plaintext(celery_worker, acme, alice, all_logs, published, capfd,
+                                                        settings):  # fmt: skip
+    settings.PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = True  # the fake endpoint listens on loopback (the worker too)
     catalog_ensure()  # a transactional test's flush removed the migration's rows
     remote = FakeOpenAIServer(api_key=REMOTE_KEY, model="remote-smol")
     try:

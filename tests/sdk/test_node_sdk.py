@@ -211,10 +211,11 @@ client.generateText({
 
 
 @pytest.mark.django_db(transaction=True)
-def test_generate_text_redacts_the_seed_prompt(node_env, alice, tmp_path):
+def test_generate_text_redacts_the_seed_prompt(node_env, alice, tmp_path, settings):
     """Through an `external` deployment whose far end is an OpenAI-compatible fake in this process."""
     from rest_framework.test import APIClient
 
+    settings.PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = True  # the fake endpoint listens on loopback
     key = "sk-external-node-0123456789"
     remote = FakeOpenAIServer(api_key=key, model="remote-smol")
     try:
