@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -44,7 +45,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append({"label": "Emergency access", "url": reverse("emergency")})
         items.append({"label": "API keys", "url": reverse("api-keys-page")})
     items.append({"label": "API docs", "url": reverse("api-docs")})
-    if user.is_superuser:
+    if user.is_superuser and settings.PAITIENT_ADMIN_ENABLED:
         items.append({"label": "Admin", "url": reverse("admin:index")})
     current = request.path
     for item in items:

@@ -32,7 +32,7 @@ for _proxy in TRUSTED_PROXIES:
         raise ConfigError(f"TRUSTED_PROXIES: {_proxy!r} is not an address or CIDR") from None
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_site.SecureAdminConfig",  # Django admin, locked down (portal/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.admin_site.AdminGateMiddleware",  # /admin/ is 404 unless the operator turned it on for their network
     # Outside everything that may answer early (access policy, CSRF, lockout), so every response gets them.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -285,6 +286,15 @@ LOGGING = {
 
 # External deployments may reach loopback and private networks (local development only; off: public addresses only).
 PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = env_bool("PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS", default=False)
+
+# Django admin: off by default; when on, only from these networks, and only for staff who passed MFA.
+PAITIENT_ADMIN_ENABLED = env_bool("PAITIENT_ADMIN_ENABLED", default=False)
+PAITIENT_ADMIN_NETWORKS = env_list("PAITIENT_ADMIN_NETWORKS", ["127.0.0.1/32", "::1/128"])
+for _network in PAITIENT_ADMIN_NETWORKS:
+    try:
+        __import__("ipaddress").ip_network(_network, strict=False)
+    except ValueError:
+        raise ConfigError(f"PAITIENT_ADMIN_NETWORKS: {_network!r} is not an address or CIDR") from None
 
 PAITIENT_CONSOLE_URL = (env_str("PAITIENT_CONSOLE_URL") or "https://127.0.0.1:8443").rstrip("/")
 # Notifications (break-glass approvals...): SMTP when EMAIL_HOST is set, otherwise files under var/mail.

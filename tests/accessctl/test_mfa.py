@@ -225,10 +225,11 @@ def test_without_required_mfa_or_a_device_the_password_step_leads_to_the_dashboa
         assert client.get(path).status_code == 200, path
 
 
-def test_a_confirmed_device_is_required_even_for_a_user_without_an_active_membership(client):
+def test_a_confirmed_device_is_required_even_for_a_user_without_an_active_membership(client, settings):
     """Known bug: AccessPolicyMiddleware returns before the MFA check when the user has no active membership,
     so a platform superuser (e.g. from `createsuperuser`) with a confirmed device reaches /admin/ on the
     password alone."""
+    settings.PAITIENT_ADMIN_ENABLED = True
     root = UserFactory.create(username="root", is_staff=True, is_superuser=True)
     device = confirmed_device(root)
     sign_in(client, "root")

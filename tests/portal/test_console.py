@@ -57,13 +57,16 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
     assert client.get("/audit/").status_code == 403
 
 
-def test_superuser_also_sees_admin(client, alice):
+def test_superuser_sees_admin_only_when_the_operator_turned_it_on(client, alice, settings):
     alice.is_superuser = alice.is_staff = True
     alice.save()
     client.force_login(alice)
-    links = [item["url"] for item in client.get("/").context["nav_items"]]
-    assert "/admin/" in links
-    assert client.get("/admin/").status_code == 200
+    assert "/admin/" not in [item["url"] for item in client.get("/").context["nav_items"]]
+    assert client.get("/admin/").status_code == 404  # off by default
+    settings.PAITIENT_ADMIN_ENABLED = True
+    assert "/admin/" in [item["url"] for item in client.get("/").context["nav_items"]]
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]  # no second factor yet
 
 
 def test_user_without_organisation_is_told_so(client):
