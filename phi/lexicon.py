@@ -147,6 +147,10 @@ def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str]]:
     data = Path(spec.origin).parent / "data"
     raw = json.loads((data / "cities5000.json").read_text(encoding="utf-8"))
     cities = [(c["name"], int(c["population"])) for c in raw.values() if c["countrycode"] == "US"]
+    # Towns of 1,000-5,000 people (New England's villages, where many patients live) join as places that
+    # need context (LIVES IN, FROM, ", MA"): population -1 marks them for load_lexicon.
+    small = json.loads((data / "cities1000.json").read_text(encoding="utf-8"))
+    cities += [(c["name"], -1) for c in small.values() if c["countrycode"] == "US" and int(c["population"]) < 5000]
     counties = [c["name"].removesuffix(" County") for c in json.loads((data / "us_counties.json").read_text())]
     states = [s["name"] for s in json.loads((data / "us_states.json").read_text()).values()]
     countries = [c["name"] for c in json.loads((data / "countries.json").read_text()).values()]
@@ -312,6 +316,10 @@ def load_lexicon() -> Lexicon:
             continue
         head = parts[0]
         if len(parts) == 1:
+            if pop < 0:  # a small town: a place only in place context (never one named like a state: FLORIDA)
+                if not classes.get(head, 0) & CITY and head not in regions:
+                    classes[head] = classes.get(head, 0) | CITY_AMBIG
+                continue
             city_pop[head] = max(pop, city_pop.get(head, 0))
             ordinary = head in english or head in clinical or len(head) < 4
             classes[head] = classes.get(head, 0) | (CITY_AMBIG if ordinary else CITY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from phi.lexicon import CITY, CITY_AMBIG, CITY_HEAD, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, NOTEWORD, Lexicon
 from phi.scan import Doc, Hit
@@ -330,4 +331,18 @@ def find_places(doc: Doc, lex: Lexicon) -> list[Hit]:
     _before_services(doc, hits)
     _facilities(doc, hits)
     hits.extend(find_sites(doc, lex))
-    return hits
+    return _with_service_suffix(doc, hits)
+
+
+_SERVICE_SUFFIX = frozenset({"EMS", "VNA", "NH", "LTAC", "LTACH", "SNF", "ALF"})
+
+
+def _with_service_suffix(doc: Doc, hits: list[Hit]) -> list[Hit]:
+    """A place's own service rides with it: BOSTON EMS, NORTH SHORE VNA, SUNRISE MANOR NH."""
+    out: list[Hit] = []
+    for start, end, kind, score in hits:
+        k = bisect_left(doc.starts, end)
+        if k < len(doc.keys) and doc.keys[k] in _SERVICE_SUFFIX and doc.text[end : doc.starts[k]] == " ":
+            end = doc.ends[k]
+        out.append((start, end, kind, score))
+    return out
