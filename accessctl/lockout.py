@@ -65,8 +65,10 @@ def account_failure_record(username: str, ip: str | None) -> int:
     return account_failures(username)
 
 
-def audit_account_lockout(request: HttpRequest | None, username: str, failures: int) -> None:
-    user = User.objects.filter(username__iexact=username).order_by("id").first()
+def audit_lockout(request: HttpRequest | None, username: str | None, scope: str, **details: Any) -> None:
+    """`auth.lockout` for the account the (case-folded) user name names, if any; scope `account` (every
+    address together) or `address` (axes: this user name from this address)."""
+    user = User.objects.filter(username__iexact=username).order_by("id").first() if username else None
     record(
         actor=None,
         request=request,
@@ -74,13 +76,18 @@ def audit_account_lockout(request: HttpRequest | None, username: str, failures: 
         user=user,
         event_type="auth.lockout",
         outcome="denied",
-        details={
-            "scope": "account",
-            "known_user": user is not None,
-            "failures": failures,
-            "window_minutes": settings.ACCOUNT_LOCKOUT_WINDOW_MINUTES,
-            "refused": bool(getattr(request, ACCOUNT_LOCKED, False)),  # this attempt was refused by the lock
-        },
+        details={"scope": scope, "known_user": user is not None, **details},
+    )
+
+
+def audit_account_lockout(request: HttpRequest | None, username: str, failures: int) -> None:
+    audit_lockout(
+        request,
+        username,
+        "account",
+        failures=failures,
+        window_minutes=settings.ACCOUNT_LOCKOUT_WINDOW_MINUTES,
+        refused=bool(getattr(request, ACCOUNT_LOCKED, False)),  # this attempt was refused by the lock
     )
 
 

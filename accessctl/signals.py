@@ -15,10 +15,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accessctl.ip_policy import client_ip
-from accessctl.lockout import account_failure_record, audit_account_lockout, lockout_username
+from accessctl.lockout import account_failure_record, audit_account_lockout, audit_lockout, lockout_username
 from accessctl.models import User, UserSession
 from accessctl.security import settings_for
-from accessctl.selectors import active_membership_for_user, organization_of
+from accessctl.selectors import active_membership_for_user
 from audit.services import record
 
 
@@ -66,17 +66,8 @@ def _forget_session(sender: Any, request: HttpRequest | None, user: User | None,
 
 @receiver(user_locked_out, dispatch_uid="accessctl_audit_lockout")
 def _locked_out(sender: Any, request: HttpRequest, username: str | None = None, **kwargs: Any) -> None:
-    # The lockout counts the username case-folded (accessctl/lockout.py): find the account the same way.
-    user = User.objects.filter(username__iexact=username).order_by("id").first() if username else None
-    record(
-        actor=None,
-        request=request,
-        organization=organization_of(user),
-        user=user,
-        event_type="auth.lockout",
-        outcome="denied",
-        details={"scope": "address", "known_user": user is not None},  # axes: this user name from this address
-    )
+    # The lockout counts the username case-folded (accessctl/lockout.py): the account is found the same way.
+    audit_lockout(request, username, "address")
 
 
 @receiver(user_login_failed, dispatch_uid="accessctl_account_failure")

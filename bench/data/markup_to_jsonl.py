@@ -33,27 +33,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TypedDict
 
-ENTITY_TYPES: frozenset[str] = frozenset(
-    {
-        "NAME",
-        "LOCATION",
-        "DATE",
-        "AGE",
-        "PHONE",
-        "FAX",
-        "EMAIL",
-        "SSN",
-        "MRN",
-        "HEALTH_PLAN",
-        "ACCOUNT",
-        "LICENSE",
-        "VEHICLE",
-        "DEVICE",
-        "URL",
-        "IP",
-        "ID",
-    }
-)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from phi.types import ENTITY_TYPES
+
 SEPARATOR = "====="
 _TAG = re.compile(r"\[\[([A-Z_]+):([^\[\]\n]*)\]\]")
 

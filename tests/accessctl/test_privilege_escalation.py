@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.test import APIClient
@@ -21,6 +20,7 @@ from accessctl.models import ApiKey, LoginFailure, Organization, Role, User
 from accessctl.policy import BUILTIN_ROLES, PERMISSIONS
 from audit.models import AuditEvent
 from emergency.models import EmergencyAccessRequest, RequestStatus, ReviewStatus
+from tests.accessctl.test_permission_matrix import api_routes
 from tests.conftest import grant
 from tests.factories import UserFactory
 
@@ -171,17 +171,7 @@ READ_ONLY = {"/api/v1/organization/members"}
 
 
 def _routes() -> set[str]:
-    routes: set[str] = set()
-
-    def walk(patterns: list[URLPattern | URLResolver], prefix: str) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            else:
-                routes.add("/" + prefix + str(pattern.pattern))
-
-    walk(get_resolver().url_patterns, "")
-    return {r for r in routes if r.startswith("/api/v1/") and GRANTING_ROUTE.search(r)}
+    return {route for route in api_routes() if GRANTING_ROUTE.search(route)}
 
 
 def test_every_route_that_hands_out_access_has_an_attempt():
