@@ -13,8 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor, require
-from accessctl.policy import PolicyDenied
+from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.rest.common import StrictSerializer
 from audit.services import record
 from compliance.baa import ACTIONS, BaaSpec, baa_attach_document, baa_create, baa_transition
@@ -93,10 +92,7 @@ class BaaListCreateView(APIView):
     def post(self, request: Request) -> Response:
         body = BaaCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            baa = baa_create(actor=request_actor(request), spec=BaaSpec(**body.validated_data))
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        baa = baa_create(actor=request_actor(request), spec=BaaSpec(**body.validated_data))
         return Response(BaaSerializer(baa).data, status=status.HTTP_201_CREATED)
 
 
@@ -117,10 +113,7 @@ class BaaActionView(APIView):
         baa = _access(request, baa_id, "baa:manage")
         body = BaaActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            moved = baa_transition(actor=request_actor(request), baa=baa, **body.validated_data)
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        moved = baa_transition(actor=request_actor(request), baa=baa, **body.validated_data)
         return Response(BaaSerializer(moved).data)
 
 
@@ -135,10 +128,7 @@ class BaaDocumentView(APIView):
         body = DocumentUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["document"]
-        try:
-            baa_attach_document(actor=request_actor(request), baa=baa, name=upload.name, content=upload.read())
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        baa_attach_document(actor=request_actor(request), baa=baa, name=upload.name, content=upload.read())
         baa.refresh_from_db()
         return Response(BaaSerializer(baa).data)
 

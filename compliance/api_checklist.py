@@ -15,8 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor, require
-from accessctl.policy import PolicyDenied
+from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.rest.common import StrictSerializer
 from compliance.checklist import ITEMS, ItemResult, status_counts
 from compliance.evidence import (
@@ -184,10 +183,7 @@ class EvidenceCreateView(APIView):
         data = dict(body.validated_data)
         upload = data.pop("file", None)
         spec = EvidenceSpec(**data, content=upload.read() if upload else None, file_name=upload.name if upload else "")
-        try:
-            evidence = evidence_add(actor=request_actor(request), spec=spec)
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        evidence = evidence_add(actor=request_actor(request), spec=spec)
         return Response(evidence_document(evidence), status=status.HTTP_201_CREATED)
 
 
@@ -196,8 +192,6 @@ def _access(request: Request, evidence_id: str, permission: str) -> ChecklistEvi
         return access_evidence(actor=request_actor(request), evidence_id=evidence_id, permission=permission)
     except EvidenceNotFound:
         raise NotFound("No such evidence.") from None
-    except PolicyDenied as exc:
-        raise permission_denied(exc) from None
 
 
 class EvidenceDetailView(APIView):
@@ -206,10 +200,7 @@ class EvidenceDetailView(APIView):
     @extend_schema(summary="Revoke evidence (kept, no longer counted)", responses={204: None})
     def delete(self, request: Request, evidence_id: str) -> Response:
         evidence = _access(request, evidence_id, "baa:manage")
-        try:
-            evidence_revoke(actor=request_actor(request), evidence=evidence)
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        evidence_revoke(actor=request_actor(request), evidence=evidence)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

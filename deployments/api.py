@@ -11,8 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
-from accessctl.policy import PolicyDenied
+from accessctl.permissions import IsOrganizationMember, request_actor
 from accessctl.rest.common import StrictSerializer
 from deployments.models import Deployment
 from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
@@ -71,10 +70,7 @@ class DeploymentListCreateView(APIView):
     def post(self, request: Request) -> Response:
         body = DeploymentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            deployment = deployment_create(actor=request_actor(request), spec=DeploymentSpec(**body.validated_data))
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        deployment = deployment_create(actor=request_actor(request), spec=DeploymentSpec(**body.validated_data))
         return Response(DeploymentSerializer(deployment).data, status=status.HTTP_201_CREATED)
 
 
@@ -86,8 +82,6 @@ class DeploymentDetailView(APIView):
             return access_deployment(actor=request_actor(request), deployment_id=deployment_id, permission=permission)
         except DeploymentNotFound:
             raise NotFound("No such deployment.") from None
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
 
     @extend_schema(responses=DeploymentSerializer, summary="A deployment, with live provisioning progress")
     def get(self, request: Request, deployment_id: str) -> Response:
@@ -96,8 +90,5 @@ class DeploymentDetailView(APIView):
     @extend_schema(request=None, responses={202: DeploymentSerializer}, summary="Stop and remove a deployment")
     def delete(self, request: Request, deployment_id: str) -> Response:
         deployment = self._get(request, deployment_id, "deployment:delete")
-        try:
-            stopped = deployment_stop(actor=request_actor(request), deployment=deployment)
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        stopped = deployment_stop(actor=request_actor(request), deployment=deployment)
         return Response(DeploymentSerializer(stopped).data, status=status.HTTP_202_ACCEPTED)

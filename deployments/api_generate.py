@@ -11,8 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
-from accessctl.policy import PolicyDenied
+from accessctl.permissions import IsOrganizationMember, request_actor
 from accessctl.rest.common import StrictSerializer
 from deployments.gateway import MAX_PROMPT_CHARS, GatewayRefused, GenerateRequest, Inference, generate
 from deployments.selectors import DeploymentNotFound
@@ -112,8 +111,6 @@ class GenerateView(APIView):
             inference = generate(actor=request_actor(request), deployment_id=deployment_id, request=call)
         except DeploymentNotFound:
             raise NotFound("No such deployment.") from None
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
         except GatewayRefused as refused:
             if refused.extra:
                 response = Response(

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
-from accessctl.policy import PolicyDenied, is_allowed
+from accessctl.permissions import IsOrganizationMember, request_actor
+from accessctl.policy import is_allowed
 from accessctl.rest.common import StrictSerializer
+from audit.models import AuditEvent
 from emergency import services
 from emergency.models import EmergencyAccessRequest
-from portal.api.schema import list_envelope
 
 
 class RequestSerializer(serializers.ModelSerializer[EmergencyAccessRequest]):
@@ -86,29 +86,27 @@ def _get(request: Request, request_id: str) -> EmergencyAccessRequest:
     return found
 
 
-class RequestListCreateView(APIView):
+class RequestListCreateView(generics.ListAPIView[EmergencyAccessRequest]):
     permission_classes = [IsOrganizationMember]
+    serializer_class = RequestSerializer
+    ordering = ("-created_at", "-id")
 
-    @extend_schema(
-        operation_id="emergency_access_requests_list",
-        responses=list_envelope("EmergencyAccessRequestList", RequestSerializer(many=True)),
-        summary="Your requests (approvers: everyone's)",
-    )
-    def get(self, request: Request) -> Response:
-        rows = _visible(request)
-        if request.query_params.get("status"):
-            rows = rows.filter(status=request.query_params["status"])
-        return Response({"results": RequestSerializer(rows[:200], many=True).data, "next": None})
+    def get_queryset(self) -> QuerySet[EmergencyAccessRequest]:
+        rows: QuerySet[EmergencyAccessRequest] = _visible(self.request)
+        if self.request.query_params.get("status"):
+            rows = rows.filter(status=self.request.query_params["status"])
+        return rows
+
+    @extend_schema(operation_id="emergency_access_requests_list", summary="Your requests (approvers: everyone's)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=RequestCreateSerializer, responses={201: RequestSerializer},
                    summary="Ask for emergency (break-glass) access")  # fmt: skip
     def post(self, request: Request) -> Response:
         body = RequestCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            created = services.request_access(actor=request_actor(request), **body.validated_data)
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        created = services.request_access(actor=request_actor(request), **body.validated_data)
         return Response(RequestSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
@@ -128,10 +126,7 @@ class DecisionView(APIView):
         found = _in_organization(request, request_id)
         body = DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            decided = services.decide(actor=request_actor(request), request=found, **body.validated_data)
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        decided = services.decide(actor=request_actor(request), request=found, **body.validated_data)
         return Response(RequestSerializer(decided).data)
 
 
@@ -140,10 +135,7 @@ class RevokeView(APIView):
 
     @extend_schema(request=None, responses=RequestSerializer, summary="End a grant early, or cancel a pending ask")
     def post(self, request: Request, request_id: str) -> Response:
-        try:
-            ended = services.revoke(actor=request_actor(request), request=_get(request, request_id))
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        ended = services.revoke(actor=request_actor(request), request=_get(request, request_id))
         return Response(RequestSerializer(ended).data)
 
 
@@ -154,23 +146,28 @@ class ReviewView(APIView):
     def post(self, request: Request, request_id: str) -> Response:
         body = ReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            reviewed = services.review(actor=request_actor(request), request=_in_organization(request, request_id),
-                                       notes=body.validated_data["notes"])  # fmt: skip
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        reviewed = services.review(actor=request_actor(request), request=_in_organization(request, request_id),
+                                   notes=body.validated_data["notes"])  # fmt: skip
         return Response(RequestSerializer(reviewed).data)
 
 
-class ActivityView(APIView):
-    permission_classes = [IsOrganizationMember]
+class ActivitySerializer(serializers.ModelSerializer[AuditEvent]):
+    id = serializers.CharField(source="event_id", read_only=True)
 
-    @extend_schema(responses={200: dict}, summary="The audit events written under a grant")
-    def get(self, request: Request, request_id: str) -> Response:
-        found = _get(request, request_id)
-        events = services.grant_activity(found)[:1000]
-        return Response({"results": [
-            {"id": e.event_id, "seq": e.seq, "timestamp": e.timestamp, "event_type": e.event_type,
-             "resource": e.resource, "resource_id": e.resource_id, "outcome": e.outcome, "user_id": e.user_id}
-            for e in events
-        ], "next": None})  # fmt: skip
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "seq", "timestamp", "event_type", "resource", "resource_id", "outcome", "user_id"]
+
+
+class ActivityView(generics.ListAPIView[AuditEvent]):
+    permission_classes = [IsOrganizationMember]
+    serializer_class = ActivitySerializer
+    ordering = ("timestamp", "id")  # oldest first
+
+    def get_queryset(self) -> QuerySet[AuditEvent]:
+        found: QuerySet[AuditEvent] = services.grant_activity(_get(self.request, self.kwargs["request_id"]))
+        return found
+
+    @extend_schema(summary="The audit events written under a grant")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
-from accessctl.policy import PolicyDenied
+from accessctl.permissions import IsOrganizationMember, request_actor
 from incidents import notifications, services
 from incidents import serializers as s
 from incidents.assessment import FACTORS, Answers
-from incidents.models import Incident
+from incidents.models import Alert, Incident
 from incidents.selectors import (
     IncidentNotFound,
     NoticeNotFound,
@@ -30,8 +30,6 @@ from incidents.selectors import (
     incident_list,
 )
 from portal.api.schema import list_envelope
-
-LIST_LIMIT = 500
 
 
 class NoticeNotReadyConflict(APIException):
@@ -45,29 +43,27 @@ def _incident(request: Request, incident_id: str) -> Incident:
         return access_incident(actor=request_actor(request), incident_id=incident_id)
     except IncidentNotFound:
         raise NotFound("No such incident.") from None
-    except PolicyDenied as exc:
-        raise permission_denied(exc) from None
 
 
 def _owner(request: Request, owner_id: str | None) -> Any:
     return services.member_by_public_id(request_actor(request).organization, owner_id) if owner_id else None
 
 
-class IncidentListCreateView(APIView):
+class IncidentListCreateView(generics.ListAPIView[Incident]):
     permission_classes = [IsOrganizationMember]
+    serializer_class = s.IncidentSerializer
+    ordering = ("-discovered_at", "-id")
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return incident_list(actor=request_actor(self.request), status=self.request.query_params.get("status"))
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, required=False)],
         operation_id="incidents_list",
-        responses=list_envelope("IncidentList", s.IncidentSerializer(many=True)),
         summary="Incidents of your organisation, newest first",
     )
-    def get(self, request: Request) -> Response:
-        try:
-            incidents = incident_list(actor=request_actor(request), status=request.query_params.get("status"))
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
-        return Response({"results": s.IncidentSerializer(incidents[:LIST_LIMIT], many=True).data, "next": None})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer}, summary="Open one")
     def post(self, request: Request) -> Response:
@@ -75,17 +71,14 @@ class IncidentListCreateView(APIView):
         body = s.IncidentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        try:
-            incident = services.incident_open(
-                actor=actor,
-                organization=actor.organization,
-                title=data["title"],
-                severity=data["severity"],
-                discovered_at=data["discovered_at"],
-                owner=_owner(request, data["owner_id"]),
-            )
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        incident = services.incident_open(
+            actor=actor,
+            organization=actor.organization,
+            title=data["title"],
+            severity=data["severity"],
+            discovered_at=data["discovered_at"],
+            owner=_owner(request, data["owner_id"]),
+        )
         return Response(s.IncidentSerializer(incident).data, status=status.HTTP_201_CREATED)
 
 
@@ -109,10 +102,7 @@ class IncidentDetailView(APIView):
         changes: dict[str, Any] = {key: data[key] for key in ("status", "severity") if key in data}
         if "owner_id" in data:
             changes["owner"] = _owner(request, data["owner_id"])
-        try:
-            updated = services.incident_update(actor=request_actor(request), incident=incident, **changes)
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        updated = services.incident_update(actor=request_actor(request), incident=incident, **changes)
         return Response(s.IncidentSerializer(updated).data)
 
 
@@ -256,34 +246,31 @@ class IncidentNoticeDownloadView(APIView):
         return response
 
 
-class AlertListView(APIView):
+class AlertListView(generics.ListAPIView[Alert]):
     permission_classes = [IsOrganizationMember]
+    serializer_class = s.AlertSerializer
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        return alert_list(
+            actor=request_actor(self.request),
+            rule=self.request.query_params.get("rule"),
+            severity=self.request.query_params.get("severity"),
+        )
 
     @extend_schema(
         parameters=[OpenApiParameter("rule", str, required=False), OpenApiParameter("severity", str, required=False)],
-        responses=list_envelope("AlertList", s.AlertSerializer(many=True)),
         summary="Detection alerts, newest first",
     )
-    def get(self, request: Request) -> Response:
-        try:
-            alerts = alert_list(
-                actor=request_actor(request),
-                rule=request.query_params.get("rule"),
-                severity=request.query_params.get("severity"),
-            )
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
-        return Response({"results": s.AlertSerializer(alerts[:LIST_LIMIT], many=True).data, "next": None})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class ThresholdsView(APIView):
     permission_classes = [IsOrganizationMember]
 
     def _check(self, request: Request) -> None:
-        try:
-            services.authorize_incident(request_actor(request))
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        services.authorize_incident(request_actor(request))
 
     @extend_schema(responses=s.ThresholdsSerializer, summary="The detection thresholds of your organisation")
     def get(self, request: Request) -> Response:

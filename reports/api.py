@@ -21,8 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, permission_denied, request_actor
-from accessctl.policy import PolicyDenied
+from accessctl.permissions import IsOrganizationMember, request_actor
 from accessctl.rest.common import StrictSerializer
 from reports.models import ComplianceReport, OutputFormat, ReportStatus, ReportType, TimePeriod
 from reports.selectors import ReportNotFound, access_report, report_list
@@ -106,8 +105,6 @@ class ComplianceReportSerializer(serializers.ModelSerializer[ComplianceReport]):
 def _report(request: Request, report_id: str) -> ComplianceReport:
     try:
         return access_report(actor=request_actor(request), report_id=report_id)
-    except PolicyDenied as exc:
-        raise permission_denied(exc) from None
     except ReportNotFound:
         raise NotFound("No such report.") from None
 
@@ -117,10 +114,7 @@ class ReportListCreateView(generics.ListAPIView[ComplianceReport]):
     serializer_class = ComplianceReportSerializer
 
     def get_queryset(self) -> QuerySet[ComplianceReport]:
-        try:
-            return report_list(actor=request_actor(self.request))
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        return report_list(actor=request_actor(self.request))
 
     @extend_schema(summary="Compliance reports of your organisation, newest first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -134,10 +128,7 @@ class ReportListCreateView(generics.ListAPIView[ComplianceReport]):
     def post(self, request: Request) -> Response:
         body = ReportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            report = report_request(actor=request_actor(request), **body.validated_data)
-        except PolicyDenied as exc:
-            raise permission_denied(exc) from None
+        report = report_request(actor=request_actor(request), **body.validated_data)
         data = ComplianceReportSerializer(report, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 

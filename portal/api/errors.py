@@ -101,13 +101,10 @@ def _too_large(exc: Exception) -> Response | None:
 
 def _policy_denied(exc: Exception) -> exceptions.PermissionDenied | None:
     """The 403 for a policy refusal a service raised (already audited where it was decided)."""
-    from accessctl.policy import GrantDenied, PolicyDenied
+    from accessctl.permissions import permission_denied
+    from accessctl.policy import PolicyDenied
 
-    if isinstance(exc, GrantDenied):
-        return exceptions.PermissionDenied(exc.message)
-    if isinstance(exc, PolicyDenied):
-        return exceptions.PermissionDenied(f"You lack the permission {exc.permission} on {exc.resource}.")
-    return None
+    return permission_denied(exc) if isinstance(exc, PolicyDenied) else None  # GrantDenied: its own message
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

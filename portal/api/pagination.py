@@ -1,6 +1,8 @@
 """Cursor pagination: stable under concurrent inserts, opaque cursors, bounded page size.
 
-A bad `cursor` or `page_size` is a 400 naming it (DRF would answer 404, or silently use the default size)."""
+A bad `cursor` or `page_size` is a 400 naming it (DRF would answer 404, or silently use the default size).
+A view lists in its own order by setting `ordering` (e.g. `("-created_at", "-id")`); the first field is the cursor
+position, the rest break ties. Without one, the newest row (`-id`) comes first."""
 
 from typing import Any
 
@@ -14,6 +16,12 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-id"
+
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
+        ordering = getattr(view, "ordering", None)
+        if ordering:
+            return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+        return tuple(super().get_ordering(request, queryset, view))
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
