@@ -47,6 +47,10 @@ _SERVICES = frozenset({"GI", "ID", "CARDS", "CARDIOLOGY", "RENAL", "NEURO", "NEU
 _PHONE_NEXT = re.compile(r"[ \t]*(?:[:@-]|AT)?[ \t]*\(?\d{3}\)?[ \t./-]{0,2}\d{3}[ \t./-]{0,2}\d{4}\b")
 _DETERMINERS = frozenset({"A", "AN", "THE", "THIS", "SOME", "ANY", "EACH", "OUR", "YOUR", "GOOD"})
 _MEDICAL_TITLES = frozenset({"MS", "MR"})  # also mental status, multiple sclerosis, mitral regurgitation
+_BRACKET_ROLES = frozenset({"HO", "RN", "NP", "PA", "MD", "SW", "CM", "RT", "RRT", "PCP", "FELLOW", "RESIDENT",
+                            "ATTENDING", "INTERN", "CHAPLAIN", "FRIEND", "NEIGHBOR", "HCP"})  # fmt: skip
+_PERSON_ROLES = frozenset({"RN", "NP", "HO", "RRT", "LPN", "CNA", "NURSE", "RESIDENT", "INTERN", "FELLOW"})
+_ABOUT = frozenset({"ABOUT", "RE", "REGARDING", "TO", "WITH"})
 _GENERATION = frozenset({"JR", "SR", "II", "III", "IV"})
 _VALUE_NEXT = re.compile(r"[ \t]*:?[ \t]*[<>=~]?[ \t]*\d")
 _COMMON_FIRST_RANK = 600  # after a weak verb (PER, PAGED) an English-word name must be a common first name
@@ -81,6 +85,8 @@ def _context(doc: Doc, i: int) -> int:
         return _PHRASE
     if "." in gap:  # a sentence ended between the trigger word and this token
         return 0
+    if key == "FOR" and before in ("ASKING", "ASKED", "ASKS", "CALLING", "LOOKING"):
+        return _PHRASE  # PT ASKING FOR MILES ALL NIGHT
     if (key == "WITH" and before in _TALK) or (key == "BY" and before in _BY) or (key == "TO" and before in _HANDOFF):
         return _PHRASE
     if (key == "LAW" and before == "IN") or (key == "OTHER" and before == "SIGNIFICANT"):
@@ -101,7 +107,7 @@ def _after(doc: Doc, i: int) -> bool:
         return False
     if doc.keys[j] in _POSSESSORS and j + 1 < n and doc.near(j + 1):
         j += 1
-    return bool(doc.classes[j] & RELATIVE)
+    return bool(doc.classes[j] & RELATIVE) or (doc.keys[j] in _BRACKET_ROLES and "(" in first_gap)
 
 
 def _initial(doc: Doc, j: int) -> bool:
@@ -181,6 +187,12 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
     if ctx & RELATIVE and ((_kin(c) and not _stop(c) and c & (NAME | FIRST)) or _open(doc, i) or shown or plain):
         return _S_RELATIVE  # WIFE ROSE, SON BOB; not HCP FORM, DAUGHTER STATES
     after_initial = i > 0 and doc.tight(i) and _initial(doc, i - 1)  # J. WHITE, MARY A. WHITE
+    worded = bool(c & ENGLISH) and not doc.caps and doc.lower(i)  # "gay", "said", "dose" in mixed-case text
+    if c & (NAME | FIRST | LAST) and not _stop(c) and not worded and _after(doc, i):
+        return _S_RELATIVE  # CHRISTIAN (DAUGHTER), WATERS (HO): a relative or role in brackets after it
+    person_role = doc.keys[i - 1] in _PERSON_ROLES if i else False  # not PA (line), PCA (pump), MD (units)
+    if ctx & ROLE and person_role and c & LAST and not _stop(c) and not c & VERB and not worded and doc.gap(i) == " ":
+        return _S_RELATIVE  # RN SNOW, NP YOUNG: right after a role, a surname even when it is a word
     common_first = doc.caps and lex.first_rank.get(key, 10**9) <= 300
     if c & ENGLISH and not c & (NAME | REGION) and not (shown or common_first or after_initial):
         return 0.0  # an English verb or adjective (SAID, FOUND, manual, gay) needs a relative, title or capital
@@ -195,6 +207,8 @@ def _evidence(doc: Doc, lex: Lexicon, i: int, ctx: int) -> float:
         return _S_VERB
     if ctx & VERB and _open(doc, i) and not doc.caps and doc.titlecase(i):
         return _S_VERB
+    if ctx & VERB and _open(doc, i) and i + 1 < len(doc.keys) and doc.keys[i + 1] in _ABOUT:
+        return _S_VERB  # CALLED MARVER ABOUT PLAN
     if ctx & VERB and c & NAME and not c & (CLINICAL | CITY | CITY_AMBIG) and doc.keys[i - 1] != "BY":
         return _S_VERB  # called lisa about plan (not BY BOSTON EMS)
     speaker = not c & CLINICAL and (doc.titlecase(i) if c & ENGLISH or not doc.caps else True)
