@@ -36,7 +36,7 @@ def test_settings_sent_on_construction_are_only_the_organisation_sections():
         handler,
         security_settings=SecuritySettings(
             compliance=ComplianceSettings(audit_logging=True, log_retention_days=365),
-            access_control=AccessControlSettings(require_mfa=True),
+            access_control=AccessControlSettings(require_mfa=True, session_max_hours=8),
             phi_handling="redact",
         ),
     )
@@ -44,7 +44,7 @@ def test_settings_sent_on_construction_are_only_the_organisation_sections():
     assert (method, path, auth) == ("PATCH", "/api/v1/organization/security-settings", "Bearer psk_x_y")
     assert httpx.Response(200, content=body).json() == {
         "compliance": {"audit_logging": True, "log_retention_days": 365},
-        "access_control": {"require_mfa": True},
+        "access_control": {"require_mfa": True, "session_max_hours": 8},
     }
 
 

@@ -29,6 +29,8 @@ export interface AccessControlOptions {
   concurrentSessionsLimit?: number;
   /** CIDRs; empty allows every address. */
   ipRestrictions?: string[];
+  /** Absolute session lifetime in hours, 1-24 (default 12). */
+  sessionMaxHours?: number;
 }
 
 export declare class AccessControlSettings extends Settings {
@@ -37,6 +39,7 @@ export declare class AccessControlSettings extends Settings {
   readonly sessionTimeoutMinutes?: number;
   readonly concurrentSessionsLimit?: number;
   readonly ipRestrictions?: string[];
+  readonly sessionMaxHours?: number;
 }
 
 export interface TransmissionSecurityOptions {

@@ -66,6 +66,7 @@ class AccessControlSettings extends Settings {
     sessionTimeoutMinutes: 'session_timeout_minutes',
     concurrentSessionsLimit: 'concurrent_sessions_limit',
     ipRestrictions: 'ip_restrictions',
+    sessionMaxHours: 'session_max_hours',
   };
 }
 

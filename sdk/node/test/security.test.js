@@ -18,8 +18,10 @@ test('only the given fields, in snake_case', () => {
   assert.equal(JSON.stringify(compliance), '{"hipaa":true,"log_retention_days":365}');
   assert.deepEqual(new AccessControlSettings({
     requireMfa: true, sessionTimeoutMinutes: 15, concurrentSessionsLimit: 1, ipRestrictions: ['10.0.0.0/8'],
+    sessionMaxHours: 8,
   }).toDict(), {
     require_mfa: true, session_timeout_minutes: 15, concurrent_sessions_limit: 1, ip_restrictions: ['10.0.0.0/8'],
+    session_max_hours: 8,
   });
 });
 

@@ -36,6 +36,7 @@ class AccessControlSettings(_Settings):
     session_timeout_minutes: int | None = None
     concurrent_sessions_limit: int | None = None
     ip_restrictions: list[str] | None = None
+    session_max_hours: int | None = None  # absolute session lifetime, 1-24 (default 12)
 
 
 @dataclass
