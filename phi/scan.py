@@ -74,6 +74,8 @@ class Doc:
         j = i + 1
         if j >= len(self.keys) or "\n" in self.gap(j):
             return False
+        if self.gap(j) == "-" and j + 1 < len(self.keys) and "\n" not in self.gap(j + 1):
+            j += 1  # a double-barrelled eponym: PASSY-MUIR VALVE, BURCH-WARTOFSKY SCORE, GREY-TURNER SIGN
         return self.keys[j] in _EPONYM_NEXT
 
     def titlecase(self, i: int) -> bool:

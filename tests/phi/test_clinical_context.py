@@ -45,6 +45,7 @@ def test_the_clinical_lexicon_comes_from_packaged_sources():
         "STAT ECHO CALLED. ECHO TECH AT BEDSIDE.",
         "VNA SERVICES TO RESUME; IN GOOD HEALTH PRIOR.",
         "ON HEAD CT NO BLEED. 3 Lumen Port placed.",
+        "Passy-Muir valve on for 2 hrs; burch-wartofsky score 45; GREY-TURNER SIGN ABSENT.",
     ],
 )
 def test_clinical_shorthand_is_not_phi(text):
