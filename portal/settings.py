@@ -249,6 +249,18 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FS_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+# Shared counters (failures aggregated per address, audit/flood.py) need one cache for every web process:
+# Redis when CACHE_URL is set (compose sets it), else each process keeps its own in memory.
+_CACHE_URL = env_str("CACHE_URL") or ""
+if _CACHE_URL and not _CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ConfigError("CACHE_URL must be a redis:// or rediss:// URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
     f"file://{CELERY_FS_DIR / 'results'}" if CELERY_BROKER_URL.startswith("filesystem") else CELERY_BROKER_URL
 )
