@@ -145,12 +145,13 @@ def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str]]:
     if spec is None or spec.origin is None:
         return [], [], [], []
     data = Path(spec.origin).parent / "data"
-    raw = json.loads((data / "cities5000.json").read_text(encoding="utf-8"))
-    cities = [(c["name"], int(c["population"])) for c in raw.values() if c["countrycode"] == "US"]
-    # Towns of 1,000-5,000 people (New England's villages, where many patients live) join as places that
-    # need context (LIVES IN, FROM, ", MA"): population -1 marks them for load_lexicon.
-    small = json.loads((data / "cities1000.json").read_text(encoding="utf-8"))
-    cities += [(c["name"], -1) for c in small.values() if c["countrycode"] == "US" and int(c["population"]) < 5000]
+    # One parse of the 1,000+ list serves both: its towns over 5,000 people are exactly the 5,000+ list. Towns of
+    # 1,000-5,000 (New England's villages, where many patients live) join as places that need context
+    # (LIVES IN, FROM, ", MA"): population -1 marks them for load_lexicon.
+    raw = json.loads((data / "cities1000.json").read_text(encoding="utf-8"))
+    us = [(c["name"], int(c["population"])) for c in raw.values() if c["countrycode"] == "US"]
+    cities = [(name, pop) for name, pop in us if pop > 5000]
+    cities += [(name, -1) for name, pop in us if pop < 5000]
     counties = [c["name"].removesuffix(" County") for c in json.loads((data / "us_counties.json").read_text())]
     states = [s["name"] for s in json.loads((data / "us_states.json").read_text()).values()]
     countries = [c["name"] for c in json.loads((data / "countries.json").read_text()).values()]
