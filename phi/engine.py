@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from phi.lexicon import load_lexicon
+from phi.propagate import propagated
 from phi.scan import Doc, Hit, tokenize
 from phi.tagger import WordTagger
 from phi.types import ENTITY_TYPES, DeidContext, Entity, PHIRejected, Result, normalize_mode
@@ -122,12 +123,14 @@ class Engine:
             return []
         doc = tokenize(text, self.lexicon)
         entities = merge_hits(self.hits(text, doc), text, self.min_score)
-        if self.tagger is None:
+        if self.tagger is not None:
+            extra = self.tagger.additions(doc, entities)
+            if extra:
+                entities = merge_hits([*(_sourced(e) for e in entities), *extra], text, self.min_score)
+        again = propagated(doc, entities)
+        if not again:
             return entities
-        extra = self.tagger.additions(doc, entities)
-        if not extra:
-            return entities
-        return merge_hits([*(_sourced(e) for e in entities), *extra], text, self.min_score)
+        return merge_hits([*(_sourced(e) for e in entities), *again], text, self.min_score)
 
     def process(
         self,

