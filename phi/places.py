@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left
 
 from phi.lexicon import CITY, CITY_AMBIG, CITY_HEAD, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, NOTEWORD, Lexicon
+from phi.orgs import find_orgs
 from phi.scan import Doc, Hit
 from phi.sites import find_sites
 from phi.words import words
@@ -331,6 +332,7 @@ def find_places(doc: Doc, lex: Lexicon) -> list[Hit]:
     _before_services(doc, hits)
     _facilities(doc, hits)
     hits.extend(find_sites(doc, lex))
+    hits.extend(find_orgs(doc, lex, hits))
     return _with_service_suffix(doc, hits)
 
 

@@ -14,7 +14,9 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NlpEngineProvider, NoOpNlpEngine
 
 from phi.contacts import find_contacts, find_identifiers
+from phi.keyed_numbers import find_keyed_ages, find_keyed_contacts, find_keyed_ids
 from phi.lexicon import CLINICAL, COMMON, FIRST, LAST, Lexicon, load_lexicon
+from phi.name_cues import find_name_cues
 from phi.names import find_names
 from phi.patterns import find_dates
 from phi.places import find_places
@@ -123,7 +125,7 @@ class ClinicalNameRecognizer(ClinicalRecognizer):
     ENTITIES = ("NAME",)
 
     def find(self, text: str, doc: Doc) -> list[Hit]:
-        return find_names(doc, self.lex)
+        return [*find_names(doc, self.lex), *find_name_cues(doc, self.lex)]
 
 
 class ClinicalPlaceRecognizer(ClinicalRecognizer):
@@ -141,7 +143,7 @@ class ClinicalDateRecognizer(ClinicalRecognizer):
     ENTITIES = ("DATE", "AGE")
 
     def find(self, text: str, doc: Doc) -> list[Hit]:
-        return find_dates(text, doc.up)
+        return [*find_dates(text, doc.up), *find_keyed_ages(doc.up)]
 
 
 class ClinicalContactRecognizer(ClinicalRecognizer):
@@ -150,7 +152,7 @@ class ClinicalContactRecognizer(ClinicalRecognizer):
     ENTITIES = ("PHONE", "FAX", "EMAIL", "URL", "IP")
 
     def find(self, text: str, doc: Doc) -> list[Hit]:
-        return find_contacts(text, doc.up)
+        return [*find_contacts(text, doc.up), *find_keyed_contacts(doc.up)]
 
 
 class ClinicalIdentifierRecognizer(ClinicalRecognizer):
@@ -159,7 +161,7 @@ class ClinicalIdentifierRecognizer(ClinicalRecognizer):
     ENTITIES = ("SSN", "MRN", "ACCOUNT", "HEALTH_PLAN", "LICENSE", "VEHICLE", "DEVICE", "ID")
 
     def find(self, text: str, doc: Doc) -> list[Hit]:
-        return find_identifiers(text, doc.up)
+        return [*find_identifiers(text, doc.up), *find_keyed_ids(doc.up)]
 
 
 _SPACY_TYPES = {"PERSON": "NAME", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "ORG": "LOCATION"}

@@ -29,7 +29,9 @@ _STAY_HEADS = frozenset({"INN", "LODGE", "HOUSE", "TABERNACLE", "CHURCH", "SHELT
                          "CAMPUS"})  # fmt: skip
 # Words before a head that make it generic, not a named place (HOME HEALTH, GOOD HEALTH, AT HOME).
 _GENERIC_BEFORE = frozenset({"HOME", "PUBLIC", "MENTAL", "BEHAVIORAL", "OCCUPATIONAL", "POOR", "FAIR",
-                             "NURSING", "MEDICAL", "NURSES", "CHARGE", "MONITORING", "MED", "DIALYSIS"})  # fmt: skip
+                             "NURSING", "MEDICAL", "NURSES", "CHARGE", "MONITORING", "MED", "DIALYSIS", "GRADE",
+                             "ELEMENTARY", "LAW", "BUSINESS", "SUMMER", "NIGHT", "SUNDAY", "BOARDING", "PREP",
+                             "TRADE", "VOCATIONAL", "GOOD", "COMMUNITY"})  # fmt: skip
 # Ordinary words that may sit inside a place's name, between proper words and the head.
 _CONNECTORS = frozenset({"HIGH", "FUNERAL", "GOOD", "NORTH", "SOUTH", "EAST", "WEST", "NEW", "OF", "SAINTS"})
 _NOT_STAY_BEFORE = frozenset({"HOUSE", "OPEN", "HALFWAY", "GROUP", "NURSING", "TRAILER", "THE", "HIS", "HER"})

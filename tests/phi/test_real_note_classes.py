@@ -73,3 +73,93 @@ def test_grades_days_and_devices_with_a_number_are_not_wards(text):
 
 def test_a_city_abroad_after_place_context_is_a_location():
     assert ("MONTREAL", "LOCATION") in found("SON LIVES IN MONTREAL, WILL CALL TONIGHT.")
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("PCP: Dr. Lindgren at North Andover Family Practice, fax on file.", "North Andover Family Practice"),
+        ("Pt works at Marlborough Medical Associates as a biller.", "Marlborough Medical Associates"),
+        ("Taught at Wakefield High for 30 yrs.", "Wakefield High"),
+        ("Lives at Birchwood at Westford, independent living.", "Birchwood at Westford"),
+        ("Family staying at the Inn at Pittsfield tonight.", "Inn at Pittsfield"),
+        ("TRANSFERRED FROM HOLY NAME HOSPITAL (TEANECK) FOR CATH.", "TEANECK"),
+        ("pt adm from newton hospital in waltham s/p tPA at 1640 for L MCA stroke", "waltham"),
+    ],
+)
+def test_named_organisations_and_qualifying_towns_are_places(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PT IS A HIGH SCHOOL TEACHER, FRIENDS SINCE GRADE SCHOOL.",
+        "Worried about the cost of dialysis and the hospital stay; will apply for free care.",
+        "Recommend: change to Vital High Protein at 55cc/hr.",
+        "Insurance: Fallon Community Health Plan, pending.",
+    ],
+)
+def test_plain_words_before_a_head_are_no_organisation(text):
+    assert not [t for t, kind in found(text) if kind == "LOCATION"], found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ('Pt said "I\'m 96, let me go home".', "96", "AGE"),
+        ("Pt's mother Evelyn (93) went home w/ her aide.", "93", "AGE"),
+        ("92F w/ GIB s/p 4u PRBC.", "92F", "AGE"),
+        ("She will be 101 on her birthday next week.", "101", "AGE"),
+        ("K. Ruiz MD, night float, x4471", "4471", "PHONE"),
+        ("call cm x6-2210 with questions", "6-2210", "PHONE"),
+        ("son cell 508/555/0177 anytime", "508/555/0177", "PHONE"),
+        ("family # (413)5550162", "(413)5550162", "PHONE"),
+        ("SSN last 4 8830 verified with registration.", "8830", "SSN"),
+        ("Rehab auth # BCX-REH-2209184 approved.", "BCX-REH-2209184", "ID"),
+        ("Secondary coverage HPHC 77120044-03 on file.", "77120044-03", "ID"),
+        ("Medicare MBI 5TR2-QL8-BV44 confirmed.", "5TR2-QL8-BV44", "ID"),
+    ],
+)
+def test_numbers_that_are_phi_by_their_words(text, value, kind):
+    assert any(value in span and got == kind for span, got in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["HR 96 SR, SBP 92-110.", "SAT 94% ON 2L.", "BLE EXT 2+ EDEMA.", "NS 100 CC/HR X 1000 ML.", "AGE-APPROPRIATE."],
+)
+def test_vitals_limbs_and_doses_are_not_keyed_numbers(text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("JOY'S CELL 978-555-0111; SHE WILL CALL BACK.", "JOY"),
+        ("Report given to Hector RN at 1900.", "Hector"),
+        ("DAWN K RN", "DAWN K"),
+        ('Father (Robert "Bobby" Lyons) may visit.', "Bobby"),
+        ("son will called at 0600 asking for update", "will"),
+        ("MARK SAYS PT WAS ANXIOUS AT HOME.", "MARK"),
+        ("Daughter Margaret (goes by peg) updated.", "peg"),
+        ("CHARGE NURSE (FAITH) AWARE.", "FAITH"),
+        ("Plan reviewed.\n--d.m.\n", "d.m"),
+    ],
+)
+def test_name_cues(text, name):
+    assert any(name in span and kind == "NAME" for span, kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CHARGE RN AWARE.",
+        "SON STATES PT WAS SOBER.",
+        "son called twice, updated.",
+        "plan ok\nok\n",
+        "Primary RN: see board.",
+    ],
+)
+def test_roles_and_relatives_are_not_name_cues(text):
+    assert not [t for t, kind in found(text) if kind == "NAME"], found(text)

@@ -1,0 +1,152 @@
+"""Cues that make a word a name where the main name scanner (phi/names.py) stays quiet.
+
+Each cue is a phrase no clinical word fits, so it may take a first name that is also an English word:
+
+* a possessive before a contact word: GRACE'S CELL, Hope's number, Jordan's cell;
+* a credential after a first name, with its middle initial: TINA M RN, REPORT TO HECTOR RN;
+* a nickname in quotes after a name: RICHARD "RICK" CALLAHAN, Harold Jr. ("Skip");
+* a first name between a relative and a verb: SON WILL CALLED, WIFE JOY VISITED;
+* a census first name before a speech or visit verb: MARK SAYS, ART WILL DRIVE THEM;
+* the name someone goes by: (goes by jen), prefers to be called Bud;
+* a first name alone in brackets after a role or relative: SUPERVISOR (PAM), brother (Norm);
+* a relative word and a capitalised word in mixed-case text: brother Norm, daughter Hope;
+* initials that sign a note on their own line: --k.m., r.l.
+"""
+
+from __future__ import annotations
+
+import re
+
+from phi.lexicon import CLINICAL, COMMON, FIRST, LAST, NAME, RELATIVE, ROLE, TITLE, Lexicon
+from phi.scan import Doc, Hit
+
+__all__ = ["find_name_cues"]
+
+_CONTACT_AFTER = re.compile(r"'S[ \t]+(?:CELL|PHONE|NUMBER|NUM|#|HOME|WORK|PAGER|MOBILE|EMAIL|LANDLINE)\b")
+_CREDENTIAL = re.compile(r"(?:[ \t]+([A-Z])\.?)?[ \t]+(?:RN|LPN|RRT|CRT|NP|MSW|LICSW|CNA|RT)\b(?![-/][A-Z])")
+_NICKNAME = re.compile(r"[ \t]*\(?[\"“]([A-Z][A-Z'-]+)[\"”]\)?")
+_GOES_BY = re.compile(r"\b(?:GOES[ \t]+BY|PREFERS[ \t]+TO[ \t]+BE[ \t]+CALLED|PREFERS|A\.?K\.?A\.?|NICKNAME)[ \t]+\Z")
+_VERBS_AFTER = frozenset({"SAYS", "SAID", "STATES", "STATED", "REPORTS", "REPORTED", "CALLED", "VISITED", "ASKED",
+                          "WANTS", "AGREES", "AGREED", "CAME", "DROVE", "BROUGHT", "DROPPED", "LEFT", "ARRIVED",
+                          "WILL"})  # fmt: skip
+_NOT_A_SIGNER = re.compile(r"(?:OK|NO|RA|PO|IV|AM|PM|ED|OR|SP|BS)\Z")
+_SIGNOFF = re.compile(
+    r"^[ \t]*-{0,2}[ \t]*([A-Z]\.[ \t]?[A-Z]\.?|[A-Z]\.?[A-Z]\.)[ \t]*$|^[ \t]*-{1,2}[ \t]*([A-Z]{2,3})[ \t]*$",
+    re.MULTILINE,
+)
+_NOT_POSSESSORS = frozenset({"PT", "PATIENT", "MD", "TEAM", "PCP", "HCP", "PTS"})
+_NOT_CREDENTIALED = frozenset({"CHARGE", "PRIMARY", "NIGHT", "DAY", "FLOOR", "RESOURCE", "STAFF", "TRAVEL", "FLOAT",
+                               "NEW", "ADMITTING", "RECEIVING", "ONCOMING", "CIRCULATING", "DAYS", "NIGHTS", "EVENING",
+                               "THE", "TO", "BY", "PER", "WITH", "AND", "OR", "MY", "YOUR", "STUDENT", "OTHER",
+                               "TEAM", "ICU", "CCU", "MICU", "SICU", "PACU", "ER", "ED", "UNIT", "HOSPICE", "VNA",
+                               "PEDS", "NICU", "DIALYSIS", "IV", "CASE", "SENIOR", "NURSE"})  # fmt: skip
+
+
+def _nameable(doc: Doc, lex: Lexicon, i: int, *, english_ok: bool) -> bool:
+    """Token i may be a first name here: a census first name (even one that is a word: GRACE, WILL, MARK) or,
+    with `english_ok`, any capitalised word that is no clinical shorthand, role or relative."""
+    key = doc.keys[i]
+    c = doc.classes[i]
+    if c & (TITLE | ROLE | RELATIVE) or len(key) < 2:
+        return False
+    if key in lex.first_rank:
+        return True
+    if not english_ok or c & CLINICAL:
+        return False
+    return bool(c & (FIRST | LAST | NAME)) or not c & COMMON
+
+
+def _written_as_name(doc: Doc, i: int) -> bool:
+    return doc.caps or doc.titlecase(i)
+
+
+def _possessive(doc: Doc, lex: Lexicon, i: int) -> bool:
+    """GRACE'S CELL, Hope's number."""
+    return (
+        _CONTACT_AFTER.match(doc.up, doc.ends[i]) is not None
+        and _written_as_name(doc, i)
+        and doc.keys[i] not in _NOT_POSSESSORS
+        and _nameable(doc, lex, i, english_ok=True)
+    )
+
+
+def _credentialed(doc: Doc, lex: Lexicon, i: int) -> int:
+    """TINA M RN, Hector RN: where the name ends (after its initial), or 0."""
+    credential = _CREDENTIAL.match(doc.up, doc.ends[i])
+    key = doc.keys[i]
+    if credential is None or key in _NOT_CREDENTIALED or not _written_as_name(doc, i):
+        return 0
+    if key not in lex.first_rank or doc.classes[i] & CLINICAL:
+        return 0
+    return credential.end(1) if credential.group(1) else doc.ends[i]
+
+
+def _nickname(doc: Doc, lex: Lexicon, i: int) -> bool:
+    """RICHARD "RICK" CALLAHAN, Harold Jr. ("Skip")."""
+    if not i or not (doc.keys[i - 1] in lex.first_rank or doc.keys[i - 1] in ("JR", "SR")):
+        return False
+    if not doc.near(i, ' \t.("“'):
+        return False
+    after = doc.ends[i - 1]
+    nick = _NICKNAME.match(doc.up, after + (1 if doc.up.startswith(".", after) else 0))
+    return nick is not None and nick.start(1) == doc.starts[i]
+
+
+def _before_verb(doc: Doc, lex: Lexicon, i: int) -> bool:
+    """SON WILL CALLED, MARK SAYS: a census first name before a verb people do."""
+    keys = doc.keys
+    if i + 1 >= len(keys) or keys[i + 1] not in _VERBS_AFTER or doc.gap(i + 1) != " " or keys[i] not in lex.first_rank:
+        return False
+    kin = bool(i and doc.classes[i - 1] & RELATIVE and doc.gap(i) == " ")
+    opens = (i == 0 or doc.sentence_start(i)) and keys[i + 1] != "WILL"
+    plain = doc.classes[i] & (TITLE | ROLE | RELATIVE) or (doc.classes[i] & CLINICAL and not kin)
+    return (kin or opens) and not plain and _written_as_name(doc, i)
+
+
+def _bracketed(doc: Doc, lex: Lexicon, i: int) -> bool:
+    """SUPERVISOR (PAM), brother (Norm): a first name alone in brackets after a role or a relative."""
+    return bool(
+        i
+        and doc.classes[i - 1] & (ROLE | RELATIVE)
+        and doc.gap(i).strip() == "("
+        and doc.up.startswith(")", doc.ends[i])
+        and _nameable(doc, lex, i, english_ok=False)
+    )
+
+
+def _after_relative(doc: Doc, lex: Lexicon, i: int) -> bool:
+    """brother Norm, daughter Hope: a capitalised word after a relative in mixed-case text."""
+    return bool(
+        i
+        and doc.classes[i - 1] & RELATIVE
+        and doc.gap(i) == " "
+        and not doc.caps
+        and doc.titlecase(i)
+        and _nameable(doc, lex, i, english_ok=True)
+    )
+
+
+def find_name_cues(doc: Doc, lex: Lexicon) -> list[Hit]:
+    hits: list[Hit] = []
+    up = doc.up
+    for i in range(len(doc.keys)):
+        start, end = doc.starts[i], doc.ends[i]
+        signed = _credentialed(doc, lex, i)
+        if signed:
+            hits.append((start, signed, "NAME", 0.8))
+        elif (
+            _possessive(doc, lex, i)
+            or _nickname(doc, lex, i)
+            or _bracketed(doc, lex, i)
+            or (_GOES_BY.search(up, max(0, start - 32), start) and _nameable(doc, lex, i, english_ok=True))
+        ):
+            hits.append((start, end, "NAME", 0.8))
+        elif _before_verb(doc, lex, i) or _after_relative(doc, lex, i):
+            hits.append((start, end, "NAME", 0.75))
+    for m in _SIGNOFF.finditer(up):
+        group = 1 if m.group(1) else 2
+        letters = m.group(group).replace(".", "").replace(" ", "")
+        if group == 2 and (_NOT_A_SIGNER.match(letters) or lex.classes.get(letters, 0) & CLINICAL):
+            continue
+        hits.append((m.start(group), m.end(group), "NAME", 0.7))
+    return hits
