@@ -25,6 +25,7 @@ __all__ = [
     "NAME",
     "NOTEWORD",
     "POSTCRED",
+    "RARE",
     "REGION",
     "RELATIVE",
     "ROLE",
@@ -54,6 +55,7 @@ VERB = 1 << 13
 NOTEWORD = 1 << 14
 ENGLISH = 1 << 15  # an English word other than a noun (or an inflection of one): AWARE, ORDERS, CALLED
 REGION = 1 << 16  # a word of a US state's or a country's name: never a name on its own (FLORIDA, GEORGIA)
+RARE = 1 << 17  # a WordNet noun seldom written in English (wordfreq Zipf < 3.2): ANSELM, AISLING, DELACROIX
 
 _DATA = Path(__file__).resolve().parent / "data"
 _COMMON_SURNAME_RANK = 5000  # a WordNet noun that is also a surname this common is read as a name
@@ -137,6 +139,16 @@ def _wordnet() -> tuple[set[str], set[str]]:
         if pos in exc:
             other.update(w.upper() for w in exc[pos] if w.isalpha())
     return nouns, other
+
+
+def _rare(nouns: set[str]) -> set[str]:
+    """Nouns that English text seldom uses (Zipf frequency under 3.2 in wordfreq's English list): WordNet lists
+    people and places among its nouns (ANSELM, ABELARD), so a rare noun may still be a name where context says so."""
+    from wordfreq import get_frequency_dict
+
+    frequency = get_frequency_dict("en", wordlist="large")
+    cutoff = 10 ** (3.2 - 9)  # Zipf = log10(frequency per billion words)
+    return {w for w in nouns if frequency.get(w.lower(), 0.0) < cutoff}
 
 
 def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str], list[str]]:
@@ -306,6 +318,8 @@ def load_lexicon() -> Lexicon:
     english |= regions
     place_words = {norm_key(name) for name, _pop in cities} | {norm_key(c) for c in counties}
     classes = _classify(first, last, nouns, english, clinical, place_words, set(common))
+    for word in _rare(nouns - english - clinical):
+        classes[word] = classes.get(word, 0) | RARE
     for word in STOP_WORDS:  # function words are never names, even when the census lists them (WILL, MAY)
         key = word.upper()
         if key.isalpha():

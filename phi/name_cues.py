@@ -17,10 +17,25 @@ from __future__ import annotations
 
 import re
 
-from phi.lexicon import CLINICAL, COMMON, FIRST, LAST, NAME, RELATIVE, ROLE, TITLE, Lexicon
+from phi.lexicon import (
+    CITY,
+    CITY_AMBIG,
+    CLINICAL,
+    COMMON,
+    ENGLISH,
+    FIRST,
+    LAST,
+    NAME,
+    RARE,
+    REGION,
+    RELATIVE,
+    ROLE,
+    TITLE,
+    Lexicon,
+)
 from phi.scan import Doc, Hit
 
-__all__ = ["find_name_cues"]
+__all__ = ["find_name_cues", "widen_names"]
 
 _CONTACT_AFTER = re.compile(r"'S[ \t]+(?:CELL|PHONE|NUMBER|NUM|#|HOME|WORK|PAGER|MOBILE|EMAIL|LANDLINE)\b")
 _CREDENTIAL = re.compile(r"(?:[ \t]+([A-Z])\.?)?[ \t]+(?:RN|LPN|RRT|CRT|NP|MSW|LICSW|CNA|RT)\b(?![-/][A-Z])")
@@ -115,15 +130,56 @@ def _bracketed(doc: Doc, lex: Lexicon, i: int) -> bool:
 
 
 def _after_relative(doc: Doc, lex: Lexicon, i: int) -> bool:
-    """brother Norm, daughter Hope: a capitalised word after a relative in mixed-case text."""
-    return bool(
-        i
-        and doc.classes[i - 1] & RELATIVE
-        and doc.gap(i) == " "
-        and not doc.caps
-        and doc.titlecase(i)
-        and _nameable(doc, lex, i, english_ok=True)
-    )
+    """brother Norm, daughter Hope: a capitalised word after a relative in mixed-case text; SON ANSELM, stepson
+    alaric: in any case, a name-shaped word no list knows or a census first name that is no plain word."""
+    if not (i and doc.classes[i - 1] & RELATIVE and doc.gap(i) == " "):
+        return False
+    if not doc.caps and doc.titlecase(i):
+        return _nameable(doc, lex, i, english_ok=True)
+    c = doc.classes[i]
+    if c & (CLINICAL | ENGLISH | TITLE | ROLE | RELATIVE | CITY | REGION) or not doc.shaped(i):
+        return False
+    return (doc.keys[i] in lex.first_rank and not c & COMMON) or not c & (COMMON | CITY_AMBIG) or bool(c & RARE)
+
+
+def _initialled(doc: Doc, i: int) -> bool:
+    """R. DELACROIX, k. ostrowski: one initial with its dot, then a surname no clinical or plain list knows."""
+    if not i or len(doc.keys[i - 1]) != 1 or doc.gap(i) not in (". ", "."):
+        return False
+    if i >= 2 and doc.gap(i - 1).strip() not in ("", ",", "-", "--", "/", "(", ":", ";"):
+        return False
+    c = doc.classes[i]
+    if c & (CLINICAL | ENGLISH | TITLE | ROLE | RELATIVE | REGION) or not doc.shaped(i):
+        return False
+    if c & COMMON and not c & RARE:
+        return False
+    return doc.caps or doc.titlecase(i)
+
+
+_HEADER = re.compile(
+    r"^[ \t]*(?:PT|PATIENT|NAME|PT NAME|PATIENT NAME)[ \t]*:[ \t]*"
+    r"([A-Z][A-Z'-]+(?:-[A-Z][A-Z'-]+)?,[ \t]*[A-Z][A-Z'-]+(?:[ \t]+[A-Z]\b\.?)?)",
+    re.MULTILINE,
+)
+
+
+def widen_names(doc: Doc, hits: list[Hit]) -> list[Hit]:
+    """A name takes the rest of a double-barrelled surname (ABERNATHY-SOLIS, mbeki-stone) and a middle
+    initial after a given name; a record header (NAME: DESJARDINS, ODILE M.) is one name."""
+    text = doc.text
+    out: list[Hit] = []
+    for start, end, kind, score in hits:
+        if kind == "NAME":
+            second = re.match(r"-([A-Za-z][a-z]+|[A-Z]{2,})\b", text[end : end + 30])
+            if second:
+                end += second.end()
+            initial = re.match(r" [A-Z]\.(?!\w)", text[end : end + 4])
+            if initial and "," in text[start:end]:
+                end += initial.end()
+        out.append((start, end, kind, score))
+    for m in _HEADER.finditer(doc.up):
+        out.append((m.start(1), m.end(1), "NAME", 0.85))
+    return out
 
 
 def find_name_cues(doc: Doc, lex: Lexicon) -> list[Hit]:
@@ -143,6 +199,8 @@ def find_name_cues(doc: Doc, lex: Lexicon) -> list[Hit]:
             hits.append((start, end, "NAME", 0.8))
         elif _before_verb(doc, lex, i) or _after_relative(doc, lex, i):
             hits.append((start, end, "NAME", 0.75))
+        elif _initialled(doc, i):
+            hits.append((doc.starts[i - 1], end, "NAME", 0.75))
     for m in _SIGNOFF.finditer(up):
         group = 1 if m.group(1) else 2
         letters = m.group(group).replace(".", "").replace(" ", "")

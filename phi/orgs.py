@@ -88,6 +88,10 @@ def _in_parentheses(doc: Doc, lex: Lexicon, places: list[Hit], hits: list[Hit]) 
 
 
 _LINKS = frozenset({"AT", "OF"})
+_COMPASS = frozenset({"NORTH", "SOUTH", "EAST", "WEST", "MAIN"})
+_RIGHT_HEADS = frozenset({"CHURCH", "PARISH", "HOSPITAL", "CLINIC", "CAMPUS", "SCHOOL", "REHAB", "VNA", "HOSPICE",
+                          "MEDICAL", "CENTER", "CENTRE", "MANOR", "HEALTH", "NH", "SNF", "LTAC", "BANK", "LIBRARY",
+                          "ACADEMY", "COLLEGE", "UNIVERSITY", "HIGH", "TEMPLE", "SYNAGOGUE", "MOSQUE"})  # fmt: skip
 _STAY = frozenset({"INN", "PAVILION", "VNA", "HOSPITAL", "HOSPICE", "LODGE", "HOUSE", "MANOR", "VILLAGE"})
 
 
@@ -103,9 +107,52 @@ def _linked(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
         head = i - 2
         if not _written_proper(doc, head) or (doc.caps and keys[head] not in _STAY and doc.ends[head] not in ends):
             continue
-        if not (keys[head] in _STAY or keys[head] in _HEADS or doc.ends[head] in ends or _unlisted(doc, head)):
+        named = keys[head] in _STAY or keys[head] in _HEADS or doc.ends[head] in ends or _unlisted(doc, head)
+        if not (named or _titled_mid_sentence(doc, head)):
             continue
         hits.append((doc.starts[head], starts[doc.starts[i]], "LOCATION", 0.7))
+
+
+def _titled_mid_sentence(doc: Doc, i: int) -> bool:
+    """Sunrise (of Arlington): a capitalised word inside a sentence of mixed-case text, no shorthand."""
+    return not doc.caps and doc.titlecase(i) and not doc.sentence_start(i) and not doc.classes[i] & CLINICAL
+
+
+def _widened(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
+    """ST. MARY'S CHURCH, DaVita Brockton, Radius Danvers: a place found takes the head after it and a proper
+    word no list knows right before it."""
+    keys = doc.keys
+    by_start = {doc.starts[i]: i for i in range(len(keys))}
+    by_end = {doc.ends[i]: i for i in range(len(keys))}
+    for start, end, kind, score in places:
+        first, last = by_start.get(start), by_end.get(end)
+        if kind != "LOCATION" or score < 0.7 or first is None or last is None:
+            continue  # only a confident place grows: a surname read as a town (SMITH) stays as it is
+        new_start, new_end = start, end
+        k = last + 1
+        while k < len(keys) and k - last <= 2 and doc.tight(k) and keys[k] in _RIGHT_HEADS and _any_case(doc, k):
+            new_end = doc.ends[k]
+            k += 1
+        j = first - 1
+        if j >= 0 and doc.gap(first) == " " and not doc.caps and not doc.sentence_start(j):
+            word = doc.word(j)
+            plain = doc.classes[j] & (COMMON | ENGLISH | CLINICAL | FIRST | LAST | NAME)
+            if word[:1].isupper() and not plain and doc.shaped(j):
+                new_start = doc.starts[j]
+        if (new_start, new_end) != (start, end):
+            hits.append((new_start, new_end, "LOCATION", score))
+
+
+def _any_case(doc: Doc, k: int) -> bool:
+    return doc.lowered or _written_proper(doc, k)
+
+
+def _campuses(doc: Doc, hits: list[Hit]) -> None:
+    """the West campus, EAST CAMPUS: a named campus of the hospital."""
+    keys = doc.keys
+    for i in range(1, len(keys)):
+        if keys[i] == "CAMPUS" and keys[i - 1] in _COMPASS and doc.gap(i) == " ":
+            hits.append((doc.starts[i - 1], doc.ends[i], "LOCATION", 0.7))
 
 
 def _unlisted(doc: Doc, i: int) -> bool:
@@ -119,4 +166,6 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _orgs(doc, hits)
     _in_parentheses(doc, lex, [*places, *hits], hits)
     _linked(doc, [*places, *hits], hits)
+    _widened(doc, [*places, *hits], hits)
+    _campuses(doc, hits)
     return hits

@@ -16,7 +16,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NlpEngineProvi
 from phi.contacts import find_contacts, find_identifiers
 from phi.keyed_numbers import find_keyed_ages, find_keyed_contacts, find_keyed_ids
 from phi.lexicon import CLINICAL, COMMON, FIRST, LAST, Lexicon, load_lexicon
-from phi.name_cues import find_name_cues
+from phi.name_cues import find_name_cues, widen_names
 from phi.names import find_names
 from phi.patterns import find_dates
 from phi.places import find_places
@@ -125,7 +125,7 @@ class ClinicalNameRecognizer(ClinicalRecognizer):
     ENTITIES = ("NAME",)
 
     def find(self, text: str, doc: Doc) -> list[Hit]:
-        return [*find_names(doc, self.lex), *find_name_cues(doc, self.lex)]
+        return widen_names(doc, [*find_names(doc, self.lex), *find_name_cues(doc, self.lex)])
 
 
 class ClinicalPlaceRecognizer(ClinicalRecognizer):

@@ -63,8 +63,8 @@ def _acronyms(doc: Doc, hits: list[Hit]) -> None:
             before = "AT"  # CATH @ NMC
         after = keys[i + 1] if i + 1 < len(keys) and doc.gap(i + 1) == " " else ""
         shaped = _HOSPITAL_INITIALS.fullmatch(keys[i]) is not None
-        if before == "FROM" and doc.word(i).isupper() and not doc.caps:
-            shaped = True  # mixed-case text: initials no list knows, right after FROM (not AT: murmur at RUSB)
+        if before in ("FROM", "AT") and doc.word(i).isupper() and not doc.caps:
+            shaped = True  # mixed-case text: initials no list knows (the heart's borders, RUSB, are listed)
         if (before in _SITE_BEFORE and (shaped or after in _SITE_AFTER)) or (shaped and after in _SITE_AFTER):
             hits.append((doc.starts[i], doc.ends[i], "LOCATION", 0.7))
 

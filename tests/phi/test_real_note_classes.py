@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from phi import Engine
-from phi.lexicon import load_lexicon
+from phi.lexicon import RARE, load_lexicon
 from phi.propagate import propagated
 from phi.scan import tokenize
 from phi.types import Entity
@@ -163,3 +163,25 @@ def test_name_cues(text, name):
 )
 def test_roles_and_relatives_are_not_name_cues(text):
     assert not [t for t, kind in found(text) if kind == "NAME"], found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("NIGHT FLOAT DR. PELLETIER-RUIZ EVALUATED, CT NEG.", "PELLETIER-RUIZ"),
+        ("dr okonkwo-baptiste aware of k 3.1", "okonkwo-baptiste"),
+        ("NAME: FONTAINE, ROSALIND M.   UNIT #: 40-11-872", "FONTAINE, ROSALIND M."),
+        ("Pt: Castellanos-Whitby, Evander   MR# 5540012", "Castellanos-Whitby, Evander"),
+        ("CALLED TO COVERING HO, T. ABELARD AWARE.", "T. ABELARD"),
+        ("SON ANSELM LIVES UPSTAIRS AND IS HCP.", "ANSELM"),
+        ("will come in tonight w/ her brother caspian.", "caspian"),
+    ],
+)
+def test_surnames_headers_and_rare_given_names(text, name):
+    assert any(name in span and kind == "NAME" for span, kind in found(text)), found(text)
+
+
+def test_rare_nouns_come_from_a_word_frequency_list():
+    lex = load_lexicon()
+    assert lex.classes["ABELARD"] & RARE  # a WordNet noun seldom written: a person's name
+    assert not lex.classes["PHONE"] & RARE and not lex.classes["HOME"] & RARE
