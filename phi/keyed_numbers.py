@@ -16,7 +16,25 @@ import re
 
 from phi.scan import Hit
 
-__all__ = ["find_keyed_ages", "find_keyed_contacts", "find_keyed_ids"]
+__all__ = ["find_keyed_ages", "find_keyed_contacts", "find_keyed_dates", "find_keyed_ids"]
+
+# A month and a day (3-14, 6/11, 10-2) where an event word says it is a date: S/P MVC 10-2, WIRE PLACED 6-11,
+# ARREST AT HOME 3-14, ESOPHAGECTOMY (IVOR LEWIS) 2-26. Elsewhere such pairs are ranges and ratios (HR 80-90, 5/5).
+_MONTH_DAY = re.compile(r"(?<![\w/.:-])(?:1[0-2]|0?[1-9])[-/](?:3[01]|[12]\d|0?[1-9])(?![\w/.%:-]|[.,]\d)")
+_EVENT_BEFORE = re.compile(
+    r"\b(?:S/P|SP|STATUS[ \t]+POST|PLACED|ADM|ADMITTED|ADMIT|SINCE|DONE|REMOVED|INSERTED|MVC|ARREST|REPAIR|REVISION|"
+    r"SURGERY|TODAY|INTUBATED|EXTUBATED|EXPLORED|TX|TRANSPLANT|DIAGNOSED|DX|DATED|BORN|DOB|DOS|DOA|ONSET|"
+    r"[A-Z]+ECTOMY|[A-Z]+OTOMY|[A-Z]+OSTOMY|[A-Z]+PLASTY|AT[ \t]+HOME|IN[ \t]+CATH[ \t]+LAB)\b([^\d\n]{0,24})\Z"
+)
+# Labels of measures and settings: a pair after them is a value (PS 10/5, STRENGTH 5/5, WEANED 10-5).
+_MEASURE_LABEL = re.compile(
+    r"\b(?:PS|PEEP|CPAP|BIPAP|STRENGTH|BP|SBP|HR|RR|SATS?|FIO2|TV|RATE|K|MG|INR|GCS|PAIN|SCORE|RASS|WEANED|"
+    r"TITRATED|GTT|DRIP|X|MAE|GRIPS?|PUPILS|PERRL|AC|SIMV|PSV|IS|NOW|UP|DOWN)\b"
+)
+_RANGE_AFTER = re.compile(
+    r"[ \t]*(?:MG|MCG|ML|CC|L\b|LPM|UNITS?|U\b|TABS?|PUFFS|X\b|HRS?|MIN|%|CM|MM|DAYS|WKS|WEEKS|TIMES|BEATS|BPM|MMHG|"
+    r"/HR|KG|G\b|BREATHS|PACK)"
+)
 
 _AGE_NUMBER = re.compile(r"(?<![\w./-])(9\d|1[01]\d)(?![\w./%-]|[.,]\d)")
 _AGE_SAID = re.compile(
@@ -33,7 +51,10 @@ _EXTENSION = re.compile(r"(?<![\w/.-])X(?:[ \t]?(\d{4,5}|\d-\d{4})|(\d{3}))(?![\
 _EXT_WORD = re.compile(r"(?<![\w])EXT\.?[ \t]*#?[ \t]*(\d{2,5})(?![\w+/.%-]|[.,]\d)")
 _LIMB_BEFORE = re.compile(r"(?:LOWER|UPPER|\bL|\bR|\bLE|\bUE|BILAT|ALL|\d|BLE|BUE|LEFT|RIGHT)[ \t]*\Z")
 # 617/555/0134, (978)5550123, 617-555-0134/0135: telephone shapes the phone scanner leaves out.
-_ODD_PHONE = re.compile(r"(?<![\w/])(?:\d{3}/\d{3}/\d{4}|\(\d{3}\)[ \t]?\d{7}|\d{3}-\d{3}-\d{4}/\d{4})(?![\w/]|[.,]\d)")
+_ODD_PHONE = re.compile(
+    r"(?<![\w/])(?:\d{3}/\d{3}/\d{4}|\(\d{3}\)[ \t]?\d{7}|\d{3}-\d{3}-\d{4}/\d{4}"
+    r"|\d{3}[ \t]+-[ \t]+\d{3}[ \t]+-[ \t]+\d{4})(?![\w/]|[.,]\d)"
+)
 _NOT_COUNT_AFTER = re.compile(r"[ \t]*(?:CC|ML|MG|MCG|UNITS?|MIN|MINS|HRS?|DAYS?|TIMES|ML/HR|CC/HR|L\b)")
 _LAST_FOUR = re.compile(r"\bLAST[ \t]+(?:4|FOUR)\b[^\n\d]{0,20}?(\d{4})(?!\d)")
 _CASE_NUMBER = re.compile(
@@ -54,6 +75,20 @@ def find_keyed_ages(up: str) -> list[Hit]:
         if closed and not _NOT_AN_AGE_AFTER.match(up, end):
             hits.append((start, end, "AGE", 0.8))
     hits.extend((m.start(), m.end(), "AGE", 0.8) for m in _AGE_SEX.finditer(up))
+    return hits
+
+
+def find_keyed_dates(up: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _MONTH_DAY.finditer(up):
+        if _RANGE_AFTER.match(up, m.end()):
+            continue
+        event = _EVENT_BEFORE.search(up, max(0, m.start() - 60), m.start())
+        if event is None or _MEASURE_LABEL.search(event.group(1)):
+            continue
+        if "/" in m.group() and len(event.group(1).strip(" ,(")) > 0:
+            continue  # M/D right after the event word only (PLACED 1/8); a slashed pair further on is a ratio
+        hits.append((m.start(), m.end(), "DATE", 0.7))
     return hits
 
 

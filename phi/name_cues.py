@@ -49,6 +49,8 @@ _SIGNOFF = re.compile(
     r"^[ \t]*-{0,2}[ \t]*([A-Z]\.[ \t]?[A-Z]\.?|[A-Z]\.?[A-Z]\.)[ \t]*$|^[ \t]*-{1,2}[ \t]*([A-Z]{2,3})[ \t]*$",
     re.MULTILINE,
 )
+_SEEN_AFTER = frozenset({"RN", "RRT", "MD", "NP", "PA", "AWARE", "NOTIFIED", "PAGED", "CALLED", "UPDATED",
+                         "INFORMED", "CONSULTED", "EVALUATED", "SAW", "SEEN", "IN", "AT", "CRT", "LPN"})  # fmt: skip
 _NOT_POSSESSORS = frozenset({"PT", "PATIENT", "MD", "TEAM", "PCP", "HCP", "PTS"})
 _NOT_CREDENTIALED = frozenset({"CHARGE", "PRIMARY", "NIGHT", "DAY", "FLOOR", "RESOURCE", "STAFF", "TRAVEL", "FLOAT",
                                "NEW", "ADMITTING", "RECEIVING", "ONCOMING", "CIRCULATING", "DAYS", "NIGHTS", "EVENING",
@@ -151,8 +153,8 @@ def _initialled(doc: Doc, i: int) -> bool:
     c = doc.classes[i]
     if c & (CLINICAL | ENGLISH | TITLE | ROLE | RELATIVE | REGION) or not doc.shaped(i):
         return False
-    if c & COMMON and not c & RARE:
-        return False
+    if c & COMMON and not (c & RARE and i + 1 < len(doc.keys) and doc.keys[i + 1] in _SEEN_AFTER):
+        return False  # a rare noun is a surname only where a person is talked about: T. ABELARD AWARE
     return doc.caps or doc.titlecase(i)
 
 

@@ -9,6 +9,8 @@ place (SAINT ANNE'S HOSPITAL (FALL RIVER)) and a town after a street address (8 
 
 from __future__ import annotations
 
+import re
+
 from phi.lexicon import CITY, CITY_AMBIG, CITY_HEAD, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, REGION, Lexicon
 from phi.scan import Doc, Hit
 from phi.words import words
@@ -16,6 +18,8 @@ from phi.words import words
 __all__ = ["find_orgs"]
 
 _HEADS = words("org_heads")
+_GENERIC_WORDS = words("generic")
+_INTRO = frozenset({"AT", "FROM", "FOR", "TO", "VIA", "WITH", "THE", "BY", "IN"})
 _MIDDLE = words("org_middle")
 _PROPER = CITY | CITY_AMBIG | CITY_HEAD | FIRST | LAST | NAME | REGION
 _NOT_AFTER = frozenset({"PLAN", "PLANS", "INSURANCE", "ID", "BENEFITS", "PROTEIN", "SCIENTIFIC", "CARD"})
@@ -39,8 +43,15 @@ def _proper_first(doc: Doc, i: int) -> bool:
         return True
     if c & CLINICAL and not c & CITY:
         return False
-    if c & (COMMON | ENGLISH):
+    titled = not doc.caps and doc.titlecase(i) and not doc.sentence_start(i) and key not in _GENERIC_WORDS
+    # mixed-case text capitalises a name's first word mid-sentence (at the Golden Anchor Diner); an adjective or a
+    # verb only right after a preposition (not "Likely hospital delirium")
+    if titled and (not c & ENGLISH or (i and doc.keys[i - 1] in _INTRO and doc.gap(i) == " ")):
+        return True
+    if c & ENGLISH:
         return bool(c & (CITY | CITY_AMBIG | REGION))  # CONCORD HOSPITAL, but not GOOD COLLEGE or HIGH SCHOOL
+    if c & COMMON:
+        return bool(c & (CITY | CITY_AMBIG | REGION | FIRST | LAST))  # CHARLES RIVER LABS, not GRADE SCHOOL
     return bool(c & _PROPER) or doc.shaped(i)
 
 
@@ -53,12 +64,17 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
         if i + 1 < n and keys[i + 1] in _NOT_AFTER and doc.tight(i + 1):
             continue  # an insurer (FALLON COMMUNITY HEALTH PLAN) or a product, not a place
         j = i
-        while j > 0 and i - j < 4 and (doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ")):
+        while j > 0 and i - j < 5 and (doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ", "-")):
             k = j - 1
             if not _written_proper(doc, k) and keys[k] not in ("OF", "AND", "THE"):
                 break
             if keys[k] in _MIDDLE or keys[k] in _HEADS or _proper_first(doc, k):
                 j = k
+                continue
+            titled = not doc.caps and doc.titlecase(k)  # mixed-case text writes the name's words capitalised
+            plain = doc.classes[k] & CLINICAL or (doc.classes[k] & ENGLISH and not titled)
+            if not plain and len(keys[k]) > 2 and keys[k] not in _GENERIC_WORDS:
+                j = k  # any other written-proper word inside the name: HADLEY PRECISION TOOL, CHARLES RIVER LABS
                 continue
             break
         while j < i and not _proper_first(doc, j):
@@ -155,6 +171,78 @@ def _campuses(doc: Doc, hits: list[Hit]) -> None:
             hits.append((doc.starts[i - 1], doc.ends[i], "LOCATION", 0.7))
 
 
+_OUR_LADY = re.compile(r"\bOUR[ \t]+LADY[ \t]+OF[ \t]+(?:THE[ \t]+)?[A-Z][A-Z'-]+(?:[ \t]+[A-Z][A-Z'-]+)?")
+_SAINT_PLACE = re.compile(
+    r"\b(?:ST|SAINT)\.?[ \t]+[A-Z][A-Z]+(?:'S)?[ \t]+(?:OF[ \t]+[A-Z][A-Z]+|HOME|HOSPITAL|CHURCH|SCHOOL|PARISH|"
+    r"ACADEMY|COLLEGE|MANOR|VILLAGE|HOUSE|CENTER|REHAB|NURSING)\b"
+)
+_PLACE_PART_AFTER = frozenset({"FALLS", "NECK", "SPRING", "SPRINGS", "HEIGHTS", "HILLS", "CENTRE", "CENTER", "VILLAGE",
+                               "JUNCTION", "HARBOR", "BEACH", "SQ", "SQUARE", "CORNER", "HIGHLANDS", "PLAIN", "PORT",
+                               "LANDING", "MILLS", "CROSSING"})  # fmt: skip
+_NOUN_PLACE_PARTS = frozenset({"RIDGE", "HILL", "POND", "PONDS", "VIEW", "MEADOWS", "MEADOW", "WOODS", "GROVE", "GLEN",
+                               "BROOK", "SHORES", "PINES", "OAKS", "ESTATES", "GARDENS", "BAY", "LAKE", "HOLLOW",
+                               "CREEK", "ACRES", "TERRACE", "COURT", "CROSSING", "LANDING"})  # fmt: skip
+_STATE_CODE = re.compile(r",?[ \t]+(?:MA|NH|ME|VT|RI|CT|NY|NJ|PA|FL|CA|TX)\b(?![ \t]*\d)")
+
+
+def _named_patterns(doc: Doc, hits: list[Hit]) -> None:
+    """OUR LADY OF THE IMMACULATE CONCEPTION, ST. CASIMIR'S HOME, ST. ELIZABETH OF HUNGARY."""
+    up = doc.up
+    if "LADY" in up:
+        hits.extend((m.start(), m.end(), "LOCATION", 0.7) for m in _OUR_LADY.finditer(up))
+    if "ST" in up or "SAINT" in up:
+        hits.extend((m.start(), m.end(), "LOCATION", 0.7) for m in _SAINT_PLACE.finditer(up))
+
+
+def _noun_places(doc: Doc, hits: list[Hit]) -> None:
+    """MAPLE RIDGE, Venture Hill, Golden Pond: a capitalised noun and a landscape word make a place's name."""
+    keys = doc.keys
+    for i in range(1, len(keys)):
+        if keys[i] not in _NOUN_PLACE_PARTS or not doc.tight(i) or doc.lowered:
+            continue
+        j = i - 1
+        c = doc.classes[j]
+        if c & (CLINICAL | ENGLISH) or len(keys[j]) < 4 or not (doc.caps or doc.titlecase(j)):
+            continue
+        if not (doc.caps or doc.titlecase(i)) or (j and doc.classes[j - 1] & CLINICAL and doc.near(j)):
+            continue
+        hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.6))
+
+
+def _qualified(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
+    """CHICOPEE FALLS, SOUTH WEYMOUTH, WARWICK, RI: a place found takes a place word after it, a compass word
+    before it and a state code after it."""
+    keys, up = doc.keys, doc.up
+    by_start = {doc.starts[i]: i for i in range(len(keys))}
+    by_end = {doc.ends[i]: i for i in range(len(keys))}
+    for start, end, kind, score in places:
+        first, last = by_start.get(start), by_end.get(end)
+        if kind != "LOCATION" or score < 0.6 or first is None or last is None:
+            continue
+        new_start, new_end = start, end
+        if last + 1 < len(keys) and keys[last + 1] in _PLACE_PART_AFTER and doc.tight(last + 1):
+            new_end = doc.ends[last + 1]
+        if first and keys[first - 1] in _LEADS and doc.tight(first) and _any_case(doc, first - 1):
+            new_start = doc.starts[first - 1]
+        state = _STATE_CODE.match(up, new_end)
+        if state and doc.text[state.end() - 2 : state.end()].isupper():
+            new_end = state.end()
+        if (new_start, new_end) != (start, end):
+            hits.append((new_start, new_end, "LOCATION", score))
+
+
+def _acronym_in_brackets(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
+    """Sisters of Providence Hospital (SPH): the initials a note gives a place right after its name."""
+    text = doc.text
+    ends = {end for _s, end, kind, _sc in places if kind == "LOCATION"}
+    for i in range(1, len(doc.keys)):
+        word = doc.word(i)
+        if doc.gap(i).strip() != "(" or doc.ends[i - 1] not in ends or not text.startswith(")", doc.ends[i]):
+            continue
+        if 2 <= len(word) <= 6 and word.isupper() and word.isalpha():
+            hits.append((doc.starts[i], doc.ends[i], "LOCATION", 0.7))
+
+
 def _unlisted(doc: Doc, i: int) -> bool:
     """A capitalised word no list knows, in mixed-case text (Hearthstone, Wingate)."""
     return not doc.caps and doc.titlecase(i) and not doc.classes[i] & (COMMON | ENGLISH | CLINICAL) and doc.shaped(i)
@@ -168,4 +256,8 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _linked(doc, [*places, *hits], hits)
     _widened(doc, [*places, *hits], hits)
     _campuses(doc, hits)
+    _named_patterns(doc, hits)
+    _noun_places(doc, hits)
+    _qualified(doc, [*places, *hits], hits)
+    _acronym_in_brackets(doc, [*places, *hits], hits)
     return hits

@@ -14,7 +14,7 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NlpEngineProvider, NoOpNlpEngine
 
 from phi.contacts import find_contacts, find_identifiers
-from phi.keyed_numbers import find_keyed_ages, find_keyed_contacts, find_keyed_ids
+from phi.keyed_numbers import find_keyed_ages, find_keyed_contacts, find_keyed_dates, find_keyed_ids
 from phi.lexicon import CLINICAL, COMMON, FIRST, LAST, Lexicon, load_lexicon
 from phi.name_cues import find_name_cues, widen_names
 from phi.names import find_names
@@ -143,7 +143,7 @@ class ClinicalDateRecognizer(ClinicalRecognizer):
     ENTITIES = ("DATE", "AGE")
 
     def find(self, text: str, doc: Doc) -> list[Hit]:
-        return [*find_dates(text, doc.up), *find_keyed_ages(doc.up)]
+        return [*find_dates(text, doc.up), *find_keyed_ages(doc.up), *find_keyed_dates(doc.up)]
 
 
 class ClinicalContactRecognizer(ClinicalRecognizer):

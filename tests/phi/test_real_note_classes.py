@@ -185,3 +185,41 @@ def test_rare_nouns_come_from_a_word_frequency_list():
     lex = load_lexicon()
     assert lex.classes["ABELARD"] & RARE  # a WordNet noun seldom written: a person's name
     assert not lex.classes["PHONE"] & RARE and not lex.classes["HOME"] & RARE
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("pt s/p vf arrest at home 4-19, down time ~10 min", "4-19"),
+        ("TEMP WIRE PLACED 7-12 R IJ", "7-12"),
+        ("S/P COLECTOMY (HARTMANN) 3-27, POD 5.", "3-27"),
+        ("valve placed 2/9. PMH: AFIB", "2/9"),
+        ("girlfriend's cell 508 - 555 - 0133.", "508 - 555 - 0133"),
+    ],
+)
+def test_event_dates_and_spaced_phones(text, value):
+    assert any(value in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["S/P PS WEANED 10-5 OVERNIGHT.", "S/P CABG, STRENGTH 5/5 ALL EXTREMITIES.", "S/P FALL, HR 80-90.", "ON 2-3L NC."],
+)
+def test_settings_and_ranges_after_an_event_are_not_dates(text):
+    assert not [t for t, kind in found(text) if kind == "DATE"], found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("SHE WORKS AT ESSEX COUNTY REGISTRY OF DEEDS.", "ESSEX COUNTY REGISTRY OF DEEDS"),
+        ("works nights at the Silver Spoon Diner in Beverly", "Silver Spoon Diner"),
+        ("PARISHIONER AT OUR LADY OF THE ASSUMPTION, FR. KEANE VISITS.", "OUR LADY OF THE ASSUMPTION"),
+        ("PT LIVES AT ST. WENCESLAUS HOME IN OXFORD.", "ST. WENCESLAUS HOME"),
+        ("Referred from Holyoke Medical Center (HMC) ED.", "HMC"),
+        ("D/C PLANNING W/ CEDAR RIDGE NH, FAX ON FILE.", "CEDAR RIDGE"),
+        ("Lives in Turners Falls w/ partner.", "Turners Falls"),
+    ],
+)
+def test_more_named_places(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
