@@ -136,12 +136,37 @@ def _after_relative(doc: Doc, lex: Lexicon, i: int) -> bool:
     alaric: in any case, a name-shaped word no list knows or a census first name that is no plain word."""
     if not (i and doc.classes[i - 1] & RELATIVE and doc.gap(i) == " "):
         return False
+    c = doc.classes[i]
     if not doc.caps and doc.titlecase(i):
-        return _nameable(doc, lex, i, english_ok=True)
+        return not c & (CLINICAL | TITLE | ROLE | RELATIVE | REGION) and len(doc.keys[i]) > 2
+    if _person_verb_after(doc, i) and doc.keys[i] not in _CONTACT_WORDS and not c & (TITLE | ROLE | RELATIVE):
+        key = doc.keys[i]
+        if key in lex.first_rank or key in lex.nouns or not c & (COMMON | CLINICAL):
+            return not (c & CLINICAL and key not in lex.first_rank)  # SON WILL IS HCP, wife honor called
     c = doc.classes[i]
     if c & (CLINICAL | ENGLISH | TITLE | ROLE | RELATIVE | CITY | REGION) or not doc.shaped(i):
         return False
     return (doc.keys[i] in lex.first_rank and not c & COMMON) or not c & (COMMON | CITY_AMBIG) or bool(c & RARE)
+
+
+_PERSON_VERBS = frozenset({"CALLED", "VISITED", "AWARE", "UPDATED", "STATES", "SAYS", "DROPPED", "BROUGHT", "LIVES",
+                           "ARRIVED", "LEFT", "WANTS", "ASKED", "IS", "WAS", "WILL", "AT", "PRESENT", "HERE",
+                           "VISITING", "CALLING", "SPOKE", "REQUESTS", "AGREES"})  # fmt: skip
+_CONTACT_WORDS = frozenset({"CELL", "PHONE", "NUMBER", "HOME", "WORK", "PAGER", "MOBILE", "ALSO", "JUST", "STILL",
+                            "THEN", "NOW", "FINALLY", "AGAIN", "TODAY", "TONIGHT"})  # fmt: skip
+
+
+def _person_verb_after(doc: Doc, i: int) -> bool:
+    """Token i is followed by what people do or are in a note (CALLED, VISITED, AWARE, AT BEDSIDE, IS HCP)."""
+    k = i + 1
+    if k >= len(doc.keys) or doc.gap(k) != " ":
+        return False
+    after = doc.keys[k]
+    if after == "AT":
+        return k + 1 < len(doc.keys) and doc.keys[k + 1] == "BEDSIDE"
+    if after in ("IS", "WAS"):
+        return k + 1 < len(doc.keys) and doc.keys[k + 1] in ("HCP", "HERE", "PRESENT", "AWARE", "VISITING")
+    return after in _PERSON_VERBS
 
 
 def _initialled(doc: Doc, i: int) -> bool:
@@ -184,6 +209,39 @@ def widen_names(doc: Doc, hits: list[Hit]) -> list[Hit]:
     return out
 
 
+_KIDS = re.compile(
+    r"\b(?:KIDS|CHILDREN|SONS|DAUGHTERS|GRANDKIDS|GRANDCHILDREN|GRANDSONS|GRANDDAUGHTERS)\b[^\n(]{0,12}\(\Z"
+)
+_KID = re.compile(r"[ \t]*([A-Z][A-Za-z'-]+(?:[ \t]+JR)?)[ \t]+\d{1,2}[ \t]*[,)]")
+
+
+def _kids(doc: Doc, hits: list[Hit]) -> None:
+    """their 3 kids (Tiana 14, Marcus Jr 11, Aaliyah 6): names with ages in brackets after children."""
+    up = doc.up
+    for m in re.finditer(r"\(", up):
+        if not _KIDS.search(up, max(0, m.start() - 40), m.end()):
+            continue
+        pos = m.end()
+        while True:
+            kid = _KID.match(up, pos)
+            if kid is None:
+                break
+            hits.append((kid.start(1), kid.end(1), "NAME", 0.8))
+            pos = kid.end()
+
+
+def _first_and_surname(doc: Doc, lex: Lexicon, i: int) -> bool:
+    """TASHA BELL, Marcus Bell: a census first name that is no word, then a census surname even if it is one."""
+    if i + 1 >= len(doc.keys) or doc.gap(i + 1) != " ":
+        return False
+    c, d = doc.classes[i], doc.classes[i + 1]
+    if not c & FIRST or c & (ENGLISH | CLINICAL | COMMON | TITLE | ROLE | RELATIVE) or not d & LAST:
+        return False
+    if d & (CLINICAL | TITLE | ROLE | RELATIVE | REGION) or len(doc.keys[i + 1]) < 3:
+        return False
+    return (doc.caps and not doc.lowered) or (doc.titlecase(i) and doc.titlecase(i + 1))
+
+
 def find_name_cues(doc: Doc, lex: Lexicon) -> list[Hit]:
     hits: list[Hit] = []
     up = doc.up
@@ -203,6 +261,10 @@ def find_name_cues(doc: Doc, lex: Lexicon) -> list[Hit]:
             hits.append((start, end, "NAME", 0.75))
         elif _initialled(doc, i):
             hits.append((doc.starts[i - 1], end, "NAME", 0.75))
+        if _first_and_surname(doc, lex, i):
+            hits.append((start, doc.ends[i + 1], "NAME", 0.75))
+    if "(" in up:
+        _kids(doc, hits)
     for m in _SIGNOFF.finditer(up):
         group = 1 if m.group(1) else 2
         letters = m.group(group).replace(".", "").replace(" ", "")

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from phi.lexicon import CLINICAL, COMMON, ENGLISH, REGION, TITLE
+from phi.lexicon import CLINICAL, COMMON, ENGLISH, RARE, REGION, RELATIVE, ROLE, TITLE, Lexicon
 from phi.scan import Doc
 from phi.types import Entity
 
-__all__ = ["propagated"]
+__all__ = ["coordinated", "propagated"]
 
 SourcedHit = tuple[int, int, str, float, str, str]
 
@@ -49,6 +49,65 @@ def _runs(doc: Doc, entities: Sequence[Entity]) -> dict[tuple[str, ...], tuple[s
                 if len(doc.keys[i]) >= 3 and not doc.classes[i] & _PLAIN:
                     runs.setdefault((doc.keys[i],), (entity.type, entity.score))
     return runs
+
+
+_JOINERS = frozenset({" & ", " and ", " AND ", "/", ", ", " / "})
+_NOT_JOINED = CLINICAL | TITLE | RELATIVE | ROLE | REGION
+
+
+def coordinated(doc: Doc, entities: Sequence[Entity], lex: Lexicon) -> list[SourcedHit]:
+    """YARBOROUGH/TSEGAYE, dr mbeki-stone & frobisher, (EMMA, LIAM, NORA): a single name-shaped word joined to a
+    confident name by a slash, an ampersand, AND or a comma in a bracketed list is a name too."""
+    names = [e for e in entities if e.type == "NAME" and e.score >= _MIN_SCORE]
+    if not names:
+        return []
+    by_start = {doc.starts[i]: i for i in range(len(doc.keys))}
+    by_end = {doc.ends[i]: i for i in range(len(doc.keys))}
+    taken = {(e.start, e.end) for e in entities}
+    hits: list[SourcedHit] = []
+    for entity in names:
+        after = _next_word(doc, by_end, entity.end)
+        before = _previous_word(doc, by_start, entity.start)
+        for k, gap in (after, before):
+            if k < 0 or gap not in _JOINERS or (doc.starts[k], doc.ends[k]) in taken:
+                continue
+            if gap == ", " and not _in_brackets(doc, k):
+                continue
+            if _joinable(doc, lex, k):
+                evidence = "joined to a name by a list or an ampersand"
+                hits.append((doc.starts[k], doc.ends[k], "NAME", 0.7, _RECOGNIZER, evidence))
+    return hits
+
+
+def _next_word(doc: Doc, by_end: dict[int, int], end: int) -> tuple[int, str]:
+    i = by_end.get(end)
+    if i is None or i + 1 >= len(doc.keys):
+        return -1, ""
+    return i + 1, doc.gap(i + 1)
+
+
+def _previous_word(doc: Doc, by_start: dict[int, int], start: int) -> tuple[int, str]:
+    i = by_start.get(start)
+    if i is None or i == 0:
+        return -1, ""
+    return i - 1, doc.gap(i)
+
+
+def _in_brackets(doc: Doc, k: int) -> bool:
+    text = doc.text
+    opening = text.rfind("(", 0, doc.starts[k])
+    return opening >= 0 and "\n" not in text[opening : doc.starts[k]] and text.find(")", doc.ends[k]) >= 0
+
+
+def _joinable(doc: Doc, lex: Lexicon, k: int) -> bool:
+    c = doc.classes[k]
+    key = doc.keys[k]
+    if c & _NOT_JOINED or len(key) < 3 or not doc.shaped(k):
+        return False
+    if not (doc.caps or doc.titlecase(k) or doc.lowered):
+        return False
+    listed = key in lex.first_rank or key in lex.last_rank or bool(c & RARE)
+    return listed or not c & (COMMON | ENGLISH)  # a plain word joined to a name stays a word: SMITH AND WOUND
 
 
 def propagated(doc: Doc, entities: Sequence[Entity]) -> list[SourcedHit]:

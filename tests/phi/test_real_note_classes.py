@@ -223,3 +223,27 @@ def test_settings_and_ranges_after_an_event_are_not_dates(text):
 )
 def test_more_named_places(text, place):
     assert any(place in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("social: pt's wife honor called, updated.", "honor"),
+        ("plan c/o to floor. son chip aware of plan.", "chip"),
+        ("MICU team (Prendergast/Oyelaran) aware. Dr. Prendergast saw pt.", "Oyelaran"),
+        ("dr kowalczyk-lee & thistlewood aware.", "thistlewood"),
+        ("their 3 kids (Tamsin 14, Odhran 11) with aunt.", "Odhran"),
+        ("PT'S GIRLFRIEND KEISHA BELL AT BEDSIDE.", "KEISHA BELL"),
+    ],
+)
+def test_relatives_lists_and_full_names(text, name):
+    assert any(name in span and kind == "NAME" for span, kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["son also called, wife cell updated, daughter finally called.", "SMITH AND WOUND CARE AWARE."],
+)
+def test_fillers_after_relatives_and_plain_words_in_lists_are_not_names(text):
+    names = [t for t, kind in found(text) if kind == "NAME"]
+    assert names in ([], ["SMITH"]), names
