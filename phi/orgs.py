@@ -19,6 +19,7 @@ __all__ = ["find_orgs"]
 
 _HEADS = words("org_heads")
 _GENERIC_WORDS = words("generic")
+_PLACE_PARTS = words("place_parts")
 _INTRO = frozenset({"AT", "FROM", "FOR", "TO", "VIA", "WITH", "THE", "BY", "IN"})
 _MIDDLE = words("org_middle")
 _PROPER = CITY | CITY_AMBIG | CITY_HEAD | FIRST | LAST | NAME | REGION
@@ -27,10 +28,16 @@ _LEADS = frozenset({"NORTH", "SOUTH", "EAST", "WEST", "NEW", "OLD", "CAPE", "MOU
 
 
 def _written_proper(doc: Doc, i: int) -> bool:
-    """Token i is written like a proper word: capitalised in mixed-case text, any case in blind text."""
+    """Token i is written like a proper word: capitalised in mixed-case text or in lower-case text (where a
+    capital is rare and telling), any case in ALL-CAPS text."""
     if doc.lowered:
-        return False
+        return doc.titlecase(i) or (doc.word(i).isupper() and len(doc.keys[i]) > 1)
     return doc.caps or doc.titlecase(i) or (doc.word(i).isupper() and len(doc.keys[i]) > 1)
+
+
+def _cased(doc: Doc) -> bool:
+    """Letter case is a signal: mixed-case text, or lower-case text where a capital word stands out."""
+    return not doc.caps or doc.lowered
 
 
 def _proper_first(doc: Doc, i: int) -> bool:
@@ -43,7 +50,7 @@ def _proper_first(doc: Doc, i: int) -> bool:
         return True
     if c & CLINICAL and not c & CITY:
         return False
-    titled = not doc.caps and doc.titlecase(i) and not doc.sentence_start(i) and key not in _GENERIC_WORDS
+    titled = _cased(doc) and doc.titlecase(i) and not doc.sentence_start(i) and key not in _GENERIC_WORDS
     # mixed-case text capitalises a name's first word mid-sentence (at the Golden Anchor Diner); an adjective or a
     # verb only right after a preposition (not "Likely hospital delirium")
     if titled and (not c & ENGLISH or (i and doc.keys[i - 1] in _INTRO and doc.gap(i) == " ")):
@@ -68,10 +75,10 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
             k = j - 1
             if not _written_proper(doc, k) and keys[k] not in ("OF", "AND", "THE"):
                 break
-            if keys[k] in _MIDDLE or keys[k] in _HEADS or _proper_first(doc, k):
+            if keys[k] in _MIDDLE or keys[k] in _HEADS or keys[k] in _PLACE_PARTS or _proper_first(doc, k):
                 j = k
                 continue
-            titled = not doc.caps and doc.titlecase(k)  # mixed-case text writes the name's words capitalised
+            titled = _cased(doc) and doc.titlecase(k)  # mixed-case text writes the name's words capitalised
             plain = doc.classes[k] & CLINICAL or (doc.classes[k] & ENGLISH and not titled)
             if not plain and len(keys[k]) > 2 and keys[k] not in _GENERIC_WORDS:
                 j = k  # any other written-proper word inside the name: HADLEY PRECISION TOOL, CHARLES RIVER LABS
@@ -121,7 +128,9 @@ def _linked(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
         if doc.starts[i] not in starts or keys[i - 1] not in _LINKS or doc.gap(i) != " " or doc.gap(i - 1) != " ":
             continue
         head = i - 2
-        if not _written_proper(doc, head) or (doc.caps and keys[head] not in _STAY and doc.ends[head] not in ends):
+        if not _written_proper(doc, head) or (
+            not _cased(doc) and keys[head] not in _STAY and doc.ends[head] not in ends
+        ):
             continue
         named = keys[head] in _STAY or keys[head] in _HEADS or doc.ends[head] in ends or _unlisted(doc, head)
         if not (named or _titled_mid_sentence(doc, head)):
@@ -131,7 +140,7 @@ def _linked(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
 
 def _titled_mid_sentence(doc: Doc, i: int) -> bool:
     """Sunrise (of Arlington): a capitalised word inside a sentence of mixed-case text, no shorthand."""
-    return not doc.caps and doc.titlecase(i) and not doc.sentence_start(i) and not doc.classes[i] & CLINICAL
+    return _cased(doc) and doc.titlecase(i) and not doc.sentence_start(i) and not doc.classes[i] & CLINICAL
 
 
 def _widened(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
@@ -146,17 +155,22 @@ def _widened(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
             continue  # only a confident place grows: a surname read as a town (SMITH) stays as it is
         new_start, new_end = start, end
         k = last + 1
-        while k < len(keys) and k - last <= 2 and doc.tight(k) and keys[k] in _RIGHT_HEADS and _any_case(doc, k):
+        while (
+            k < len(keys) and k - last <= 2 and doc.tight(k) and keys[k] in _RIGHT_HEADS | _HEADS and _any_case(doc, k)
+        ):
             new_end = doc.ends[k]
             k += 1
         j = first - 1
-        if j >= 0 and doc.gap(first) == " " and not doc.caps and not doc.sentence_start(j):
+        if j >= 0 and doc.gap(first) == " " and _cased(doc) and not doc.sentence_start(j):
             word = doc.word(j)
             plain = doc.classes[j] & (COMMON | ENGLISH | CLINICAL | FIRST | LAST | NAME)
             if word[:1].isupper() and not plain and doc.shaped(j):
                 new_start = doc.starts[j]
         if (new_start, new_end) != (start, end):
             hits.append((new_start, new_end, "LOCATION", score))
+
+
+_TAILS = _RIGHT_HEADS | _HEADS
 
 
 def _any_case(doc: Doc, k: int) -> bool:
@@ -245,7 +259,7 @@ def _acronym_in_brackets(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
 
 def _unlisted(doc: Doc, i: int) -> bool:
     """A capitalised word no list knows, in mixed-case text (Hearthstone, Wingate)."""
-    return not doc.caps and doc.titlecase(i) and not doc.classes[i] & (COMMON | ENGLISH | CLINICAL) and doc.shaped(i)
+    return _cased(doc) and doc.titlecase(i) and not doc.classes[i] & (COMMON | ENGLISH | CLINICAL) and doc.shaped(i)
 
 
 def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
