@@ -63,7 +63,7 @@ _RARE_SURNAME_RANK = 20000
 # Greek and Latin endings of medical words (procedures, inflammations, conditions, studies).
 _MEDICAL_WORD = re.compile(
     r"(?:OSTOMY|ECTOMY|OTOMY|PLASTY|SCOPY|GRAPHY|GRAM|ITIS|OSIS|EMIA|URIA|PATHY|OLOGY|ALGIA|PENIA|PNEA|"
-    r"TROPHY|RRHEA|RRHAGE|CELE|STASIS|LYSIS|PLEGIA|PARESIS|MEGALY|SCLEROSIS|CARDIA|THORAX|TOMY|VAC)$"
+    r"TROPHY|SURGERY|IATRY|IATRIST|OLOGIST|RRHEA|RRHAGE|CELE|STASIS|LYSIS|PLEGIA|PARESIS|MEGALY|SCLEROSIS|CARDIA|THORAX|TOMY|VAC)$"
 )
 _CACHE_LIMIT = 200_000
 
@@ -148,7 +148,7 @@ def _rare(nouns: set[str]) -> set[str]:
 
     frequency = get_frequency_dict("en", wordlist="large")
     cutoff = 10 ** (3.2 - 9)  # Zipf = log10(frequency per billion words)
-    return {w for w in nouns if frequency.get(w.lower(), 0.0) < cutoff}
+    return {w for w in nouns if frequency.get(w.lower(), 0.0) < cutoff and not _MEDICAL_WORD.search(w)}
 
 
 def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str], list[str]]:

@@ -24,7 +24,8 @@ _INTRO = frozenset({"AT", "FROM", "FOR", "TO", "VIA", "WITH", "THE", "BY", "IN"}
 _MIDDLE = words("org_middle")
 _PROPER = CITY | CITY_AMBIG | CITY_HEAD | FIRST | LAST | NAME | REGION
 _NOT_AFTER = frozenset({"PLAN", "PLANS", "INSURANCE", "ID", "BENEFITS", "PROTEIN", "SCIENTIFIC", "CARD"})
-_LEADS = frozenset({"NORTH", "SOUTH", "EAST", "WEST", "NEW", "OLD", "CAPE", "MOUNT", "MT", "SAINT", "ST", "FORT"})
+_LEADS = frozenset({"NORTH", "SOUTH", "EAST", "WEST", "NEW", "OLD", "CAPE", "MOUNT", "MT", "SAINT", "ST", "FORT",
+                    "HOLY", "SACRED", "BLESSED", "DIVINE", "IMMACULATE"})  # fmt: skip
 
 
 def _written_proper(doc: Doc, i: int) -> bool:
@@ -106,7 +107,8 @@ def _in_parentheses(doc: Doc, lex: Lexicon, places: list[Hit], hits: list[Hit]) 
             continue
         parts = [doc.keys[k] for k in range(i, j + 1)]
         known = lex.classes.get(parts[0], 0) & (CITY | CITY_AMBIG) if len(parts) == 1 else None
-        if known or tuple(parts[1:]) in lex.multi_cities.get(parts[0], ()):
+        unlisted = len(parts) == 1 and not doc.classes[i] & (COMMON | CLINICAL | ENGLISH) and doc.shaped(i)
+        if known or unlisted or tuple(parts[1:]) in lex.multi_cities.get(parts[0], ()):
             hits.append((doc.starts[i], doc.ends[j], "LOCATION", 0.75))
 
 
@@ -245,6 +247,29 @@ def _qualified(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
             hits.append((new_start, new_end, "LOCATION", score))
 
 
+_TOWN_AFTER_STREET = re.compile(r",[ \t]*([A-Z][A-Za-z'-]+(?:[ \t][A-Z][A-Za-z'-]+)?)(?=[ \t]*[,;.)\n]|[ \t]*$)")
+
+
+def _town_after_street(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
+    """8 Prospect Hill, Revere; 200 OAK ST, NAHANT.: the town named after a house number and street."""
+    text = doc.text
+    for start, end, kind, _score in places:
+        if kind != "LOCATION" or not text[start : start + 1].isdigit():
+            continue
+        m = _TOWN_AFTER_STREET.match(text, end)
+        if m is None:
+            continue
+        words = m.group(1).upper().split()
+        if any(
+            lex_bits & CLINICAL
+            for lex_bits in (doc.classes[k] for k in range(len(doc.keys)) if m.start(1) <= doc.starts[k] < m.end(1))
+        ):
+            continue
+        if words[0] in ("MA", "NH", "ME", "RI", "CT", "VT", "NY", "APT", "UNIT", "SUITE"):
+            continue
+        hits.append((m.start(1), m.end(1), "LOCATION", 0.7))
+
+
 def _acronym_in_brackets(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
     """Sisters of Providence Hospital (SPH): the initials a note gives a place right after its name."""
     text = doc.text
@@ -274,4 +299,5 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _noun_places(doc, hits)
     _qualified(doc, [*places, *hits], hits)
     _acronym_in_brackets(doc, [*places, *hits], hits)
+    _town_after_street(doc, [*places, *hits], hits)
     return hits

@@ -5,7 +5,20 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from phi.lexicon import CITY, CITY_AMBIG, CITY_HEAD, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, NOTEWORD, Lexicon
+from phi.lexicon import (
+    CITY,
+    CITY_AMBIG,
+    CITY_HEAD,
+    CLINICAL,
+    COMMON,
+    ENGLISH,
+    FIRST,
+    LAST,
+    NAME,
+    NOTEWORD,
+    RARE,
+    Lexicon,
+)
 from phi.orgs import find_orgs
 from phi.scan import Doc, Hit
 from phi.sites import find_sites
@@ -173,8 +186,10 @@ _RESIDENCE = words("residence")
 
 
 def _fresh(doc: Doc, i: int) -> bool:
-    """An unlisted, name-shaped word: not English, not clinical."""
-    return doc.classes[i] & (COMMON | CLINICAL) == 0 and doc.shaped(i)
+    """An unlisted, name-shaped word: not English, not clinical (a noun English seldom writes counts as unlisted:
+    WordNet lists people and places among its nouns, WOLLASTON)."""
+    c = doc.classes[i]
+    return (c & (COMMON | CLINICAL) == 0 or bool(c & RARE and not c & (CLINICAL | ENGLISH))) and doc.shaped(i)
 
 
 def _town(doc: Doc, i: int, ctx: int, hits: list[Hit]) -> int:

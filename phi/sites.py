@@ -31,7 +31,7 @@ _STAY_HEADS = frozenset({"INN", "LODGE", "HOUSE", "TABERNACLE", "CHURCH", "SHELT
 _GENERIC_BEFORE = frozenset({"HOME", "PUBLIC", "MENTAL", "BEHAVIORAL", "OCCUPATIONAL", "POOR", "FAIR",
                              "NURSING", "MEDICAL", "NURSES", "CHARGE", "MONITORING", "MED", "DIALYSIS", "GRADE",
                              "ELEMENTARY", "LAW", "BUSINESS", "SUMMER", "NIGHT", "SUNDAY", "BOARDING", "PREP",
-                             "TRADE", "VOCATIONAL", "GOOD", "COMMUNITY"})  # fmt: skip
+                             "TRADE", "VOCATIONAL", "COMMUNITY"})  # fmt: skip
 # Ordinary words that may sit inside a place's name, between proper words and the head.
 _CONNECTORS = frozenset({"HIGH", "FUNERAL", "GOOD", "NORTH", "SOUTH", "EAST", "WEST", "NEW", "OF", "SAINTS"})
 _NOT_STAY_BEFORE = frozenset({"HOUSE", "OPEN", "HALFWAY", "GROUP", "NURSING", "TRAILER", "THE", "HIS", "HER"})
@@ -65,6 +65,8 @@ def _acronyms(doc: Doc, hits: list[Hit]) -> None:
         shaped = _HOSPITAL_INITIALS.fullmatch(keys[i]) is not None
         if before in ("FROM", "AT") and doc.word(i).isupper() and not doc.caps:
             shaped = True  # mixed-case text: initials no list knows (the heart's borders, RUSB, are listed)
+        if before in ("AT", "FROM") and not doc.classes[i] & (COMMON | CLINICAL | ENGLISH):
+            shaped = True  # initials no list knows, as where a patient was or works: AT DFCI, FROM WPNC
         if (before in _SITE_BEFORE and (shaped or after in _SITE_AFTER)) or (shaped and after in _SITE_AFTER):
             hits.append((doc.starts[i], doc.ends[i], "LOCATION", 0.7))
 

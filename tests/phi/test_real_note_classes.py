@@ -247,3 +247,16 @@ def test_relatives_lists_and_full_names(text, name):
 def test_fillers_after_relatives_and_plain_words_in_lists_are_not_names(text):
     names = [t for t, kind in found(text) if kind == "NAME"]
     assert names in ([], ["SMITH"]), names
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("ADM FROM HOLY CROSS HOSPITAL (FRAMINGHAM) W/ STEMI.", "HOLY CROSS HOSPITAL"),
+        ("HOME AT 12 ELM ST, BOSTON, MA 02215 (ROSLINDALE) WITH AIDES.", "ROSLINDALE"),
+        ("Brother lives at 8 Quarry Hill, Melrose; phone on file.", "Melrose"),
+        ("ONC IS DR SHAPIRO AT DFHCC. NEURO: A&OX3.", "DFHCC"),
+    ],
+)
+def test_saints_holy_names_neighbourhoods_and_initials(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
