@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from phi.lexicon import load_lexicon
-from phi.propagate import coordinated, propagated
+from phi.propagate import coordinated, propagated, streets
 from phi.scan import Doc, Hit, tokenize
 from phi.tagger import WordTagger
 from phi.types import ENTITY_TYPES, DeidContext, Entity, PHIRejected, Result, normalize_mode
@@ -130,7 +130,7 @@ class Engine:
         again = propagated(doc, entities)
         if again:
             entities = merge_hits([*(_sourced(e) for e in entities), *again], text, self.min_score)
-        joined = coordinated(doc, entities, self.lexicon)
+        joined = [*coordinated(doc, entities, self.lexicon), *streets(doc, entities)]
         if not joined:
             return entities
         return merge_hits([*(_sourced(e) for e in entities), *joined], text, self.min_score)

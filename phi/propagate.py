@@ -1,4 +1,7 @@
-"""Same words, same verdict: a name or a place found once in a note is PHI wherever else it appears there.
+"""Entity-level passes after the recognizers: the same words get the same verdict across a note, names joined
+to a name are names, and a name with a street suffix is a street.
+
+Same words, same verdict: a name or a place found once in a note is PHI wherever else it appears there.
 
 A note introduces a person or a place once with good evidence (DAUGHTER KIMBERLY OSTROWSKI, RETURN TO MARINA
 BAY REHAB) and then repeats the bare word where no context helps (OSTROWSKI AWARE, marina bay liaison). De-id
@@ -12,13 +15,14 @@ LOCATION entities:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from phi.lexicon import CLINICAL, COMMON, ENGLISH, RARE, REGION, RELATIVE, ROLE, TITLE, Lexicon
 from phi.scan import Doc
 from phi.types import Entity
 
-__all__ = ["coordinated", "propagated"]
+__all__ = ["coordinated", "propagated", "streets"]
 
 SourcedHit = tuple[int, int, str, float, str, str]
 
@@ -75,7 +79,7 @@ def coordinated(doc: Doc, entities: Sequence[Entity], lex: Lexicon) -> list[Sour
                 continue
             if _joinable(doc, lex, k):
                 evidence = "joined to a name by a list or an ampersand"
-                hits.append((doc.starts[k], doc.ends[k], "NAME", 0.7, _RECOGNIZER, evidence))
+                hits.append((doc.starts[k], doc.ends[k], "NAME", 0.7, "NameListRecognizer", evidence))
     return hits
 
 
@@ -108,6 +112,43 @@ def _joinable(doc: Doc, lex: Lexicon, k: int) -> bool:
         return False
     listed = key in lex.first_rank or key in lex.last_rank or bool(c & RARE)
     return listed or not c & (COMMON | ENGLISH)  # a plain word joined to a name stays a word: SMITH AND WOUND
+
+
+_STREET_SUFFIXES = frozenset({"ST", "STREET", "AVE", "AVENUE", "RD", "ROAD", "BLVD", "BOULEVARD", "LN", "LANE", "WAY",
+                              "SQ", "SQUARE", "TER", "TERRACE", "PKWY", "PARKWAY", "HWY", "HIGHWAY"})  # fmt: skip
+_HOUSE_NUMBER = re.compile(r"(?:^|(?<=[\s(,]))\d{1,5}[A-Z]?[ \t]+\Z")
+
+
+def streets(doc: Doc, entities: Sequence[Entity]) -> list[SourcedHit]:
+    """ESSEX ST, Harvard St, 1200 Broadway: a name or place followed by a street suffix (or led by a house
+    number) is a street, whatever the scanners typed its first word as."""
+    by_end = {doc.ends[i]: i for i in range(len(doc.keys))}
+    hits: list[SourcedHit] = []
+    for entity in entities:
+        if entity.type not in _CARRIED:
+            continue
+        i = by_end.get(entity.end)
+        start, end = entity.start, entity.end
+        suffix = i is not None and i + 1 < len(doc.keys) and doc.keys[i + 1] in _STREET_SUFFIXES
+        if suffix and i is not None and doc.gap(i + 1) == " " and not _saint(doc, i + 1):
+            end = doc.ends[i + 1]
+        number = _HOUSE_NUMBER.search(doc.text, max(0, start - 8), start)
+        if number and (end > entity.end or entity.type == "LOCATION" or _address_opens(doc.text, number.start())):
+            start = number.start()
+        if (start, end) != (entity.start, entity.end):
+            hits.append((start, end, "LOCATION", 0.9, "StreetRecognizer", "a street: a name with a suffix or a number"))
+    return hits
+
+
+def _saint(doc: Doc, k: int) -> bool:
+    """ST. CLAIR: ST with a dot before a name is a saint, not a street."""
+    return doc.keys[k] == "ST" and doc.text.startswith(".", doc.ends[k])
+
+
+def _address_opens(text: str, at: int) -> bool:
+    """A house number that opens an address: at the start of a line, after a bracket or a comma (1200 Broadway)."""
+    before = text[:at].rstrip(" \t")
+    return not before or before[-1] in "(,\n" or before.upper().endswith((" AT", " ON", " TO", " FROM"))
 
 
 def propagated(doc: Doc, entities: Sequence[Entity]) -> list[SourcedHit]:

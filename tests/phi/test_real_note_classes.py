@@ -260,3 +260,18 @@ def test_fillers_after_relatives_and_plain_words_in_lists_are_not_names(text):
 )
 def test_saints_holy_names_neighbourhoods_and_initials(text, place):
     assert any(place in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("PT FILLS AT WALGREENS ON ESSEX ST IN SALEM.", "ESSEX ST"),
+        ("return to Maplewood Manor (1200 Broadway, Saugus) rather than rehab", "1200 Broadway"),
+    ],
+)
+def test_a_name_with_a_street_suffix_or_a_house_number_is_a_street(text, street):
+    assert (street, "LOCATION") in found(text), found(text)
+
+
+def test_a_saint_is_no_street():
+    assert ("ST. CLAIR", "NAME") in found("DR. ST. CLAIR AWARE")
