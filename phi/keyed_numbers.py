@@ -99,10 +99,12 @@ def find_keyed_contacts(up: str) -> list[Hit]:
             group = 1 if m.group(1) else 2
             if not _NOT_COUNT_AFTER.match(up, m.end()):
                 hits.append((m.start(group), m.end(group), "PHONE", 0.6))
+    if "EXT" in up:
         for m in _EXT_WORD.finditer(up):
             if not _LIMB_BEFORE.search(up, max(0, m.start() - 8), m.start()):
                 hits.append((m.start(1), m.end(1), "PHONE", 0.6))
-    hits.extend((m.start(), m.end(), "PHONE", 0.75) for m in _ODD_PHONE.finditer(up))
+    if "/" in up or "(" in up or " - " in up:
+        hits.extend((m.start(), m.end(), "PHONE", 0.75) for m in _ODD_PHONE.finditer(up))
     return hits
 
 
@@ -110,9 +112,11 @@ def find_keyed_ids(up: str) -> list[Hit]:
     hits: list[Hit] = []
     if "LAST" in up:
         hits.extend((m.start(1), m.end(1), "SSN", 0.7) for m in _LAST_FOUR.finditer(up))
-    for m in _CASE_NUMBER.finditer(up):
-        if sum(ch.isdigit() for ch in m.group(1)) >= 4:
-            hits.append((m.start(1), m.end(1), "ID", 0.7))
-    hits.extend((m.start(1), m.end(1), "ID", 0.6) for m in _MEMBER_NUMBER.finditer(up))
-    hits.extend((m.start(), m.end(), "ID", 0.8) for m in _MBI_ANY.finditer(up))
+    if "#" in up or "NO" in up or "NUMBER" in up:
+        for m in _CASE_NUMBER.finditer(up):
+            if sum(ch.isdigit() for ch in m.group(1)) >= 4:
+                hits.append((m.start(1), m.end(1), "ID", 0.7))
+    if "-" in up:
+        hits.extend((m.start(1), m.end(1), "ID", 0.6) for m in _MEMBER_NUMBER.finditer(up))
+        hits.extend((m.start(), m.end(), "ID", 0.8) for m in _MBI_ANY.finditer(up))
     return hits

@@ -16,6 +16,7 @@ Each cue is a phrase no clinical word fits, so it may take a first name that is 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from phi.lexicon import (
     CITY,
@@ -40,7 +41,7 @@ __all__ = ["find_name_cues", "widen_names"]
 _CONTACT_AFTER = re.compile(r"'S[ \t]+(?:CELL|PHONE|NUMBER|NUM|#|HOME|WORK|PAGER|MOBILE|EMAIL|LANDLINE)\b")
 _CREDENTIAL = re.compile(r"(?:[ \t]+([A-Z])\.?)?[ \t]+(?:RN|LPN|RRT|CRT|NP|MSW|LICSW|CNA|RT)\b(?![-/][A-Z])")
 _NICKNAME = re.compile(r"[ \t]*\(?[\"“]([A-Z][A-Z'-]+)[\"”]\)?")
-_GOES_BY = re.compile(r"\b(?:GOES[ \t]+BY|PREFERS[ \t]+TO[ \t]+BE[ \t]+CALLED|PREFERS|A\.?K\.?A\.?|NICKNAME)[ \t]+\Z")
+_GOES_BY_ANY = re.compile(r"\b(?:GOES[ \t]+BY|PREFERS[ \t]+TO[ \t]+BE[ \t]+CALLED|PREFERS|A\.?K\.?A\.?|NICKNAME)[ \t]+")
 _VERBS_AFTER = frozenset({"SAYS", "SAID", "STATES", "STATED", "REPORTS", "REPORTED", "CALLED", "VISITED", "ASKED",
                           "WANTS", "AGREES", "AGREED", "CAME", "DROVE", "BROUGHT", "DROPPED", "LEFT", "ARRIVED",
                           "WILL"})  # fmt: skip
@@ -242,27 +243,67 @@ def _first_and_surname(doc: Doc, lex: Lexicon, i: int) -> bool:
     return (doc.caps and not doc.lowered) or (doc.titlecase(i) and doc.titlecase(i + 1))
 
 
+_CUE_MARKS = re.compile(r"[\"“(]|'(?=[Ss]\b)")
+_CREDENTIALS = frozenset({"RN", "LPN", "RRT", "CRT", "NP", "MSW", "LICSW", "CNA", "RT"})
+
+
+def _cue_at(doc: Doc, lex: Lexicon, i: int, goes_by: set[int]) -> Hit | None:
+    """The strongest cue at token i, tested cheapest first (this runs for every word of every note)."""
+    keys, classes = doc.keys, doc.classes
+    n = len(keys)
+    start, end = doc.starts[i], doc.ends[i]
+    nxt = keys[i + 1] if i + 1 < n else ""
+    if nxt in _CREDENTIALS or (len(nxt) == 1 and i + 2 < n and keys[i + 2] in _CREDENTIALS):
+        signed = _credentialed(doc, lex, i)
+        if signed:
+            return (start, signed, "NAME", 0.8)
+    gap = doc.text[doc.ends[i - 1] : start] if i else ""
+    if (
+        (doc.up.startswith("'S", end) and _possessive(doc, lex, i))
+        or (('"' in gap or "“" in gap) and _nickname(doc, lex, i))
+        or ("(" in gap and _bracketed(doc, lex, i))
+        or (i in goes_by and _nameable(doc, lex, i, english_ok=True))
+    ):
+        return (start, end, "NAME", 0.8)
+    if (nxt in _VERBS_AFTER and _before_verb(doc, lex, i)) or (
+        i and classes[i - 1] & RELATIVE and _after_relative(doc, lex, i)
+    ):
+        return (start, end, "NAME", 0.75)
+    if i and len(keys[i - 1]) == 1 and _initialled(doc, i):
+        return (doc.starts[i - 1], end, "NAME", 0.75)
+    return None
+
+
+def _candidates(doc: Doc) -> list[int]:
+    """Tokens some cue could fire on, found with set lookups instead of testing every cue on every word."""
+    keys, classes, text = doc.keys, doc.classes, doc.text
+    found: set[int] = set()
+    for i, key in enumerate(keys):
+        if key in _CREDENTIALS:
+            found.update((i - 1, i - 2))
+        elif key in _VERBS_AFTER:
+            found.add(i - 1)
+        if classes[i] & RELATIVE or len(key) == 1:
+            found.add(i + 1)
+    for m in _CUE_MARKS.finditer(text):
+        found.add(bisect_left(doc.starts, m.end()) if m.group() != "'" else bisect_left(doc.starts, m.start()) - 1)
+    n = len(keys)
+    return sorted(i for i in found if 0 <= i < n)
+
+
 def find_name_cues(doc: Doc, lex: Lexicon) -> list[Hit]:
     hits: list[Hit] = []
     up = doc.up
-    for i in range(len(doc.keys)):
-        start, end = doc.starts[i], doc.ends[i]
-        signed = _credentialed(doc, lex, i)
-        if signed:
-            hits.append((start, signed, "NAME", 0.8))
-        elif (
-            _possessive(doc, lex, i)
-            or _nickname(doc, lex, i)
-            or _bracketed(doc, lex, i)
-            or (_GOES_BY.search(up, max(0, start - 32), start) and _nameable(doc, lex, i, english_ok=True))
-        ):
-            hits.append((start, end, "NAME", 0.8))
-        elif _before_verb(doc, lex, i) or _after_relative(doc, lex, i):
-            hits.append((start, end, "NAME", 0.75))
-        elif _initialled(doc, i):
-            hits.append((doc.starts[i - 1], end, "NAME", 0.75))
+    goes_by = {bisect_left(doc.starts, m.end()) for m in _GOES_BY_ANY.finditer(up)}
+    for i in sorted(set(_candidates(doc)) | goes_by):
+        if i >= len(doc.keys):
+            continue
+        cue = _cue_at(doc, lex, i, goes_by)
+        if cue is not None:
+            hits.append(cue)
+    for i in [i for i, c in enumerate(doc.classes) if c & FIRST]:
         if _first_and_surname(doc, lex, i):
-            hits.append((start, doc.ends[i + 1], "NAME", 0.75))
+            hits.append((doc.starts[i], doc.ends[i + 1], "NAME", 0.75))
     if "(" in up:
         _kids(doc, hits)
     for m in _SIGNOFF.finditer(up):

@@ -10,6 +10,7 @@ place (SAINT ANNE'S HOSPITAL (FALL RIVER)) and a town after a street address (8 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from phi.lexicon import CITY, CITY_AMBIG, CITY_HEAD, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, REGION, Lexicon
 from phi.scan import Doc, Hit
@@ -66,8 +67,8 @@ def _proper_first(doc: Doc, i: int) -> bool:
 def _orgs(doc: Doc, hits: list[Hit]) -> None:
     keys = doc.keys
     n = len(keys)
-    for i in range(n):
-        if keys[i] not in _HEADS or not _written_proper(doc, i):
+    for i in [i for i, key in enumerate(keys) if key in _HEADS]:
+        if not _written_proper(doc, i):
             continue
         if i + 1 < n and keys[i + 1] in _NOT_AFTER and doc.tight(i + 1):
             continue  # an insurer (FALLON COMMUNITY HEALTH PLAN) or a product, not a place
@@ -91,11 +92,23 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
             hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.7))
 
 
+def _after_bracket(doc: Doc) -> list[int]:
+    """Tokens that open a bracket: the only places the bracket rules look."""
+    if "(" not in doc.text:
+        return []
+    found = {bisect_left(doc.starts, m.end()) for m in _OPEN_BRACKET.finditer(doc.text)}
+    return sorted(i for i in found if 0 < i < len(doc.keys))
+
+
+_Index = tuple[dict[int, int], dict[int, int]]
+_OPEN_BRACKET = re.compile(r"\([ \t]*")
+
+
 def _in_parentheses(doc: Doc, lex: Lexicon, places: list[Hit], hits: list[Hit]) -> None:
     """(FALL RIVER), (Methuen): a listed town alone in parentheses right after a place."""
     text = doc.text
     ends = {end for _s, end, kind, _sc in places if kind == "LOCATION"}
-    for i in range(1, len(doc.keys)):
+    for i in _after_bracket(doc):
         gap = doc.gap(i)
         if gap.strip() != "(" or doc.ends[i - 1] not in ends:
             continue
@@ -126,7 +139,7 @@ def _linked(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
     starts = {start: end for start, end, kind, _sc in places if kind == "LOCATION"}
     ends = {end for _s, end, kind, _sc in places if kind == "LOCATION"}
     keys = doc.keys
-    for i in range(2, len(keys)):
+    for i in [i for i in range(2, len(keys)) if keys[i - 1] in _LINKS]:
         if doc.starts[i] not in starts or keys[i - 1] not in _LINKS or doc.gap(i) != " " or doc.gap(i - 1) != " ":
             continue
         head = i - 2
@@ -145,12 +158,11 @@ def _titled_mid_sentence(doc: Doc, i: int) -> bool:
     return _cased(doc) and doc.titlecase(i) and not doc.sentence_start(i) and not doc.classes[i] & CLINICAL
 
 
-def _widened(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
+def _widened(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> None:
     """ST. MARY'S CHURCH, DaVita Brockton, Radius Danvers: a place found takes the head after it and a proper
     word no list knows right before it."""
     keys = doc.keys
-    by_start = {doc.starts[i]: i for i in range(len(keys))}
-    by_end = {doc.ends[i]: i for i in range(len(keys))}
+    by_start, by_end = index
     for start, end, kind, score in places:
         first, last = by_start.get(start), by_end.get(end)
         if kind != "LOCATION" or score < 0.7 or first is None or last is None:
@@ -182,8 +194,8 @@ def _any_case(doc: Doc, k: int) -> bool:
 def _campuses(doc: Doc, hits: list[Hit]) -> None:
     """the West campus, EAST CAMPUS: a named campus of the hospital."""
     keys = doc.keys
-    for i in range(1, len(keys)):
-        if keys[i] == "CAMPUS" and keys[i - 1] in _COMPASS and doc.gap(i) == " ":
+    for i in [i for i, key in enumerate(keys) if key == "CAMPUS" and i]:
+        if keys[i - 1] in _COMPASS and doc.gap(i) == " ":
             hits.append((doc.starts[i - 1], doc.ends[i], "LOCATION", 0.7))
 
 
@@ -213,8 +225,8 @@ def _named_patterns(doc: Doc, hits: list[Hit]) -> None:
 def _noun_places(doc: Doc, hits: list[Hit]) -> None:
     """MAPLE RIDGE, Venture Hill, Golden Pond: a capitalised noun and a landscape word make a place's name."""
     keys = doc.keys
-    for i in range(1, len(keys)):
-        if keys[i] not in _NOUN_PLACE_PARTS or not doc.tight(i) or doc.lowered:
+    for i in [i for i, key in enumerate(keys) if key in _NOUN_PLACE_PARTS and i]:
+        if not doc.tight(i) or doc.lowered:
             continue
         j = i - 1
         c = doc.classes[j]
@@ -225,12 +237,11 @@ def _noun_places(doc: Doc, hits: list[Hit]) -> None:
         hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.6))
 
 
-def _qualified(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
+def _qualified(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> None:
     """CHICOPEE FALLS, SOUTH WEYMOUTH, WARWICK, RI: a place found takes a place word after it, a compass word
     before it and a state code after it."""
     keys, up = doc.keys, doc.up
-    by_start = {doc.starts[i]: i for i in range(len(keys))}
-    by_end = {doc.ends[i]: i for i in range(len(keys))}
+    by_start, by_end = index
     for start, end, kind, score in places:
         first, last = by_start.get(start), by_end.get(end)
         if kind != "LOCATION" or score < 0.6 or first is None or last is None:
@@ -274,7 +285,7 @@ def _acronym_in_brackets(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
     """Sisters of Providence Hospital (SPH): the initials a note gives a place right after its name."""
     text = doc.text
     ends = {end for _s, end, kind, _sc in places if kind == "LOCATION"}
-    for i in range(1, len(doc.keys)):
+    for i in _after_bracket(doc):
         word = doc.word(i)
         if doc.gap(i).strip() != "(" or doc.ends[i - 1] not in ends or not text.startswith(")", doc.ends[i]):
             continue
@@ -293,11 +304,13 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _orgs(doc, hits)
     _in_parentheses(doc, lex, [*places, *hits], hits)
     _linked(doc, [*places, *hits], hits)
-    _widened(doc, [*places, *hits], hits)
+    order = range(len(doc.keys))
+    index = (dict(zip(doc.starts, order, strict=True)), dict(zip(doc.ends, order, strict=True)))
+    _widened(doc, [*places, *hits], hits, index)
     _campuses(doc, hits)
     _named_patterns(doc, hits)
     _noun_places(doc, hits)
-    _qualified(doc, [*places, *hits], hits)
+    _qualified(doc, [*places, *hits], hits, index)
     _acronym_in_brackets(doc, [*places, *hits], hits)
     _town_after_street(doc, [*places, *hits], hits)
     return hits

@@ -16,6 +16,7 @@ LOCATION entities:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from phi.lexicon import CLINICAL, COMMON, ENGLISH, RARE, REGION, RELATIVE, ROLE, TITLE, Lexicon
@@ -33,7 +34,9 @@ _RECOGNIZER = "SameNoteRecognizer"
 
 
 def _tokens_in(doc: Doc, entity: Entity) -> list[int]:
-    return [i for i in range(len(doc.keys)) if doc.starts[i] >= entity.start and doc.ends[i] <= entity.end]
+    first = bisect_left(doc.starts, entity.start)
+    last = bisect_left(doc.starts, entity.end)
+    return [i for i in range(first, last) if doc.ends[i] <= entity.end]
 
 
 def _runs(doc: Doc, entities: Sequence[Entity]) -> dict[tuple[str, ...], tuple[str, float]]:

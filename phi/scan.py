@@ -124,7 +124,7 @@ def tokenize(text: str, lex: Lexicon) -> Doc:
     uppers = len(text) - len(text.translate(_DROP_UPPER))
     blind = lowers < 0.2 * uppers or uppers < 0.03 * lowers  # ALL CAPS, or all lower case (a typed message)
     lowered = blind and uppers < 0.03 * lowers
-    if not blind and uppers < lowers:
+    if not blind and uppers < 0.12 * lowers:
         # lower case with shorthand in capitals (tPA, L MCA, ICU): no word is written like a name either
         lowered = blind = len(_TITLED.findall(text)) <= 0.01 * len(_LOWER_WORD.findall(text))
     return Doc(text, starts, ends, keys, classes, caps=blind, up=up, lowered=lowered)

@@ -123,20 +123,37 @@ _NOT_WARD_BEFORE = frozenset({"DR", "DRS", "MR", "MRS", "MS", "MISS", "SON", "DA
                               "PAGE", "PAGED", "CALLED", "CALL", "BED", "ROOM", "RM"})  # fmt: skip
 
 
+_WARD_TALK = frozenset({"BED", "FLOOR", "CAMPUS", "TRANSFER", "TRANSFERRED", "CALLOUT", "C/O", "UNIT", "STEP",
+                        "DOWN", "LIKELY", "ACCEPTED", "AWAITING", "HOSPITAL", "CALL", "OUT", "TO"})  # fmt: skip
+
+
+def _ward_talk(doc: Doc, i: int) -> bool:
+    """A word about beds and floors among the six before token i, or the ward in brackets: (BAKER 5)."""
+    if i and doc.gap(i).strip() == "(" and doc.text.startswith(")", doc.ends[i] + 2):
+        return True
+    return any(doc.keys[k] in _WARD_TALK for k in range(max(0, i - 6), i))
+
+
 def _named_floors(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
     """KESSLER 3, Stoneman 6, Baker 12: a building named like a person, then a floor, wherever it stands (a
     surname is never followed by a bare small number otherwise, and a drug or a measure is shorthand)."""
     text, keys = doc.text, doc.keys
     for i in range(len(keys)):
+        after = text[doc.ends[i] : doc.ends[i] + 2]
+        if len(after) < 2 or after[0] != " " or not after[1].isdigit():
+            continue  # the cheap test first: a number right after the word
         key = keys[i]
         c = lex.cls(key) | doc.classes[i]
         if len(key) < 4 or not key.isalpha() or c & CLINICAL:
             continue
-        if not c & (LAST | NAME) or c & (COMMON | ENGLISH) or key in _SCALE_EPONYMS:
+        if not c & (LAST | NAME) or key in _SCALE_EPONYMS:
             continue  # a listed surname only: DAY 3, STAGE 2 and device brands (SHILEY 8) are not buildings
+        if c & (COMMON | ENGLISH) and not _ward_talk(doc, i):
+            continue  # a surname that is a word (BAKER 5) only where beds and floors are talked about
         if i and doc.gap(i) in ("-", "/"):
             continue  # HUNT-HESS 3
-        if not (doc.caps or doc.titlecase(i) or doc.word(i).isupper()) or doc.lowered:
+        written = doc.titlecase(i) or doc.word(i).isupper() or (doc.caps and not doc.lowered)
+        if not written:
             continue
         if i and keys[i - 1] in _NOT_WARD_BEFORE and doc.near(i):
             continue
