@@ -12,7 +12,23 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from phi.lexicon import CITY, CITY_AMBIG, CITY_HEAD, CLINICAL, COMMON, ENGLISH, FIRST, LAST, NAME, REGION, Lexicon
+from phi.lexicon import (
+    CITY,
+    CITY_AMBIG,
+    CITY_HEAD,
+    CLINICAL,
+    COMMON,
+    ENGLISH,
+    FIRST,
+    LAST,
+    NAME,
+    RARE,
+    REGION,
+    RELATIVE,
+    ROLE,
+    TITLE,
+    Lexicon,
+)
 from phi.scan import Doc, Hit
 from phi.words import words
 
@@ -298,6 +314,49 @@ def _unlisted(doc: Doc, i: int) -> bool:
     return _cased(doc) and doc.titlecase(i) and not doc.classes[i] & (COMMON | ENGLISH | CLINICAL) and doc.shaped(i)
 
 
+# Phrases after which a capitalised name is where someone works, studies or goes for care.
+_ORG_CONTEXT = re.compile(
+    r"\b(?:WORKS?|WORKED|WORKING|EMPLOYED|JOB|STUDENT|STUDIES|TEACHES|TAUGHT|PROFESSOR|VOLUNTEERS?|RETIRED)"
+    r"(?:[ \t]+(?:AS[ \t]+(?:AN?[ \t]+)?[A-Z]+))?[ \t]+(?:AT|FOR|BY|FROM)[ \t]+(?:THE[ \t]+)?\Z"
+    r"|\bEMPLOYER[ \t]*[(:][ \t]*\Z"
+    r"|\b(?:RETURN|RETURNS|RETURNING|GO[ \t]+BACK|GOING[ \t]+BACK|BACK|D/C|DC|DISCHARGED?|APPLICATIONS?|"
+    r"ACCEPTED)[ \t]+(?:TO|AT)[ \t]+(?:THE[ \t]+)?\Z"
+    r"|\bSCREEN(?:ED|ING)?[ \t]+FOR[ \t]+REHAB[ \t]*[:-]?[ \t]*\Z"
+)
+_NOT_ORG_WORDS = frozenset({"HOME", "BASELINE", "BED", "SLEEP", "FLOOR", "ICU", "UNIT", "WORK", "SCHOOL", "REHAB",
+                            "CHAIR", "NORMAL", "THE", "HIS", "HER", "THEIR"})  # fmt: skip
+
+
+def _context_orgs(doc: Doc, hits: list[Hit]) -> None:
+    """WORKS FOR THE MBTA, grad student at Northeastern, employer (Raytheon), return to Golden Pond, SCREENED FOR
+    REHAB - YOUVILLE AND SPAULDING: a name after words about work, study or where a patient goes next."""
+    up, keys = doc.up, doc.keys
+    if not any(w in up for w in ("AT", "FOR", "TO", "EMPLOYER", "REHAB")):
+        return
+    for i in range(1, len(keys)):
+        if not _ORG_CONTEXT.search(up, max(0, doc.starts[i] - 48), doc.starts[i]):
+            continue
+        j = i
+        while j < len(keys) and j - i < 3 and (j == i or doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ")):
+            if not _org_word(doc, j):
+                break
+            j += 1
+        if j > i:
+            hits.append((doc.starts[i], doc.ends[j - 1], "LOCATION", 0.65))
+
+
+def _org_word(doc: Doc, j: int) -> bool:
+    c = doc.classes[j]
+    key = doc.keys[j]
+    if key in _NOT_ORG_WORDS or c & (CLINICAL | TITLE | ROLE | RELATIVE) or len(key) < 2:
+        return False
+    if _cased(doc) and (doc.titlecase(j) or (doc.word(j).isupper() and len(key) >= 2)):
+        return True
+    if not doc.caps:
+        return False  # mixed-case text writes a name capitalised
+    return not c & (COMMON | ENGLISH) or bool(c & (CITY | CITY_AMBIG | RARE))
+
+
 def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     """LOCATION hits for named organisations and for towns that qualify a place already found."""
     hits: list[Hit] = []
@@ -313,4 +372,5 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _qualified(doc, [*places, *hits], hits, index)
     _acronym_in_brackets(doc, [*places, *hits], hits)
     _town_after_street(doc, [*places, *hits], hits)
+    _context_orgs(doc, hits)
     return hits

@@ -119,7 +119,7 @@ def _joinable(doc: Doc, lex: Lexicon, k: int) -> bool:
 
 _STREET_SUFFIXES = frozenset({"ST", "STREET", "AVE", "AVENUE", "RD", "ROAD", "BLVD", "BOULEVARD", "LN", "LANE", "WAY",
                               "SQ", "SQUARE", "TER", "TERRACE", "PKWY", "PARKWAY", "HWY", "HIGHWAY"})  # fmt: skip
-_HOUSE_NUMBER = re.compile(r"(?:^|(?<=[\s(,]))\d{1,5}[A-Z]?[ \t]+\Z")
+_HOUSE_NUMBER = re.compile(r"(?:^|(?<=[\s(,]))(?!(?:19|20)\d\d\b)\d{1,5}[A-Z]?[ \t]+\Z")  # not a year: 2014 Honda
 
 
 def streets(doc: Doc, entities: Sequence[Entity]) -> list[SourcedHit]:

@@ -275,3 +275,29 @@ def test_a_name_with_a_street_suffix_or_a_house_number_is_a_street(text, street)
 
 def test_a_saint_is_no_street():
     assert ("ST. CLAIR", "NAME") in found("DR. ST. CLAIR AWARE")
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Son works for the MWRA, cell on file.", "MWRA"),
+        ("Pt is a grad student at Tufts. Parents here.", "Tufts"),
+        ("DISPO: SCREENED FOR REHAB - YARMOUTHPORT AND BRAINTREE BOTH PENDING.", "YARMOUTHPORT"),
+        ("daughter wants pt to return to marina bay, cm aware", "marina bay"),
+    ],
+)
+def test_names_after_work_study_and_where_a_patient_goes(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PT TALKING ABOUT RETURNING TO THE POOL DECK.",
+        "REFERRED TO RISK MGMT.",
+        "return to baseline, back to bed, d/c to home.",
+        "pt's vehicle (2014 Honda Civic) in the lot",
+    ],
+)
+def test_plain_destinations_are_no_places(text):
+    assert not [t for t, kind in found(text) if kind == "LOCATION"], found(text)
