@@ -53,6 +53,17 @@ def _written_proper(doc: Doc, i: int) -> bool:
     return doc.caps or doc.titlecase(i) or (doc.word(i).isupper() and len(doc.keys[i]) > 1)
 
 
+def _capitalised(doc: Doc, i: int) -> bool:
+    """Written with a capital and lower-case letters: Tufts, and the camel case of brands (UMass, DaVita)."""
+    word = doc.word(i)
+    return word[:1].isupper() and any(ch.islower() for ch in word[1:])
+
+
+def _camel(word: str) -> bool:
+    """UMass, DaVita: a capital inside a word that has lower-case letters, the way brands write themselves."""
+    return len(word) > 2 and word[0].isupper() and any(ch.isupper() for ch in word[1:]) and not word.isupper()
+
+
 def _cased(doc: Doc) -> bool:
     """Letter case is a signal: mixed-case text, or lower-case text where a capital word stands out."""
     return not doc.caps or doc.lowered
@@ -68,7 +79,7 @@ def _proper_first(doc: Doc, i: int) -> bool:
         return True
     if c & CLINICAL and not c & CITY:
         return False
-    titled = _cased(doc) and doc.titlecase(i) and not doc.sentence_start(i) and key not in _GENERIC_WORDS
+    titled = _cased(doc) and _capitalised(doc, i) and not doc.sentence_start(i) and key not in _GENERIC_WORDS
     # mixed-case text capitalises a name's first word mid-sentence (at the Golden Anchor Diner); an adjective or a
     # verb only right after a preposition (not "Likely hospital delirium")
     if titled and (not c & ENGLISH or (i and doc.keys[i - 1] in _INTRO and doc.gap(i) == " ")):
@@ -181,15 +192,18 @@ def _widened(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> Non
     by_start, by_end = index
     for start, end, kind, score in places:
         first, last = by_start.get(start), by_end.get(end)
-        if kind != "LOCATION" or score < 0.7 or first is None or last is None:
-            continue  # only a confident place grows: a surname read as a town (SMITH) stays as it is
+        if kind != "LOCATION" or first is None or last is None:
+            continue
+        camel = first > 0 and _camel(doc.word(first - 1))
+        if score < 0.7 and not camel:
+            continue  # only a confident place grows (a surname read as a town, SMITH, stays), or UMass Boston
         new_start, new_end = start, end
         k = last + 1
-        while (
-            k < len(keys) and k - last <= 2 and doc.tight(k) and keys[k] in _RIGHT_HEADS | _HEADS and _any_case(doc, k)
-        ):
+        while k < len(keys) and k - last <= 2 and doc.tight(k) and keys[k] in _TAILS and _any_case(doc, k):
             new_end = doc.ends[k]
             k += 1
+        if k < len(keys) and keys[k - 1] in _HEADS and keys[k] in _COMPASS_AFTER and doc.tight(k):
+            new_end = doc.ends[k]  # Kindred Hospital Northeast
         j = first - 1
         if j >= 0 and doc.gap(first) == " " and _cased(doc) and not doc.sentence_start(j):
             word = doc.word(j)
@@ -201,6 +215,8 @@ def _widened(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> Non
 
 
 _TAILS = _RIGHT_HEADS | _HEADS
+_COMPASS_AFTER = frozenset({"NORTH", "SOUTH", "EAST", "WEST", "NORTHEAST", "NORTHWEST", "SOUTHEAST", "SOUTHWEST",
+                            "CENTRAL", "DOWNTOWN"})  # fmt: skip
 
 
 def _any_case(doc: Doc, k: int) -> bool:
@@ -239,18 +255,28 @@ def _named_patterns(doc: Doc, hits: list[Hit]) -> None:
 
 
 def _noun_places(doc: Doc, hits: list[Hit]) -> None:
-    """MAPLE RIDGE, Venture Hill, Golden Pond: a capitalised noun and a landscape word make a place's name."""
+    """MAPLE RIDGE, Venture Hill, Golden Pond, Admiral's Bay: a capitalised noun and a landscape word make a
+    place's name (in mixed-case text, both words capitalised inside a sentence is enough)."""
     keys = doc.keys
-    for i in [i for i, key in enumerate(keys) if key in _NOUN_PLACE_PARTS and i]:
-        if not doc.tight(i) or doc.lowered:
+    for i in [i for i, key in enumerate(keys) if (key in _NOUN_PLACE_PARTS or key in _MIXED_PARTS) and i]:
+        if not (doc.tight(i) or doc.gap(i) in ("'s ", "'S ")):
             continue
         j = i - 1
         c = doc.classes[j]
-        if c & (CLINICAL | ENGLISH) or len(keys[j]) < 4 or not (doc.caps or doc.titlecase(j)):
+        cased = _cased(doc) and doc.titlecase(i) and doc.titlecase(j) and not doc.sentence_start(j)
+        if cased and not c & CLINICAL and len(keys[j]) >= 4:
+            hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.6))
             continue
-        if not (doc.caps or doc.titlecase(i)) or (j and doc.classes[j - 1] & CLINICAL and doc.near(j)):
+        if doc.lowered or keys[i] in _MIXED_PARTS or c & (CLINICAL | ENGLISH) or len(keys[j]) < 4:
+            continue
+        if not (doc.caps or doc.titlecase(j)) or not (doc.caps or doc.titlecase(i)):
+            continue
+        if j and doc.classes[j - 1] & CLINICAL and doc.near(j):
             continue
         hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.6))
+
+
+_MIXED_PARTS = frozenset({"PLACE", "PARK", "POINT", "VIEW", "HEIGHTS", "COMMONS"})
 
 
 def _qualified(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> None:
@@ -277,11 +303,14 @@ def _qualified(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> N
 _TOWN_AFTER_STREET = re.compile(r",[ \t]*([A-Z][A-Za-z'-]+(?:[ \t][A-Z][A-Za-z'-]+)?)(?=[ \t]*[,;.)\n]|[ \t]*$)")
 
 
+_STREET_END = re.compile(r"\b(?:ST|STREET|AVE|AVENUE|RD|ROAD|BLVD|LN|LANE|DR|DRIVE|WAY|TER|PL|CT)\.?$", re.IGNORECASE)
+
+
 def _town_after_street(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
     """8 Prospect Hill, Revere; 200 OAK ST, NAHANT.: the town named after a house number and street."""
     text = doc.text
     for start, end, kind, _score in places:
-        if kind != "LOCATION" or not text[start : start + 1].isdigit():
+        if kind != "LOCATION" or not (text[start : start + 1].isdigit() or _STREET_END.search(text, start, end)):
             continue
         m = _TOWN_AFTER_STREET.match(text, end)
         if m is None:
@@ -350,7 +379,7 @@ def _org_word(doc: Doc, j: int) -> bool:
     key = doc.keys[j]
     if key in _NOT_ORG_WORDS or c & (CLINICAL | TITLE | ROLE | RELATIVE) or len(key) < 2:
         return False
-    if _cased(doc) and (doc.titlecase(j) or (doc.word(j).isupper() and len(key) >= 2)):
+    if _cased(doc) and (_capitalised(doc, j) or (doc.word(j).isupper() and len(key) >= 2)):
         return True
     if not doc.caps:
         return False  # mixed-case text writes a name capitalised

@@ -314,7 +314,9 @@ def _facilities(doc: Doc, hits: list[Hit]) -> None:
         if i + 1 < n and (key, keys[i + 1]) in _FACILITY_PAIRS and doc.tight(i + 1):
             end = i + 1
         elif key not in _FACILITY:
-            if key in _SAINTS and i + 1 < n and doc.near(i + 1) and classes[i + 1] & FIRST and "." in doc.gap(i + 1):
+            saint_word = key == "SAINT" and doc.gap(i + 1) == " " if i + 1 < n else False  # Saint Vincent
+            dotted = i + 1 < n and "." in doc.gap(i + 1)
+            if key in _SAINTS and i + 1 < n and doc.near(i + 1) and classes[i + 1] & FIRST and (dotted or saint_word):
                 end_at = doc.ends[i + 1]
                 if doc.text[end_at : end_at + 2].upper() == "'S":
                     end_at += 2

@@ -124,14 +124,15 @@ _NOT_WARD_BEFORE = frozenset({"DR", "DRS", "MR", "MRS", "MS", "MISS", "SON", "DA
 
 
 _WARD_TALK = frozenset({"BED", "FLOOR", "CAMPUS", "TRANSFER", "TRANSFERRED", "CALLOUT", "C/O", "UNIT", "STEP",
-                        "DOWN", "LIKELY", "ACCEPTED", "AWAITING", "HOSPITAL", "CALL", "OUT", "TO"})  # fmt: skip
+                        "ACCEPTED", "AWAITING", "HOSPITAL", "ARRIVAL", "ARRIVED", "LIKELY"})  # fmt: skip
+_WARD_TALK_WEAK = _WARD_TALK | {"TO", "FROM", "CALL", "OUT", "DOWN"}
 
 
-def _ward_talk(doc: Doc, i: int) -> bool:
+def _ward_talk(doc: Doc, i: int, words: frozenset[str] = _WARD_TALK) -> bool:
     """A word about beds and floors among the six before token i, or the ward in brackets: (BAKER 5)."""
     if i and doc.gap(i).strip() == "(" and doc.text.startswith(")", doc.ends[i] + 2):
         return True
-    return any(doc.keys[k] in _WARD_TALK for k in range(max(0, i - 6), i))
+    return any(doc.keys[k] in words for k in range(max(0, i - 6), i))
 
 
 def _named_floors(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
@@ -146,13 +147,15 @@ def _named_floors(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
         c = lex.cls(key) | doc.classes[i]
         if len(key) < 4 or not key.isalpha() or c & CLINICAL:
             continue
-        if not c & (LAST | NAME) or key in _SCALE_EPONYMS:
+        talk = _ward_talk(doc, i)
+        unlisted = not c & (COMMON | ENGLISH | FIRST) and doc.shaped(i) and _ward_talk(doc, i, _WARD_TALK_WEAK)
+        if not (c & (LAST | NAME) or unlisted) or key in _SCALE_EPONYMS:
             continue  # a listed surname only: DAY 3, STAGE 2 and device brands (SHILEY 8) are not buildings
-        if c & (COMMON | ENGLISH) and not _ward_talk(doc, i):
+        if c & (COMMON | ENGLISH) and not talk:
             continue  # a surname that is a word (BAKER 5) only where beds and floors are talked about
         if i and doc.gap(i) in ("-", "/"):
             continue  # HUNT-HESS 3
-        written = doc.titlecase(i) or doc.word(i).isupper() or (doc.caps and not doc.lowered)
+        written = doc.titlecase(i) or doc.word(i).isupper() or (doc.caps and (not doc.lowered or talk or unlisted))
         if not written:
             continue
         if i and keys[i - 1] in _NOT_WARD_BEFORE and doc.near(i):

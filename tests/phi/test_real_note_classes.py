@@ -301,3 +301,19 @@ def test_names_after_work_study_and_where_a_patient_goes(text, place):
 )
 def test_plain_destinations_are_no_places(text):
     assert not [t for t, kind in found(text) if kind == "LOCATION"], found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("f/u w/ cards 7/31 at the Framingham office, 1000 Main St.", "Framingham"),
+        ("Pt's wife is at Saint Raphael today for chemo.", "Saint Raphael"),
+        ("Pt (bed 22, Gorfinkle 8) approved for VAD.", "Gorfinkle 8"),
+        ("Husband works nights as security at UMass Boston, called at 0230.", "UMass Boston"),
+        ("pt may be going to Kindred Hospital Northeast -- vent LTAC", "Kindred Hospital Northeast"),
+        ("Dispo: return to Heron Pond via chair van.", "Heron Pond"),
+        ("LIVES ALONE IN AN APT ON PLEASANT VIEW AVE, SWAMPSCOTT. NIECE CHECKS IN.", "SWAMPSCOTT"),
+    ],
+)
+def test_towns_as_adjectives_saints_wards_and_brands(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
