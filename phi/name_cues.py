@@ -42,9 +42,9 @@ _CONTACT_AFTER = re.compile(r"'S[ \t]+(?:CELL|PHONE|NUMBER|NUM|#|HOME|WORK|PAGER
 _CREDENTIAL = re.compile(r"(?:[ \t]+([A-Z])\.?)?[ \t]+(?:RN|LPN|RRT|CRT|NP|MSW|LICSW|CNA|RT)\b(?![-/][A-Z])")
 _NICKNAME = re.compile(r"[ \t]*\(?[\"“]([A-Z][A-Z'-]+)[\"”]\)?")
 _GOES_BY_ANY = re.compile(r"\b(?:GOES[ \t]+BY|PREFERS[ \t]+TO[ \t]+BE[ \t]+CALLED|PREFERS|A\.?K\.?A\.?|NICKNAME)[ \t]+")
-_VERBS_AFTER = frozenset({"SAYS", "SAID", "STATES", "STATED", "REPORTS", "REPORTED", "CALLED", "VISITED", "ASKED",
-                          "WANTS", "AGREES", "AGREED", "CAME", "DROVE", "BROUGHT", "DROPPED", "LEFT", "ARRIVED",
-                          "WILL"})  # fmt: skip
+_VERBS_AFTER = frozenset({"LIVES", "SAYS", "SAID", "STATES", "STATED", "REPORTS", "REPORTED", "CALLED",
+                          "VISITED", "ASKED", "WANTS", "AGREES", "AGREED", "CAME", "DROVE", "BROUGHT", "DROPPED",
+                          "LEFT", "ARRIVED", "WILL"})  # fmt: skip
 _NOT_A_SIGNER = re.compile(r"(?:OK|NO|RA|PO|IV|AM|PM|ED|OR|SP|BS)\Z")
 _SIGNOFF = re.compile(
     r"^[ \t]*-{0,2}[ \t]*([A-Z]\.[ \t]?[A-Z]\.?|[A-Z]\.?[A-Z]\.)[ \t]*$|^[ \t]*-{1,2}[ \t]*([A-Z]{2,3})[ \t]*$",
@@ -100,8 +100,11 @@ def _credentialed(doc: Doc, lex: Lexicon, i: int) -> int:
 
 
 def _nickname(doc: Doc, lex: Lexicon, i: int) -> bool:
-    """RICHARD "RICK" CALLAHAN, Harold Jr. ("Skip")."""
-    if not i or not (doc.keys[i - 1] in lex.first_rank or doc.keys[i - 1] in ("JR", "SR")):
+    """RICHARD "RICK" CALLAHAN, Harold Jr. ("Skip"), HIS FRIEND "SKIP"."""
+    if not i:
+        return False
+    before = doc.keys[i - 1]
+    if not (before in lex.first_rank or before in ("JR", "SR") or doc.classes[i - 1] & (RELATIVE | ROLE)):
         return False
     if not doc.near(i, ' \t.("“'):
         return False
@@ -243,6 +246,14 @@ def _first_and_surname(doc: Doc, lex: Lexicon, i: int) -> bool:
     return (doc.caps and not doc.lowered) or (doc.titlecase(i) and doc.titlecase(i + 1))
 
 
+_BOSSES = frozenset({"SUPERVISOR", "BOSS", "MANAGER", "COWORKER", "LANDLORD", "PASTOR", "PRIEST", "RABBI", "IMAM",
+                     "LAWYER", "ATTORNEY", "GUARDIAN", "COUNSELOR", "CASEWORKER", "SPONSOR", "EMPLOYER"})  # fmt: skip
+
+
+def _capitalised_name(doc: Doc, i: int) -> bool:
+    return not doc.caps and doc.titlecase(i) and not doc.classes[i] & (CLINICAL | TITLE | ROLE | RELATIVE)
+
+
 _CUE_MARKS = re.compile(r"[\"“(]|'(?=[Ss]\b)")
 _CREDENTIALS = frozenset({"RN", "LPN", "RRT", "CRT", "NP", "MSW", "LICSW", "CNA", "RT"})
 
@@ -269,6 +280,9 @@ def _cue_at(doc: Doc, lex: Lexicon, i: int, goes_by: set[int]) -> Hit | None:
         i and classes[i - 1] & RELATIVE and _after_relative(doc, lex, i)
     ):
         return (start, end, "NAME", 0.75)
+    boss = bool(i and keys[i - 1] in _BOSSES and doc.gap(i) == " ")
+    if boss and _person_verb_after(doc, i) and (keys[i] in lex.first_rank or _capitalised_name(doc, i)):
+        return (start, end, "NAME", 0.75)  # his supervisor rick called
     if i and len(keys[i - 1]) == 1 and _initialled(doc, i):
         return (doc.starts[i - 1], end, "NAME", 0.75)
     return None
@@ -283,7 +297,7 @@ def _candidates(doc: Doc) -> list[int]:
             found.update((i - 1, i - 2))
         elif key in _VERBS_AFTER:
             found.add(i - 1)
-        if classes[i] & RELATIVE or len(key) == 1:
+        if classes[i] & RELATIVE or len(key) == 1 or key in _BOSSES:
             found.add(i + 1)
     for m in _CUE_MARKS.finditer(text):
         found.add(bisect_left(doc.starts, m.end()) if m.group() != "'" else bisect_left(doc.starts, m.start()) - 1)

@@ -132,12 +132,13 @@ _OPEN_BRACKET = re.compile(r"\([ \t]*")
 
 
 def _in_parentheses(doc: Doc, lex: Lexicon, places: list[Hit], hits: list[Hit]) -> None:
-    """(FALL RIVER), (Methuen): a listed town alone in parentheses right after a place."""
+    """(FALL RIVER), (Methuen), home (Sandwich): a listed town alone in parentheses right after a place or a
+    word for where someone lives."""
     text = doc.text
     ends = {end for _s, end, kind, _sc in places if kind == "LOCATION"}
     for i in _after_bracket(doc):
         gap = doc.gap(i)
-        if gap.strip() != "(" or doc.ends[i - 1] not in ends:
+        if gap.strip() != "(" or not (doc.ends[i - 1] in ends or doc.keys[i - 1] in _HOMES):
             continue
         j = i
         while j + 1 < len(doc.keys) and j - i < 2 and doc.tight(j + 1):
@@ -152,6 +153,7 @@ def _in_parentheses(doc: Doc, lex: Lexicon, places: list[Hit], hits: list[Hit]) 
             hits.append((doc.starts[i], doc.ends[j], "LOCATION", 0.75))
 
 
+_HOMES = frozenset({"HOME", "HOUSE", "LIVES", "RESIDENCE", "APARTMENT", "APT", "CONDO", "FARM", "COTTAGE"})
 _LINKS = frozenset({"AT", "OF"})
 _COMPASS = frozenset({"NORTH", "SOUTH", "EAST", "WEST", "MAIN"})
 _RIGHT_HEADS = frozenset({"CHURCH", "PARISH", "HOSPITAL", "CLINIC", "CAMPUS", "SCHOOL", "REHAB", "VNA", "HOSPICE",
@@ -386,6 +388,20 @@ def _org_word(doc: Doc, j: int) -> bool:
     return not c & (COMMON | ENGLISH) or bool(c & (CITY | CITY_AMBIG | RARE))
 
 
+_SLASHED = re.compile(r"/([A-Z]{2,5})\b")
+
+
+def _slash_siblings(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
+    """AT DFCI/BWH: initials joined by a slash to a place's initials are a place too."""
+    text = doc.text
+    for start, end, kind, _score in places:
+        if kind != "LOCATION" or not text[start:end].isupper() or end - start > 6:
+            continue
+        m = _SLASHED.match(text, end)
+        if m:
+            hits.append((m.start(1), m.end(1), "LOCATION", 0.7))
+
+
 def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     """LOCATION hits for named organisations and for towns that qualify a place already found."""
     hits: list[Hit] = []
@@ -402,4 +418,5 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _acronym_in_brackets(doc, [*places, *hits], hits)
     _town_after_street(doc, [*places, *hits], hits)
     _context_orgs(doc, hits)
+    _slash_siblings(doc, [*places, *hits], hits)
     return hits

@@ -143,7 +143,7 @@ class ClinicalDateRecognizer(ClinicalRecognizer):
     ENTITIES = ("DATE", "AGE")
 
     def find(self, text: str, doc: Doc) -> list[Hit]:
-        return [*find_dates(text, doc.up), *find_keyed_ages(doc.up), *find_keyed_dates(doc.up)]
+        return [*find_dates(text, doc.up), *find_keyed_ages(doc.up, text), *find_keyed_dates(doc.up)]
 
 
 class ClinicalContactRecognizer(ClinicalRecognizer):

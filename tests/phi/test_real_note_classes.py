@@ -317,3 +317,19 @@ def test_plain_destinations_are_no_places(text):
 )
 def test_towns_as_adjectives_saints_wards_and_brands(text, place):
     assert any(place in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("friend and neighbor Mrs. Esther Gold (92) came by taxi", "92", "AGE"),
+        ("SON MARC LIVES IN MONTREAL, WIFE WILL CALL HIM.", "MONTREAL", "LOCATION"),
+        ("Wife's cell on file; home (Falmouth) 508-555-4408.", "Falmouth", "LOCATION"),
+        ("S/P AUTO SCT 9/06 AT DFCI/BWH, NOW RELAPSED.", "BWH", "LOCATION"),
+        ("his supervisor rick called twice, told only that pt is here", "rick", "NAME"),
+        ('STATES VISITOR WAS HIS FRIEND "SKIP" BRINGING HIM CIGARETTES.', "SKIP", "NAME"),
+        ("Vincent lives at the same address as pt.", "Vincent", "NAME"),
+    ],
+)
+def test_bracketed_ages_cities_abroad_slashed_initials_and_people_by_role(text, value, kind):
+    assert any(value in span and got == kind for span, got in found(text)), found(text)
