@@ -177,8 +177,8 @@ def _initialled(doc: Doc, i: int) -> bool:
     """R. DELACROIX, k. ostrowski: one initial with its dot, then a surname no clinical or plain list knows."""
     if not i or len(doc.keys[i - 1]) != 1 or doc.gap(i) not in (". ", "."):
         return False
-    if i >= 2 and doc.gap(i - 1).strip() not in ("", ",", "-", "--", "/", "(", ":", ";"):
-        return False
+    if i >= 2 and doc.gap(i - 1).strip() not in ("", ",", "-", "--", "(", ":", ";"):
+        return False  # not a unit's letter: 200cc/h. Net
     c = doc.classes[i]
     if c & (CLINICAL | ENGLISH | TITLE | ROLE | RELATIVE | REGION) or not doc.shaped(i):
         return False

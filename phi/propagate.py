@@ -136,7 +136,8 @@ def streets(doc: Doc, entities: Sequence[Entity]) -> list[SourcedHit]:
         if suffix and i is not None and doc.gap(i + 1) == " " and not _saint(doc, i + 1):
             end = doc.ends[i + 1]
         number = _HOUSE_NUMBER.search(doc.text, max(0, start - 8), start)
-        if number and (end > entity.end or entity.type == "LOCATION" or _address_opens(doc.text, number.start())):
+        street_like = entity.type == "LOCATION" and not doc.text[entity.start : entity.end].upper().startswith("YO ")
+        if number and (end > entity.end or street_like or _address_opens(doc.text, number.start())):
             start = number.start()
         if (start, end) != (entity.start, entity.end):
             hits.append((start, end, "LOCATION", 0.9, "StreetRecognizer", "a street: a name with a suffix or a number"))
