@@ -110,13 +110,15 @@ def _after(doc: Doc, i: int) -> bool:
     return bool(doc.classes[j] & RELATIVE) or (doc.keys[j] in _BRACKET_ROLES and "(" in first_gap)
 
 
+_UNIT_GLUE = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/")  # 200cc/h. is a unit
+
+
 def _initial(doc: Doc, j: int) -> bool:
     """Token j is a one-letter initial written with a dot (J. SMITH), not a letter glued to a number."""
     end, start = doc.ends[j], doc.starts[j]
     text = doc.text
-    return (
-        len(doc.keys[j]) == 1 and end < len(text) and text[end] == "." and (start == 0 or not text[start - 1].isalnum())
-    )
+    dotted = len(doc.keys[j]) == 1 and end < len(text) and text[end] == "."
+    return dotted and (start == 0 or text[start - 1] not in _UNIT_GLUE)
 
 
 def _open(doc: Doc, j: int) -> bool:
