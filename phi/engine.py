@@ -130,10 +130,15 @@ class Engine:
         again = propagated(doc, entities)
         if again:
             entities = merge_hits([*(_sourced(e) for e in entities), *again], text, self.min_score)
-        joined = [*coordinated(doc, entities, self.lexicon), *streets(doc, entities)]
-        if not joined:
+        for _round in range(3):  # a list grows one name per round: Marisa, Pilar, Ynez
+            joined = coordinated(doc, entities, self.lexicon)
+            if not joined:
+                break
+            entities = merge_hits([*(_sourced(e) for e in entities), *joined], text, self.min_score)
+        addresses = streets(doc, entities)
+        if not addresses:
             return entities
-        return merge_hits([*(_sourced(e) for e in entities), *joined], text, self.min_score)
+        return merge_hits([*(_sourced(e) for e in entities), *addresses], text, self.min_score)
 
     def process(
         self,

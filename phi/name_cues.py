@@ -39,7 +39,7 @@ from phi.scan import Doc, Hit
 __all__ = ["find_name_cues", "widen_names"]
 
 _CONTACT_AFTER = re.compile(r"'S[ \t]+(?:CELL|PHONE|NUMBER|NUM|#|HOME|WORK|PAGER|MOBILE|EMAIL|LANDLINE)\b")
-_CREDENTIAL = re.compile(r"(?:[ \t]+([A-Z])\.?)?[ \t]+(?:RN|LPN|RRT|CRT|NP|MSW|LICSW|CNA|RT)\b(?![-/][A-Z])")
+_CREDENTIAL = re.compile(r"(?:[ \t]+([A-Z])\.?)?[ \t]+(?:RN|LPN|RRT|CRT|NP|MSW|LICSW|CNA|RT|RCP)\b(?![-/][A-Z])")
 _NICKNAME = re.compile(r"[ \t]*\(?[\"“]([A-Z][A-Z'-]+)[\"”]\)?")
 _GOES_BY_ANY = re.compile(r"\b(?:GOES[ \t]+BY|PREFERS[ \t]+TO[ \t]+BE[ \t]+CALLED|PREFERS|A\.?K\.?A\.?|NICKNAME)[ \t]+")
 _VERBS_AFTER = frozenset({"LIVES", "SAYS", "SAID", "STATES", "STATED", "REPORTS", "REPORTED", "CALLED",
@@ -94,9 +94,18 @@ def _credentialed(doc: Doc, lex: Lexicon, i: int) -> int:
     key = doc.keys[i]
     if credential is None or key in _NOT_CREDENTIALED or not _written_as_name(doc, i):
         return 0
-    if key not in lex.first_rank or doc.classes[i] & CLINICAL:
+    c = doc.classes[i]
+    if c & CLINICAL:
+        return 0
+    signs = _line_end(doc, credential.end())  # the credential ends the note's line: a sign-off
+    if key not in lex.first_rank and not (signs and (c & (LAST | NAME) or not c & (COMMON | ENGLISH))):
         return 0
     return credential.end(1) if credential.group(1) else doc.ends[i]
+
+
+def _line_end(doc: Doc, at: int) -> bool:
+    rest = doc.text[at : doc.text.find("\n", at) if "\n" in doc.text[at:] else len(doc.text)]
+    return not rest.strip(" .,-/|")
 
 
 def _nickname(doc: Doc, lex: Lexicon, i: int) -> bool:
@@ -187,10 +196,18 @@ def _initialled(doc: Doc, i: int) -> bool:
     return doc.caps or doc.titlecase(i)
 
 
+_L = r"[^\W\d_]"  # a letter of any script
+_W = r"(?:[^\W\d_]|['-])"  # a letter, an apostrophe or a hyphen inside a name
+_LABELS = r"(?:MRN?|UNIT|ACCT|DOB|AGE|RM|ROOM|BED|ADM)"
 _HEADER = re.compile(
-    r"^[ \t]*(?:PT|PATIENT|NAME|PT NAME|PATIENT NAME)[ \t]*:[ \t]*"
-    r"([A-Z][A-Z'-]+(?:-[A-Z][A-Z'-]+)?,[ \t]*[A-Z][A-Z'-]+(?:[ \t]+[A-Z]\b\.?)?)",
+    rf"^[ \t]*(?:PT|PATIENT|NAME|PT NAME|PATIENT NAME|ID)[ \t]*:?[ \t]*"
+    rf"({_L}{_W}+,[ \t]*{_L}{_W}+(?:[ \t]+(?!{_LABELS}\b){_L}{_W}*\.?){{0,2}})"
+    rf"(?=[ \t]*(?:[,(-]|\d|MR|MRN|UNIT|ACCT|DOB|$))",
     re.MULTILINE,
+)
+# Pt Abdirahman Warsame (goes by...), Pt Ángel Zamora (25 M): the patient's name opening the note, in mixed case.
+_OPENING_NAME = re.compile(
+    r"^[ \t]*(?:Pt|Patient)[ \t]+((?:[A-ZÀ-Þ][\w'-]+[ \t]+){0,2}[A-ZÀ-Þ][\w'-]+)(?=[ \t]*[,(])", re.MULTILINE
 )
 
 
@@ -210,6 +227,8 @@ def widen_names(doc: Doc, hits: list[Hit]) -> list[Hit]:
         out.append((start, end, kind, score))
     for m in _HEADER.finditer(doc.up):
         out.append((m.start(1), m.end(1), "NAME", 0.85))
+    for m in _OPENING_NAME.finditer(doc.text):
+        out.append((m.start(1), m.end(1), "NAME", 0.8))
     return out
 
 
@@ -255,7 +274,7 @@ def _capitalised_name(doc: Doc, i: int) -> bool:
 
 
 _CUE_MARKS = re.compile(r"[\"“(]|'(?=[Ss]\b)")
-_CREDENTIALS = frozenset({"RN", "LPN", "RRT", "CRT", "NP", "MSW", "LICSW", "CNA", "RT"})
+_CREDENTIALS = frozenset({"RN", "LPN", "RRT", "CRT", "NP", "MSW", "LICSW", "CNA", "RT", "RCP"})
 
 
 def _cue_at(doc: Doc, lex: Lexicon, i: int, goes_by: set[int]) -> Hit | None:

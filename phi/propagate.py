@@ -58,7 +58,7 @@ def _runs(doc: Doc, entities: Sequence[Entity]) -> dict[tuple[str, ...], tuple[s
     return runs
 
 
-_JOINERS = frozenset({" & ", " and ", " AND ", "/", ", ", " / "})
+_JOINERS = frozenset({" & ", " and ", " AND ", "/", ", ", " / ", " ("})
 _NOT_JOINED = CLINICAL | TITLE | RELATIVE | ROLE | REGION
 
 
@@ -78,8 +78,10 @@ def coordinated(doc: Doc, entities: Sequence[Entity], lex: Lexicon) -> list[Sour
         for k, gap in (after, before):
             if k < 0 or gap not in _JOINERS or (doc.starts[k], doc.ends[k]) in taken:
                 continue
-            if gap == ", " and not _in_brackets(doc, k):
-                continue
+            if gap == ", " and not (_in_brackets(doc, k) or _listed_given(doc, lex, k)):
+                continue  # a comma joins names inside brackets, or given names in a list (dtrs Marisa, Pilar)
+            if gap == " (" and not doc.text.startswith(")", doc.ends[k]):
+                continue  # a nickname alone in brackets after the name: LOLITA (LOLY)
             if _joinable(doc, lex, k):
                 evidence = "joined to a name by a list or an ampersand"
                 hits.append((doc.starts[k], doc.ends[k], "NAME", 0.7, "NameListRecognizer", evidence))
@@ -98,6 +100,11 @@ def _previous_word(doc: Doc, by_start: dict[int, int], start: int) -> tuple[int,
     if i is None or i == 0:
         return -1, ""
     return i - 1, doc.gap(i)
+
+
+def _listed_given(doc: Doc, lex: Lexicon, k: int) -> bool:
+    """Token k is a capitalised given name (census or unlisted) in mixed-case text: one item of a list."""
+    return not doc.caps and doc.titlecase(k) and (doc.keys[k] in lex.first_rank or not doc.classes[k] & COMMON)
 
 
 def _in_brackets(doc: Doc, k: int) -> bool:

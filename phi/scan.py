@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from phi.lexicon import CLINICAL, COMMON, ENGLISH, Lexicon
 from phi.words import words
@@ -12,7 +13,7 @@ from phi.words import words
 __all__ = ["Doc", "Hit", "tokenize"]
 
 # Words with inner apostrophes (O'BRIEN); a possessive 's is consumed but left out of the word (SMITH'S -> SMITH).
-_WORD = re.compile(r"([A-Za-z]+(?:'(?![Ss]\b)[A-Za-z]+)*)(?:'[Ss]\b)?")
+_WORD = re.compile(r"([^\W\d_]+(?:'(?![Ss]\b)[^\W\d_]+)*)(?:'[Ss]\b)?")  # letters of any script: Nguyễn
 _EPONYM_NEXT = words("eponym_next")
 _CONTRACTED = frozenset({"M", "LL", "VE", "RE", "D", "T"})
 _GLUED = re.compile(r"\d[A-Z]|[A-Z]\d")
@@ -38,26 +39,27 @@ class Doc:
     caps: bool  # the text is (almost) all upper case or all lower case: letter case carries no signal
     up: str  # an upper-case copy with the same offsets, for the regex scanners
     lowered: bool = False  # blind because typed all in lower case (a message): no word is written like a name
+    gaps: list[str] = field(default_factory=list)  # gaps[i]: the characters between token i-1 and token i
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def gap(self, i: int) -> str:
         """The characters between token i-1 and token i."""
-        return self.text[self.ends[i - 1] : self.starts[i]]
+        return self.gaps[i] if i > 0 else ""
 
     def near(self, i: int, allowed: str = " \t.,:;-()/'\"") -> bool:
         """Token i-1 is close to token i: a short gap of spaces and light punctuation, on one line."""
         if i <= 0:
             return False
-        gap = self.text[self.ends[i - 1] : self.starts[i]]
+        gap = self.gaps[i]
         return len(gap) <= 4 and not gap.strip(allowed)
 
     def tight(self, i: int) -> bool:
         """Token i-1 and token i form one phrase: only spaces, a hyphen or an initial's dot between them."""
         if i <= 0:
             return False
-        gap = self.text[self.ends[i - 1] : self.starts[i]]
+        gap = self.gaps[i]
         if not 0 < len(gap) <= 3 or gap.strip(" .-") or "\n" in gap:
             return False
         return "." not in gap or len(self.keys[i - 1]) == 1
@@ -95,6 +97,10 @@ class Doc:
         return any(ch in gap for ch in ".:!?\n*-•")
 
 
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
+
+
 def tokenize(text: str, lex: Lexicon) -> Doc:
     """Split `text` into word tokens with lookup keys and lexicon classes."""
     up = text.upper()
@@ -104,6 +110,8 @@ def tokenize(text: str, lex: Lexicon) -> Doc:
     starts = [s for s, _e in spans]
     ends = [e for _s, e in spans]
     keys = [up[s:e] for s, e in spans]
+    if not up.isascii():  # look accented names up by their plain letters: CASTAÑEDA -> CASTANEDA
+        keys = [k if k.isascii() else (_fold(k) or k) for k in keys]
     contractions: list[int] = []
     if "'" in up:
         contractions = [i for i, k in enumerate(keys) if "'" in k and k.rsplit("'", 1)[1] in _CONTRACTED]
@@ -127,4 +135,6 @@ def tokenize(text: str, lex: Lexicon) -> Doc:
     if not blind and uppers < 0.12 * lowers:
         # lower case with shorthand in capitals (tPA, L MCA, ICU): no word is written like a name either
         lowered = blind = len(_TITLED.findall(text)) <= 0.01 * len(_LOWER_WORD.findall(text))
-    return Doc(text, starts, ends, keys, classes, caps=blind, up=up, lowered=lowered)
+    gaps = [""]
+    gaps.extend(text[e:s] for e, s in zip(ends, starts[1:], strict=False))
+    return Doc(text, starts, ends, keys, classes, caps=blind, up=up, lowered=lowered, gaps=gaps)

@@ -333,3 +333,24 @@ def test_towns_as_adjectives_saints_wards_and_brands(text, place):
 )
 def test_bracketed_ages_cities_abroad_slashed_initials_and_people_by_role(text, value, kind):
     assert any(value in span and got == kind for span, got in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Pt: Nguyễn Văn Thắng, 72 yo M, s/p fall", "Nguyễn Văn Thắng"),
+        ("Probation officer Castañeda called, left a number.", "Castañeda"),
+        ("Pt Ochieng, Wanjiru - 44 yo F s/p MVC", "Ochieng, Wanjiru"),
+        ("ID: Adeyemi, Oluwaseun  MRN 00-672-118", "Adeyemi, Oluwaseun"),
+        ("Pt Abdiweli Farah (goes by Abdi) here with wife", "Abdiweli Farah"),
+        ("Passy-Muir trial tolerated. C.\nHardesty RRT", "Hardesty"),
+        ("Wife Esperanza at bedside; dtrs Marisol, Pilar, Ynez coming tomorrow", "Ynez"),
+        ("SOCIAL: DTR LOLITA (LOLY) CALLED.", "LOLY"),
+    ],
+)
+def test_names_of_any_script_headers_sign_offs_and_lists(text, name):
+    assert any(name in span and kind == "NAME" for span, kind in found(text)), found(text)
+
+
+def test_a_device_eponym_is_no_name():
+    assert found("Passy-Muir trial 20 min tolerated.") == []
