@@ -91,6 +91,41 @@ def _proper_first(doc: Doc, i: int) -> bool:
     return bool(c & _PROPER) or doc.shaped(i)
 
 
+def _of_tail(doc: Doc, i: int) -> int:
+    """CHURCH OF CHRIST, Registry of Deeds, Hospital of Southeastern MA: the OF part of a name after its head."""
+    keys = doc.keys
+    if i + 2 >= len(keys) or keys[i + 1] != "OF" or doc.gap(i + 1) != " " or doc.gap(i + 2) != " ":
+        return i
+    k = i + 2
+    if keys[k] == "THE" and k + 1 < len(keys):
+        k += 1
+    last = i
+    while k < len(keys) and k - i <= 4 and _written_proper(doc, k) and not doc.classes[k] & CLINICAL:
+        if k > i + 2 and not doc.tight(k):
+            break
+        last = k
+        k += 1
+    return last
+
+
+def _counties(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
+    """Pima County, BEXAR COUNTY SO: a listed county's name before COUNTY, whatever else the word may be."""
+    counties = _county_keys(lex)
+    for i in [i for i, key in enumerate(doc.keys) if key == "COUNTY" and i]:
+        if doc.keys[i - 1] in counties and doc.gap(i) == " " and _written_proper(doc, i - 1):
+            hits.append((doc.starts[i - 1], doc.ends[i], "LOCATION", 0.8))
+
+
+_COUNTY_KEYS: dict[int, frozenset[str]] = {}
+
+
+def _county_keys(lex: Lexicon) -> frozenset[str]:
+    got = _COUNTY_KEYS.get(id(lex))
+    if got is None:
+        got = _COUNTY_KEYS[id(lex)] = frozenset(c.upper() for c in lex.county_pool if " " not in c)
+    return got
+
+
 def _orgs(doc: Doc, hits: list[Hit]) -> None:
     keys = doc.keys
     n = len(keys)
@@ -116,7 +151,7 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
         while j < i and not _proper_first(doc, j):
             j += 1  # the name opens on its proper word: FAMILY PRACTICE alone is no name
         if j < i:
-            hits.append((doc.starts[j], doc.ends[i], "LOCATION", 0.7))
+            hits.append((doc.starts[j], doc.ends[_of_tail(doc, i)], "LOCATION", 0.7))
 
 
 def _after_bracket(doc: Doc) -> list[int]:
@@ -244,7 +279,12 @@ _PLACE_PART_AFTER = frozenset({"FALLS", "NECK", "SPRING", "SPRINGS", "HEIGHTS", 
 _NOUN_PLACE_PARTS = frozenset({"RIDGE", "HILL", "POND", "PONDS", "VIEW", "MEADOWS", "MEADOW", "WOODS", "GROVE", "GLEN",
                                "BROOK", "SHORES", "PINES", "OAKS", "ESTATES", "GARDENS", "BAY", "LAKE", "HOLLOW",
                                "CREEK", "ACRES", "TERRACE", "COURT", "CROSSING", "LANDING"})  # fmt: skip
-_STATE_CODE = re.compile(r",?[ \t]+(?:MA|NH|ME|VT|RI|CT|NY|NJ|PA|FL|CA|TX)\b(?![ \t]*\d)")
+_STATE_CODE = re.compile(
+    r"(?:,[ \t]*(?:AK|AZ|AR|CA|CT|DC|FL|GA|IL|IA|KS|KY|MA|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|RI|SC|SD|TN|TX|UT|"
+    r"VT|VA|WA|WV|WI|WY)|[ \t]+(?:MA|NH|VT|RI|CT|NY|NJ|FL|CA|TX|AZ|NV|NM|GA|TN|WV|NC|SC|ND|SD)"
+    r"|,[ \t]*(?:AL|CO|DE|HI|ID|IN|LA|ME|MD|MI|OK|OR|PA)(?=[ \t]*(?:[).;\n]|$)))\b(?![ \t]*\d)"
+)  # codes that are words (OK, IN, OR, ME) only right before a bracket or the end of a sentence
+_ZIP_AFTER_TOWN = re.compile(r",?[ \t]+\d{5}(?:-\d{4})?\b")
 
 
 def _named_patterns(doc: Doc, hits: list[Hit]) -> None:
@@ -298,6 +338,9 @@ def _qualified(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> N
         state = _STATE_CODE.match(up, new_end)
         if state and doc.text[state.end() - 2 : state.end()].isupper():
             new_end = state.end()
+        zip_code = _ZIP_AFTER_TOWN.match(up, new_end)
+        if zip_code and not doc.text[start : start + 1].isdigit():
+            new_end = zip_code.end()  # Phoenix 85009
         if (new_start, new_end) != (start, end):
             hits.append((new_start, new_end, "LOCATION", score))
 
@@ -353,12 +396,18 @@ _ORG_CONTEXT = re.compile(
     r"|\b(?:RETURN|RETURNS|RETURNING|GO[ \t]+BACK|GOING[ \t]+BACK|BACK|D/C|DC|DISCHARGED?|APPLICATIONS?|"
     r"ACCEPTED)[ \t]+(?:TO|AT)[ \t]+(?:THE[ \t]+)?\Z"
     r"|\bSCREEN(?:ED|ING)?[ \t]+FOR[ \t]+REHAB[ \t]*[:-]?[ \t]*\Z"
+    r"|\b(?:DRIVES|DRIVER|OWNS|OWNED|RUNS|RUN|LAID[ \t]+OFF|BUSINESS|COMPANY)[ \t]+(?:FOR|FROM|AT)?[ \t]*"
+    r"(?:THE[ \t]+)?\Z"
+    r"|\b(?:IS|WAS)[ \t]+(?:AN?[ \t]+)?(?:[A-Z]+[ \t]+){1,2}?(?:AT|FOR)[ \t]+(?:THE[ \t]+)?\Z"
+    r"|\b(?:PASTOR|PRIEST|RABBI|IMAM|MINISTER|DEACON|MONK|REV|FR)S?\.?[ \t]+(?:FROM|AT|OF)[ \t]+(?:THE[ \t]+)?\Z"
+    r"|\b(?:ATTENDS?|PRAYS[ \t]+AT|WORSHIPS[ \t]+AT|MEMBERS?[ \t]+OF|PARISHIONERS?[ \t]+AT)[ \t]+(?:THE[ \t]+)?\Z"
+    r"|\b(?:CHURCH|PARISH|TEMPLE|CONGREGATION|EMPLOYER|BUSINESS|WORK)[ \t]*[(:][ \t]*\Z"
 )
 _NOT_ORG_WORDS = frozenset({"HOME", "BASELINE", "BED", "SLEEP", "FLOOR", "ICU", "UNIT", "WORK", "SCHOOL", "REHAB",
                             "CHAIR", "NORMAL", "THE", "HIS", "HER", "THEIR"})  # fmt: skip
 
 
-def _context_orgs(doc: Doc, hits: list[Hit]) -> None:
+def _context_orgs(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
     """WORKS FOR THE MBTA, grad student at Northeastern, employer (Raytheon), return to Golden Pond, SCREENED FOR
     REHAB - YOUVILLE AND SPAULDING: a name after words about work, study or where a patient goes next."""
     up, keys = doc.up, doc.keys
@@ -368,12 +417,23 @@ def _context_orgs(doc: Doc, hits: list[Hit]) -> None:
         if not _ORG_CONTEXT.search(up, max(0, doc.starts[i] - 48), doc.starts[i]):
             continue
         j = i
-        while j < len(keys) and j - i < 3 and (j == i or doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ")):
-            if not _org_word(doc, j):
+        while j < len(keys) and j - i < 4 and (j == i or doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ")):
+            if not (_org_word(doc, j) or (j > i and _org_tail(doc, lex, j))):
                 break
             j += 1
         if j > i:
             hits.append((doc.starts[i], doc.ends[j - 1], "LOCATION", 0.65))
+
+
+def _org_tail(doc: Doc, lex: Lexicon, j: int) -> bool:
+    """A plain noun may continue a name once it has begun: TULSA TIRE & LUBE, PEACHTREE POLYTECHNIC."""
+    c = doc.classes[j]
+    key = doc.keys[j]
+    if key in _NOT_ORG_WORDS or c & (CLINICAL | TITLE | ROLE | RELATIVE) or len(key) < 3:
+        return False
+    if c & ENGLISH and key not in lex.nouns:
+        return False  # a verb or an adjective ends it (TIRE is a noun too)
+    return doc.caps or _capitalised(doc, j)
 
 
 def _org_word(doc: Doc, j: int) -> bool:
@@ -406,6 +466,7 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     """LOCATION hits for named organisations and for towns that qualify a place already found."""
     hits: list[Hit] = []
     _orgs(doc, hits)
+    _counties(doc, lex, hits)
     _in_parentheses(doc, lex, [*places, *hits], hits)
     _linked(doc, [*places, *hits], hits)
     order = range(len(doc.keys))
@@ -417,6 +478,6 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _qualified(doc, [*places, *hits], hits, index)
     _acronym_in_brackets(doc, [*places, *hits], hits)
     _town_after_street(doc, [*places, *hits], hits)
-    _context_orgs(doc, hits)
+    _context_orgs(doc, lex, hits)
     _slash_siblings(doc, [*places, *hits], hits)
     return hits

@@ -194,15 +194,18 @@ def _stays(doc: Doc, hits: list[Hit]) -> None:
 
 # A street named without a house number: ON BEACON ST, on Gainsborough St, OFF BLUE HILL AVE.
 _BARE_STREET = re.compile(
-    r"\b(?:ON|OFF|NEAR|AT|ALONG)[ \t]+((?:[A-Z][A-Z'-]+[ \t]+){1,3}"
+    r"\b(?:ON|OFF|NEAR|AT|ALONG)[ \t]+((?:(?:[NS]?[EW]|[NS])\.?[ \t]+)?"
+    r"(?:(?:[A-Z][A-Z'-]+|\d{1,3}(?:ST|ND|RD|TH))[ \t]+){1,3}"
     r"(?:ST|STREET|AVE|AVENUE|RD|ROAD|BLVD|BOULEVARD|LN|LANE|PKWY|PARKWAY|HWY|HIGHWAY|SQ|SQUARE|TER|TERRACE|DRIVE))\b"
 )
 # A numbered road: RT 128, ROUTE 9, I-93, HWY 1 (after ON, OFF, NEAR, ALONG: not "ROUTE" of a drug).
-_ROAD = re.compile(r"\b(?:ON|OFF|NEAR|ALONG|FROM|AT)[ \t]+((?:RT|RTE|ROUTE|HWY|HIGHWAY|I)[ \t-]?\d{1,3})\b")
+_ROAD = re.compile(r"\b(?:ON|OFF|NEAR|ALONG|FROM|AT)[ \t]+((?:RT|RTE|ROUTE|HWY|HIGHWAY|I|US|SR|FM|CR)[ \t-]?\d{1,3})\b")
 # Saint nicknames of hospitals: ST. E'S, ST V'S.
 _SAINT_NICKNAME = re.compile(r"\b(?:ST|SAINT)\.?[ \t]?[A-Z][A-Z]*'S\b")  # ST. E'S, ST. ADALBERT'S
 
 
+_DIRECTIONS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW"})
+_ORDINAL = re.compile(r"\d{1,3}(?:ST|ND|RD|TH)")
 _SELF_NAMED = frozenset({"SAMARITAN", "CAMPUS"})  # GOOD SAMARITAN, EAST CAMPUS: plain words make the name
 _COMPASS = frozenset({"OLD", "NEW", "NORTH", "SOUTH", "EAST", "WEST"})
 
@@ -214,8 +217,12 @@ def _streets(doc: Doc, hits: list[Hit]) -> None:
             first = m.start(1)
             i = doc.starts.index(first) if first in doc.starts else -1
             names = m.group(1).split()[:-1]
-            if i < 0 or not all(_proper(doc, i + k, street=True) or names[k] in _COMPASS for k in range(len(names))):
+            words = [w for w in names if w.strip(".") not in _DIRECTIONS and not _ORDINAL.fullmatch(w)]
+            if i < 0:
                 continue
+            k0 = doc.starts.index(m.start(1) + m.group(1).index(words[0])) if words else i
+            if not all(_proper(doc, k0 + k, street=True) or words[k] in _COMPASS for k in range(len(words))):
+                continue  # (an ordinal street, SE 82ND AVE, has no words to check)
             hits.append((m.start(1), m.end(1), "LOCATION", 0.8))
     for m in _ROAD.finditer(up):
         hits.append((m.start(1), m.end(1), "LOCATION", 0.75))

@@ -354,3 +354,28 @@ def test_names_of_any_script_headers_sign_offs_and_lists(text, name):
 
 def test_a_device_eponym_is_no_name():
     assert found("Passy-Muir trial 20 min tolerated.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Social: wife Pam and pastor from Sweetwater Church of Christ visited.", "Sweetwater Church of Christ"),
+        ("PT WORKS AT TULSA TIRE & LUBE.", "TULSA TIRE & LUBE"),
+        ("Pt was bartender at the Rusty Spur in Denton.", "Rusty Spur"),
+        ("Grandson is a deputy w/ Pima County sheriff, stops by.", "Pima County"),
+        ("from Sandhills Veterans Home (Grand Island, NE). NEURO: lethargic", "NE"),
+        ("MVC vs semi on US-59 near Wharton, 9/2.", "US-59"),
+        ("Son is pharmacist at Fred's Pharmacy on SE 82nd Ave, cell on file", "SE 82nd Ave"),
+        ("transmitter at 4419 W. Culver St, Phoenix 85009. Wife can bring it.", "85009"),
+    ],
+)
+def test_churches_businesses_counties_states_roads_and_zips(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ATE A MUFFIN, OK'D BY TEAM.", "S/P NISSEN FUNDOPLICATION AND HIATAL HERNIA REPAIR.", "PT IS ALERT AT TIMES."],
+)
+def test_words_after_a_place_or_before_a_head_stay_words(text):
+    assert not [t for t, kind in found(text) if kind == "LOCATION"], found(text)
