@@ -403,6 +403,16 @@ _ORG_CONTEXT = re.compile(
     r"|\b(?:ATTENDS?|PRAYS[ \t]+AT|WORSHIPS[ \t]+AT|MEMBERS?[ \t]+OF|PARISHIONERS?[ \t]+AT)[ \t]+(?:THE[ \t]+)?\Z"
     r"|\b(?:CHURCH|PARISH|TEMPLE|CONGREGATION|EMPLOYER|BUSINESS|WORK)[ \t]*[(:][ \t]*\Z"
 )
+# The first word of each phrase above: only the few words after one of these are tested against the phrases.
+_CONTEXT_TRIGGERS = frozenset({"WORK", "WORKS", "WORKED", "WORKING", "EMPLOYED", "JOB", "STUDENT", "STUDIES",
+                               "TEACHES", "TAUGHT", "PROFESSOR", "VOLUNTEER", "VOLUNTEERS", "RETIRED", "EMPLOYER",
+                               "RETURN", "RETURNS", "RETURNING", "GO", "GOING", "BACK", "D", "DC", "DISCHARGE",
+                               "DISCHARGED", "APPLICATION", "APPLICATIONS", "ACCEPTED", "SCREEN", "SCREENED",
+                               "SCREENING", "DRIVES", "DRIVER", "OWNS", "OWNED", "RUNS", "RUN", "LAID", "BUSINESS",
+                               "COMPANY", "IS", "WAS", "PASTOR", "PASTORS", "PRIEST", "PRIESTS", "RABBI", "IMAM",
+                               "MINISTER", "DEACON", "MONK", "REV", "FR", "ATTEND", "ATTENDS", "PRAYS", "WORSHIPS",
+                               "MEMBER", "MEMBERS", "PARISHIONER", "PARISHIONERS", "CHURCH", "PARISH", "TEMPLE",
+                               "CONGREGATION"})  # fmt: skip
 _NOT_ORG_WORDS = frozenset({"HOME", "BASELINE", "BED", "SLEEP", "FLOOR", "ICU", "UNIT", "WORK", "SCHOOL", "REHAB",
                             "CHAIR", "NORMAL", "THE", "HIS", "HER", "THEIR"})  # fmt: skip
 
@@ -413,9 +423,10 @@ def _context_orgs(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
     up, keys = doc.up, doc.keys
     if not any(w in up for w in ("AT", "FOR", "TO", "EMPLOYER", "REHAB")):
         return
-    for i in range(1, len(keys)):
+    after = {k for t, key in enumerate(keys) if key in _CONTEXT_TRIGGERS for k in range(t + 1, t + 6)}
+    for i in sorted(k for k in after if 0 < k < len(keys)):
         if not _ORG_CONTEXT.search(up, max(0, doc.starts[i] - 48), doc.starts[i]):
-            continue
+            continue  # the phrase must end right before this word
         j = i
         while j < len(keys) and j - i < 4 and (j == i or doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ")):
             if not (_org_word(doc, j) or (j > i and _org_tail(doc, lex, j))):

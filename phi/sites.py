@@ -53,10 +53,15 @@ def _unlisted_acronym(doc: Doc, i: int) -> bool:
     return not doc.classes[i] & (COMMON | CLINICAL | ENGLISH | NAME | FIRST | LAST | CITY | CITY_AMBIG)
 
 
+_SHORT_WORD = re.compile(r"\b[^\W\d_]{3,5}\b")
+
+
 def _acronyms(doc: Doc, hits: list[Hit]) -> None:
     keys = doc.keys
-    for i in range(len(keys)):
-        if not _unlisted_acronym(doc, i):
+    by_start = {start: i for i, start in enumerate(doc.starts)}
+    for m in _SHORT_WORD.finditer(doc.text):  # initials are three to five letters: look only at those words
+        i = by_start.get(m.start(), -1)
+        if i < 0 or not _unlisted_acronym(doc, i):
             continue
         before = keys[i - 1] if i and doc.near(i) and "\n" not in doc.gap(i) else ""
         if i and doc.gap(i).strip() == "@":
@@ -139,10 +144,11 @@ def _named_floors(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
     """KESSLER 3, Stoneman 6, Baker 12: a building named like a person, then a floor, wherever it stands (a
     surname is never followed by a bare small number otherwise, and a drug or a measure is shorthand)."""
     text, keys = doc.text, doc.keys
-    for i in range(len(keys)):
-        after = text[doc.ends[i] : doc.ends[i] + 2]
-        if len(after) < 2 or after[0] != " " or not after[1].isdigit():
-            continue  # the cheap test first: a number right after the word
+    by_end = {end: i for i, end in enumerate(doc.ends)}
+    for m in _WORD_THEN_NUMBER.finditer(text):  # the cheap test first: a number right after a word
+        i = by_end.get(m.start() + 1, -1)
+        if i < 0:
+            continue
         key = keys[i]
         c = lex.cls(key) | doc.classes[i]
         if len(key) < 4 or not key.isalpha() or c & CLINICAL:
@@ -170,6 +176,7 @@ def _named_floors(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
 
 
 _SCALE_EPONYMS = words("scale_eponyms")
+_WORD_THEN_NUMBER = re.compile(r"[^\W\d_] (?=\d)")
 _NAMED_FLOOR = re.compile(r" (?:1\d|[1-9])[NSEWnsew]?(?![\w:/%'.-]|\.\d| ?/)")
 
 
