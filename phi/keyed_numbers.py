@@ -20,7 +20,7 @@ __all__ = ["find_keyed_ages", "find_keyed_contacts", "find_keyed_dates", "find_k
 
 # A month and a day (3-14, 6/11, 10-2) where an event word says it is a date: S/P MVC 10-2, WIRE PLACED 6-11,
 # ARREST AT HOME 3-14, ESOPHAGECTOMY (IVOR LEWIS) 2-26. Elsewhere such pairs are ranges and ratios (HR 80-90, 5/5).
-_MONTH_DAY = re.compile(r"(?<![\w/.:-])(?:1[0-2]|0?[1-9])[-/](?:3[01]|[12]\d|0?[1-9])(?![\w/.%:-]|[.,]\d)")
+_MONTH_DAY = re.compile(r"(?=\d)(?<![\w/.:-])(?:1[0-2]|0?[1-9])[-/](?:3[01]|[12]\d|0?[1-9])(?![\w/.%:-]|[.,]\d)")
 _EVENT_BEFORE = re.compile(
     r"\b(?:S/P|SP|STATUS[ \t]+POST|PLACED|ADM|ADMITTED|ADMIT|SINCE|DONE|REMOVED|INSERTED|MVC|ARREST|REPAIR|REVISION|"
     r"SURGERY|TODAY|INTUBATED|EXTUBATED|EXPLORED|TX|TRANSPLANT|DIAGNOSED|DX|DATED|BORN|DOB|DOS|DOA|ONSET|"
@@ -36,7 +36,7 @@ _RANGE_AFTER = re.compile(
     r"/HR|KG|G\b|BREATHS|PACK)"
 )
 
-_AGE_NUMBER = re.compile(r"(?<![\w./-])(9\d|1[01]\d)(?![\w./%-]|[.,]\d)")
+_AGE_NUMBER = re.compile(r"(?=[91])(?<![\w./-])(9\d|1[01]\d)(?![\w./%-]|[.,]\d)")
 _AGE_SAID = re.compile(
     r"(?:\bI'?M|\bI[ \t]+AM|\bWILL[ \t]+BE|\bTURNED|\bTURNS|\bTURNING|\bALIVE,?|\bAGED?|\bNOW)[ \t]+\Z"
     r"|\b(?:PT|PATIENT|MOTHER|FATHER|MOM|DAD|WIFE|HUSBAND|SISTER|BROTHER|AUNT|UNCLE|GRANDMOTHER|GRANDFATHER)"
@@ -44,29 +44,30 @@ _AGE_SAID = re.compile(
 )
 _AGE_AFTER_PAREN = re.compile(r"[ \t]*\)")
 _AGE_SEX = re.compile(
-    r"(?<![\w./-])(9\d|1[01]\d)[ \t]?[MF](?=[ \t,]+(?:W/|WITH|S/P|ADM|ADMITTED|PMH|H/O|HX|WHO|FROM|PRESENTING))"
+    r"(?=[91])(?<![\w./-])(9\d|1[01]\d)[ \t]?[MF](?=[ \t,]+(?:W/|WITH|S/P|ADM|ADMITTED|PMH|H/O|HX|WHO|FROM|PRESENTING))"
 )
 _NOT_AN_AGE_AFTER = re.compile(r"[ \t]*(?:DEGREES?|DEG\b|°|%|/|MG|KG|LBS?\b|CM|MMHG|BPM|TIMES|X\b)")
-_EXTENSION = re.compile(r"(?<![\w/.-])X(?:[ \t]?(\d{4,5}|\d-\d{4})|(\d{3}))(?![\w/.%-]|[.,]\d)")
+_EXTENSION = re.compile(r"(?=X)(?<![\w/.-])X(?:[ \t]?(\d{4,5}|\d-\d{4})|(\d{3}))(?![\w/.%-]|[.,]\d)")
 _EXT_WORD = re.compile(r"(?<![\w])EXT\.?[ \t]*#?[ \t]*(\d{2,5})(?![\w+/.%-]|[.,]\d)")
 _LIMB_BEFORE = re.compile(r"(?:LOWER|UPPER|\bL|\bR|\bLE|\bUE|BILAT|ALL|\d|BLE|BUE|LEFT|RIGHT)[ \t]*\Z")
 # 617/555/0134, (978)5550123, 617-555-0134/0135: telephone shapes the phone scanner leaves out.
 _ODD_PHONE = re.compile(
-    r"(?<![\w/])(?:\d{3}/\d{3}/\d{4}|\(\d{3}\)[ \t]?\d{7}|\d{3}-\d{3}-\d{4}/\d{4}"
+    r"(?=[\d(])(?<![\w/])(?:\d{3}/\d{3}/\d{4}|\(\d{3}\)[ \t]?\d{7}|\d{3}-\d{3}-\d{4}/\d{4}"
     r"|\d{3}[ \t]+-[ \t]+\d{3}[ \t]+-[ \t]+\d{4})(?![\w/]|[.,]\d)"
 )
 _NOT_COUNT_AFTER = re.compile(r"[ \t]*(?:CC|ML|MG|MCG|UNITS?|MIN|MINS|HRS?|DAYS?|TIMES|ML/HR|CC/HR|L\b)")
 _LAST_FOUR = re.compile(r"\bLAST[ \t]+(?:4|FOUR)\b[^\n\d]{0,20}?(\d{4})(?!\d)")
 _CASE_NUMBER = re.compile(
-    r"\b(?:AUTH|AUTHORIZATION|JOB|CASE|CLAIM|TICKET|TRACKING|PRECERT|REFERRAL|CONTROL|BADGE|EMPLOYEE|MEMBER|"
+    r"(?=[AJCTPRBEMGOI])\b(?:AUTH|AUTHORIZATION|JOB|CASE|CLAIM|TICKET|TRACKING|PRECERT|REFERRAL|CONTROL|BADGE|"
+    r"EMPLOYEE|MEMBER|"
     r"POLICY|GROUP|CONFIRMATION|OPERATOR|INCIDENT|REPORT)[ \t]*(?:#|NO\.?|NUMBER)[ \t:#]*"
     r"([A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){3,24})"
 )
-_MEMBER_NUMBER = re.compile(r"(?<![\w/.-])(\d{7,12}-\d{1,3})(?![\w/.-])")
-_MBI_ANY = re.compile(r"(?<![\w-])[1-9][A-Z][A-Z0-9]\d-[A-Z][A-Z0-9]\d-[A-Z]{2}\d\d(?![\w-])")
+_MEMBER_NUMBER = re.compile(r"(?=\d)(?<![\w/.-])(\d{7,12}-\d{1,3})(?![\w/.-])")
+_MBI_ANY = re.compile(r"(?=[1-9])(?<![\w-])[1-9][A-Z][A-Z0-9]\d-[A-Z][A-Z0-9]\d-[A-Z]{2}\d\d(?![\w-])")
 
 
-_NAME_AND_AGE = re.compile(r"\b[A-Z][a-z][A-Za-z'-]*[ \t]*\([ \t]*(9\d|1[01]\d)[ \t]*\)")
+_NAME_AND_AGE = re.compile(r"(?=[A-Z])\b[A-Z][a-z][A-Za-z'-]*[ \t]*\([ \t]*(9\d|1[01]\d)[ \t]*\)")
 
 
 def find_keyed_ages(up: str, text: str = "") -> list[Hit]:

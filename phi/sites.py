@@ -53,15 +53,10 @@ def _unlisted_acronym(doc: Doc, i: int) -> bool:
     return not doc.classes[i] & (COMMON | CLINICAL | ENGLISH | NAME | FIRST | LAST | CITY | CITY_AMBIG)
 
 
-_SHORT_WORD = re.compile(r"\b[^\W\d_]{3,5}\b")
-
-
 def _acronyms(doc: Doc, hits: list[Hit]) -> None:
     keys = doc.keys
-    by_start = {start: i for i, start in enumerate(doc.starts)}
-    for m in _SHORT_WORD.finditer(doc.text):  # initials are three to five letters: look only at those words
-        i = by_start.get(m.start(), -1)
-        if i < 0 or not _unlisted_acronym(doc, i):
+    for i in [i for i, key in enumerate(keys) if 2 < len(key) <= 5]:  # initials are three to five letters
+        if not _unlisted_acronym(doc, i):
             continue
         before = keys[i - 1] if i and doc.near(i) and "\n" not in doc.gap(i) else ""
         if i and doc.gap(i).strip() == "@":
@@ -201,7 +196,7 @@ def _stays(doc: Doc, hits: list[Hit]) -> None:
 
 # A street named without a house number: ON BEACON ST, on Gainsborough St, OFF BLUE HILL AVE.
 _BARE_STREET = re.compile(
-    r"\b(?:ON|OFF|NEAR|AT|ALONG)[ \t]+((?:(?:[NS]?[EW]|[NS])\.?[ \t]+)?"
+    r"(?=[ONA])\b(?:ON|OFF|NEAR|AT|ALONG)[ \t]+((?:(?:[NS]?[EW]|[NS])\.?[ \t]+)?"
     r"(?:(?:[A-Z][A-Z'-]+|\d{1,3}(?:ST|ND|RD|TH))[ \t]+){1,3}"
     r"(?:ST|STREET|AVE|AVENUE|RD|ROAD|BLVD|BOULEVARD|LN|LANE|PKWY|PARKWAY|HWY|HIGHWAY|SQ|SQUARE|TER|TERRACE|DRIVE))\b"
 )
