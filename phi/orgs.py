@@ -170,11 +170,13 @@ def _in_parentheses(doc: Doc, lex: Lexicon, places: list[Hit], hits: list[Hit]) 
     """(FALL RIVER), (Methuen), home (Sandwich): a listed town alone in parentheses right after a place or a
     word for where someone lives."""
     text = doc.text
-    ends = {end for _s, end, kind, _sc in places if kind == "LOCATION"}
+    ends = {end for _s, end, kind, score in places if kind == "LOCATION" and score >= 0.7}
     for i in _after_bracket(doc):
         gap = doc.gap(i)
         if gap.strip() != "(" or not (doc.ends[i - 1] in ends or doc.keys[i - 1] in _HOMES):
             continue
+        if doc.classes[i] & (CLINICAL | TITLE | ROLE | RELATIVE):
+            continue  # Wilson (HO), THOMAS (MOTHER): a role or a relative, not a town
         j = i
         while j + 1 < len(doc.keys) and j - i < 2 and doc.tight(j + 1):
             j += 1
@@ -374,9 +376,11 @@ def _town_after_street(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
 def _acronym_in_brackets(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
     """Sisters of Providence Hospital (SPH): the initials a note gives a place right after its name."""
     text = doc.text
-    ends = {end for _s, end, kind, _sc in places if kind == "LOCATION"}
+    ends = {end for _s, end, kind, score in places if kind == "LOCATION" and score >= 0.7}
     for i in _after_bracket(doc):
         word = doc.word(i)
+        if doc.classes[i] & (CLINICAL | TITLE | ROLE | RELATIVE | COMMON | ENGLISH):
+            continue
         if doc.gap(i).strip() != "(" or doc.ends[i - 1] not in ends or not text.startswith(")", doc.ends[i]):
             continue
         if 2 <= len(word) <= 6 and word.isupper() and word.isalpha():
