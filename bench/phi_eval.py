@@ -4,8 +4,8 @@
 
 Sources, each scored separately (they disagree with each other on purpose):
   generator   phi.corpus: synthetic notes, mostly in the style of ICU nursing notes, gold spans tagged by class;
-  hand-a/-b   bench/data/phi_dev_hand_*.jsonl: ICU-style notes written and annotated by other hands, who never
-              saw the engine's rules (the second dev source; `hand` is both together);
+  hand-a..-d  bench/data/phi_dev_hand_*.jsonl: ICU-style notes written and annotated by four other hands, who
+              never saw the engine's rules (the second dev source; `hand` is all of them together);
   --gold      any other JSON lines {"id", "text", "spans": [{"start", "end", "type"}]}, e.g. a real corpus;
   PHI-free    bench/data/phi_free_notes.jsonl: clinical notes with no identifiers at all, for false positives
               per 1,000 tokens.
