@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 
-from portal.ids import new_public_id
+from core.ids import new_public_id
 
 public_id_validator = RegexValidator(r"^[a-z]+_[A-Za-z0-9]{3,40}$", "Use <prefix>_ followed by 3-40 letters or digits.")
 

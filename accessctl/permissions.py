@@ -9,10 +9,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accessctl.actor import Actor, NoOrganization, actor_for_request
-from accessctl.ip_policy import ip_allowed
 from accessctl.policy import GrantDenied, PolicyDenied, authorize
 from accessctl.security import request_settings_for
 from audit.services import record
+from core.network import ip_allowed
 
 
 class IsOrganizationMember(BasePermission):

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from accessctl.ip_policy import InvalidNetwork, ip_allowed, parse_networks
 from accessctl.models import SecuritySettings
 from audit.retention import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, audit_policy_update, policy_for
 from audit.services import record
-from portal.errors import FieldError
+from core.errors import FieldError
+from core.network import InvalidNetwork, ip_allowed, parse_networks
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

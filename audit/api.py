@@ -19,7 +19,7 @@ from audit.export import export_bundle
 from audit.models import AuditEvent, Checkpoint, Outcome
 from audit.proofs import consistency, event_inclusion
 from audit.selectors import AuditFilters, audit_event_list
-from portal.api.schema import list_envelope
+from core.api.schema import list_envelope
 
 
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):

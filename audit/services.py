@@ -103,8 +103,8 @@ def record(
         if actor.break_glass:  # the policy allowed something only through an emergency grant: tag it
             details = {**details, "break_glass": True, "grant_id": actor.break_glass[-1]}
     else:
-        from accessctl.ip_policy import client_ip
-        from portal.middleware import request_id_of
+        from core.middleware import request_id_of
+        from core.network import client_ip
 
         api_key_id = ""
         user_id = user.public_id if user is not None else ""

@@ -18,7 +18,7 @@ from accessctl.rest.common import StrictSerializer
 from audit.services import record
 from compliance.baa import ACTIONS, BaaSpec, baa_attach_document, baa_create, baa_transition
 from compliance.models import BusinessAssociateAgreement
-from portal.api.schema import list_envelope
+from core.api.schema import list_envelope
 
 
 class BaaSerializer(serializers.ModelSerializer[BusinessAssociateAgreement]):

@@ -22,8 +22,8 @@ from accessctl.policy import authorize
 from audit.services import record
 from compliance.checklist import ITEMS
 from compliance.models import ChecklistEvidence, EvidenceKind
-from portal.errors import FieldError
-from portal.uploads import check_size, safe_filename, upload_limit
+from core.errors import FieldError
+from core.uploads import check_size, safe_filename, upload_limit
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

@@ -7,8 +7,8 @@ from functools import partial
 from django.db import models
 
 from accessctl.models import Organization, User
+from core.ids import new_public_id
 from encryption.fields import EncryptedBinaryField
-from portal.ids import new_public_id
 
 
 class BaaStatus(models.TextChoices):

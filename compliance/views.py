@@ -30,7 +30,7 @@ from compliance.evidence import (
 from compliance.forms import EvidenceForm, field_for
 from compliance.history import checklist_evaluate, item_history, recent_changes
 from compliance.models import ChecklistEvidence
-from portal.errors import FieldError
+from core.errors import FieldError
 
 ACRONYMS = {"mfa": "MFA", "baa": "BAA", "id": "ID", "tls": "TLS", "hipaa": "HIPAA", "phi": "PHI", "aws": "AWS"}
 

@@ -20,7 +20,7 @@ from audit.services import record
 from compliance.baa import baa_attach_document, baa_create, baa_transition
 from compliance.forms import ACTION_FORMS, BaaForm, field_for
 from compliance.models import IN_FORCE, BaaStatus, BusinessAssociateAgreement
-from portal.errors import FieldError
+from core.errors import FieldError
 
 # The actions each status offers on the detail page (the service still decides).
 OFFERED: dict[str, tuple[str, ...]] = {

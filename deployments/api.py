@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from accessctl.permissions import IsOrganizationMember, request_actor
 from accessctl.rest.common import StrictSerializer
+from core.api.schema import list_envelope
 from deployments.models import Deployment
 from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
 from deployments.services import DeploymentSpec, deployment_create, deployment_stop
-from portal.api.schema import list_envelope
 
 
 class DeploymentCreateSerializer(StrictSerializer):

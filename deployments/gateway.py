@@ -20,6 +20,7 @@ from django.db import transaction
 from accessctl.security import request_settings_for
 from audit.services import record
 from compliance.baa import baa_in_force
+from core.errors import FieldError, TooLarge
 from deployments.models import Deployment, State
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
 from deployments.selectors import access_deployment
@@ -27,7 +28,6 @@ from encryption.master import MasterKeyUnavailable, master_key
 from encryption.services import hmac_key
 from phi import DeidContext, Entity, PHIRejected, Result, process
 from phi.types import normalize_mode
-from portal.errors import FieldError, TooLarge
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

@@ -12,11 +12,11 @@ from django.db import transaction
 from accessctl.policy import authorize
 from accessctl.security import hipaa_mode
 from audit.services import record
+from core.errors import FieldError
+from core.queueing import enqueue_on_commit, require_broker
 from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, State
 from deployments.providers import Provisioned, egress
 from phi.types import normalize_mode
-from portal.errors import FieldError
-from portal.queueing import enqueue_on_commit, require_broker
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

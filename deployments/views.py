@@ -18,12 +18,12 @@ from accessctl.models import User
 from accessctl.policy import PolicyDenied, is_allowed, organization_resource
 from accessctl.selectors import roles_for_actor
 from audit.selectors import AuditFilters, audit_event_list
+from core.errors import FieldError
 from deployments import gateway
 from deployments.forms import DeploymentForm, PlaygroundForm, form_field_for
 from deployments.models import Deployment, State
 from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
 from deployments.services import deployment_create, deployment_stop
-from portal.errors import FieldError
 
 # While a deployment is in one of these states its detail page polls for progress.
 MOVING = {State.PENDING, State.PROVISIONING, State.STOPPING, State.UPDATING}

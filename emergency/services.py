@@ -17,6 +17,7 @@ from django.utils import timezone
 from accessctl.models import Membership, Role, User
 from accessctl.policy import PERMISSIONS, PolicyDenied, authorize, refuse_grant
 from audit.services import record
+from core.errors import FieldError
 from emergency.models import (
     Decision,
     EmergencyAccessDecision,
@@ -26,7 +27,6 @@ from emergency.models import (
     RequestStatus,
     ReviewStatus,
 )
-from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from accessctl.models import Role
 from audit.services import record
+from core.errors import FieldError
 from emergency.models import EmergencyAccessPolicy
-from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessctl.policy import PolicyDenied
+from core.errors import FieldError
 from emergency import services
 from emergency.console import (
     Access,
@@ -40,7 +41,6 @@ from emergency.models import (
     RequestStatus,
     ReviewStatus,
 )
-from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet

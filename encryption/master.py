@@ -8,8 +8,8 @@ import hashlib
 from functools import lru_cache
 from typing import Any, Protocol
 
+from core.config import env_str
 from encryption.hybrid import DecryptionError, master_key_id, seal_symmetric, unseal_symmetric
-from portal.config import env_str
 
 
 class MasterKeyUnavailable(Exception):

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.permissions import IsOrganizationMember, request_actor
+from core.api.schema import list_envelope
 from incidents import notifications, services
 from incidents import serializers as s
 from incidents.assessment import FACTORS, Answers
@@ -29,7 +30,6 @@ from incidents.selectors import (
     deadline_rows,
     incident_list,
 )
-from portal.api.schema import list_envelope
 
 
 class NoticeNotReadyConflict(APIException):

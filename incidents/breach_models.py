@@ -7,9 +7,9 @@ from functools import partial
 from django.db import models
 
 from accessctl.models import Organization, User
+from core.ids import new_public_id
 from encryption.fields import EncryptedBinaryField, EncryptedTextField
 from incidents.assessment import FACTORS, REIDENTIFICATION, RESULTS
-from portal.ids import new_public_id
 
 
 class RiskAssessment(models.Model):

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from accessctl.actor import Actor
 from audit.services import record
+from core.errors import FieldError
 from incidents.assessment import FACTORS, Answers, compute, invalid_field
 from incidents.breach_models import NoticeKind, NoticeStatus, NotificationKind
 from incidents.deadlines import JURISDICTIONS, media_jurisdictions
 from incidents.models import Incident, Notice, NotificationRecord, RiskAssessment
 from incidents.selectors import incident_deadlines, latest_assessment
 from incidents.services import authorize_incident, record_event
-from portal.errors import FieldError
 
 MAX_FACTOR_NOTES = 5000
 MAX_AFFECTED = 1_000_000_000  # above any real breach, below the column's limit (a bigger number was a 500)

@@ -15,6 +15,7 @@ from accessctl.models import Membership, Organization, User
 from accessctl.policy import authorize, is_allowed, organization_resource
 from audit.models import AuditEvent
 from audit.services import record
+from core.errors import FieldError
 from incidents.models import (
     SEVERITY_RANK,
     TRANSITIONS,
@@ -26,7 +27,6 @@ from incidents.models import (
     Severity,
     Status,
 )
-from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from incidents.findings import Evidence

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accessctl.actor import Actor
 from accessctl.console import console_actor, member_actor
 from accessctl.policy import PolicyDenied
+from core.errors import FieldError
 from incidents import notifications, services
 from incidents.assessment import RESULTS, describe
 from incidents.forms import (
@@ -42,7 +43,6 @@ from incidents.selectors import (
     latest_assessment,
     next_open_deadline,
 )
-from portal.errors import FieldError
 
 PERMISSION = services.PERMISSION
 LIST_LIMIT = 200

@@ -69,7 +69,7 @@ class AdminGateMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/admin/"):
-            from accessctl.ip_policy import client_ip, ip_allowed
+            from core.network import client_ip, ip_allowed
 
             if not settings.PAITIENT_ADMIN_ENABLED or not ip_allowed(
                 client_ip(request) or "", list(settings.PAITIENT_ADMIN_NETWORKS) or ["0.0.0.0/32"]

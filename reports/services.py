@@ -15,8 +15,8 @@ from django.utils import timezone
 from accessctl.policy import authorize
 from audit.models import Outcome
 from audit.services import record
-from portal.errors import FieldError
-from portal.queueing import enqueue_on_commit, require_broker
+from core.errors import FieldError
+from core.queueing import enqueue_on_commit, require_broker
 from reports import sections
 from reports.models import ComplianceReport, OutputFormat, ReportStatus, ReportType, TimePeriod
 from reports.render import ReportDocument, collect, headline, render

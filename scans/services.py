@@ -11,10 +11,10 @@ from django.utils import timezone
 
 import phi
 from audit.services import record
+from core.errors import FieldError, TooLarge
+from core.queueing import enqueue_on_commit, require_broker
+from core.uploads import check_size, scan_limit
 from encryption.services import blind_index
-from portal.errors import FieldError, TooLarge
-from portal.queueing import enqueue_on_commit, require_broker
-from portal.uploads import check_size, scan_limit
 from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.parsing import ScanInputError, documents
 

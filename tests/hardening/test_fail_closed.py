@@ -308,7 +308,7 @@ def test_a_broker_lost_after_the_commit_leaves_a_failed_row_not_a_queued_one(acm
     catalog_ensure()
     api_client.force_authenticate(alice)
     model = QUEUED_WORK[flow]
-    monkeypatch.setattr("portal.queueing.require_broker", lambda: None)
+    monkeypatch.setattr("core.queueing.require_broker", lambda: None)
     for module in ("deployments.services", "scans.services", "reports.services"):
         monkeypatch.setattr(f"{module}.require_broker", lambda: None)
 

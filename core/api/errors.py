@@ -12,7 +12,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from portal.errors import FieldError, StateConflict, TooLarge
+from core.errors import FieldError, StateConflict, TooLarge
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
@@ -67,8 +67,8 @@ def safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
     from kombu.exceptions import OperationalError as BrokerOperationalError
 
     from audit.services import AuditError
+    from core.queueing import BrokerUnavailable
     from encryption.master import MasterKeyUnavailable
-    from portal.queueing import BrokerUnavailable
 
     if isinstance(exc, AuditError):
         detail, code = "The audit log is unavailable; nothing was changed. Try again later.", "audit-unavailable"
@@ -77,7 +77,7 @@ def safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
         code = "encryption-unavailable"
     elif isinstance(exc, BrokerUnavailable):
         detail, code = str(exc), "queue-unavailable"
-    elif isinstance(exc, BrokerOperationalError):  # a task sent outside `portal.queueing`
+    elif isinstance(exc, BrokerOperationalError):  # a task sent outside `core.queueing`
         detail, code = "The task queue is unavailable. Try again later.", "queue-unavailable"
     else:
         return None
@@ -88,7 +88,7 @@ def safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
 def _too_large(exc: Exception) -> Response | None:
     """413 for input over a size limit: an upload or prompt a service measured (naming the field), or a body
     Django refused to read past DATA_UPLOAD_MAX_MEMORY_SIZE (PAITIENT_MAX_REQUEST_BYTES)."""
-    from portal.uploads import request_limit, size_text
+    from core.uploads import request_limit, size_text
 
     if isinstance(exc, TooLarge):
         body = problem(413, str(exc), code="payload-too-large", errors={exc.field: [str(exc)]})

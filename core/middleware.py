@@ -36,7 +36,7 @@ class InputGuardMiddleware:
     """Refuses malformed input before anything reads it or a view runs.
 
     - A body whose Content-Length is over its limit is a 413: a multipart body may hold one upload plus its form
-      fields, any other body the request limit (portal/uploads.py).
+      fields, any other body the request limit (core/uploads.py).
     - A NUL character in the path names nothing (404), in a query parameter it is a 400 naming the parameter:
       PostgreSQL cannot hold NUL in text, so it would otherwise reach the database as an error (a 500)."""
 
@@ -44,7 +44,7 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from portal.uploads import request_limit, size_text, upload_limit
+        from core.uploads import request_limit, size_text, upload_limit
 
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -67,7 +67,7 @@ class InputGuardMiddleware:
 def _refuse(request: HttpRequest, status: int, detail: str, errors: dict[str, list[str]] | None = None) -> HttpResponse:
     """A problem document for the API, plain text for the console."""
     if request.path.startswith("/api/"):
-        from portal.api.errors import PROBLEM_CONTENT_TYPE, problem
+        from core.api.errors import PROBLEM_CONTENT_TYPE, problem
 
         body = problem(status, detail, code="validation-error" if errors else None, errors=errors)
         return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
@@ -90,7 +90,7 @@ class SafeguardPageMiddleware:
             return None
         from django.shortcuts import render
 
-        from portal.api.errors import safeguard_unavailable
+        from core.api.errors import safeguard_unavailable
 
         refused = safeguard_unavailable(exception)
         if refused is None:
