@@ -9,9 +9,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accessctl.actor import Actor, NoOrganization, actor_for_request
-from accessctl.policy import GrantDenied, PolicyDenied, authorize
+from accessctl.extensions import record
+from accessctl.policy import PolicyDenied, authorize
 from accessctl.security import request_settings_for
-from audit.services import record
 from core.network import ip_allowed
 
 
@@ -61,6 +61,4 @@ def require(actor: Actor, permission: str, resource: str) -> None:
 
 def permission_denied(denied: PolicyDenied) -> PermissionDenied:
     """The API's 403 for a policy refusal: names the permission and resource, nothing else."""
-    if isinstance(denied, GrantDenied):
-        return PermissionDenied(denied.message)
-    return PermissionDenied(f"You lack the permission {denied.permission} on {denied.resource}.")
+    return PermissionDenied(denied.problem_detail)

@@ -10,6 +10,9 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from core.api.errors import PROBLEM_CONTENT_TYPE, problem, safeguard_unavailable
+from core.uploads import request_limit, size_text, upload_limit
+
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -44,7 +47,6 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from core.uploads import request_limit, size_text, upload_limit
 
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -67,8 +69,6 @@ class InputGuardMiddleware:
 def _refuse(request: HttpRequest, status: int, detail: str, errors: dict[str, list[str]] | None = None) -> HttpResponse:
     """A problem document for the API, plain text for the console."""
     if request.path.startswith("/api/"):
-        from core.api.errors import PROBLEM_CONTENT_TYPE, problem
-
         body = problem(status, detail, code="validation-error" if errors else None, errors=errors)
         return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
     return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
@@ -89,8 +89,6 @@ class SafeguardPageMiddleware:
         if request.path.startswith("/api/"):
             return None
         from django.shortcuts import render
-
-        from core.api.errors import safeguard_unavailable
 
         refused = safeguard_unavailable(exception)
         if refused is None:

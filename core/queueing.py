@@ -16,13 +16,17 @@ import structlog
 from celery import current_app  # the project's app (portal.celery), set current when Django loads `portal`
 from django.db import transaction
 
+from core.errors import SafeguardDown
+
 log = structlog.get_logger(__name__)
 
 BROKER_CHECK_SECONDS = 2
 
 
-class BrokerUnavailable(Exception):
+class BrokerUnavailable(SafeguardDown):
     """The task broker cannot be reached, so work that needs a worker is refused. Safe to show."""
+
+    problem_code = "queue-unavailable"
 
 
 def require_broker() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,6 @@ from django.db import transaction
 
 from accessctl.security import request_settings_for
 from audit.services import record
-from compliance.baa import baa_in_force
 from core.errors import FieldError, TooLarge
 from deployments.models import Deployment, State
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
@@ -31,7 +31,7 @@ from phi.types import normalize_mode
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
-    from accessctl.models import SecuritySettings
+    from accessctl.models import Organization, SecuritySettings
 
 log = structlog.get_logger(__name__)
 
@@ -109,10 +109,20 @@ def requested_mode(request: GenerateRequest, deployment: Deployment, policy: Sec
     return mode
 
 
+# Whether an organisation has a Business Associate Agreement in force: compliance (which builds on this app)
+# registers it in its AppConfig.ready(). Until it has, HIPAA mode refuses (fail closed).
+_baa_in_force: Callable[[Organization], bool] | None = None
+
+
+def register_baa_check(check: Callable[[Organization], bool]) -> None:
+    global _baa_in_force
+    _baa_in_force = check
+
+
 def compliance_gate(deployment: Deployment, policy: SecuritySettings) -> None:
     """What must hold before any PHI may flow to this deployment's runtime."""
     if policy.hipaa_mode:
-        if baa_in_force(deployment.organization) is None:
+        if _baa_in_force is None or not _baa_in_force(deployment.organization):
             raise GatewayRefused(
                 403, "baa-required",
                 "HIPAA mode: no active Business Associate Agreement is on file for this organisation; "

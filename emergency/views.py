@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessctl.models import User
 from accessctl.policy import PolicyDenied
 from core.errors import FieldError
 from emergency import services
@@ -154,7 +155,6 @@ def _detail_context(access: Access, found: EmergencyAccessRequest, **extra: Any)
 
 
 def _usernames(activity: list[Any]) -> dict[str, str]:
-    from accessctl.models import User
 
     ids = {event.user_id for event in activity if event.user_id}
     return dict(User.objects.filter(public_id__in=ids).values_list("public_id", "username"))

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
+from accessctl.actor import Actor
 from accessctl.models import Organization, User
 from accessctl.policy import is_allowed
 from incidents.assessment import FACTORS, IDENTIFIER_TYPES, REIDENTIFICATION, Answers
@@ -21,7 +22,6 @@ class IncidentForm(forms.Form):
 
 def owner_choices(organization: Organization) -> list[tuple[str, str]]:
     """Members who may manage incidents (the only ones an incident can be given to)."""
-    from accessctl.actor import Actor
 
     members = User.objects.filter(memberships__organization=organization, memberships__is_active=True)
     resource = f"organization/{organization.slug}"

@@ -18,6 +18,7 @@ from incidents.assessment import FACTORS, Answers, compute, invalid_field
 from incidents.breach_models import NoticeKind, NoticeStatus, NotificationKind
 from incidents.deadlines import JURISDICTIONS, media_jurisdictions
 from incidents.models import Incident, Notice, NotificationRecord, RiskAssessment
+from incidents.notices import render_pdf
 from incidents.selectors import incident_deadlines, latest_assessment
 from incidents.services import authorize_incident, record_event
 
@@ -177,7 +178,6 @@ def notice_request(*, actor: Actor, incident: Incident, kind: str, jurisdiction:
 
 def notice_render(notice_pk: int) -> Notice | None:
     """In the worker: render the letter, seal it, mark it ready (idempotent: a ready notice is left alone)."""
-    from incidents.notices import render_pdf
 
     notice = Notice.objects.select_related("incident", "incident__organization").filter(pk=notice_pk).first()
     if notice is None or notice.status == NoticeStatus.READY:

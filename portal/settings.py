@@ -249,7 +249,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FS_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
-# Shared counters (failures aggregated per address, audit/flood.py) need one cache for every web process:
+# Shared counters (failures aggregated per address, accessctl/flood.py) need one cache for every web process:
 # Redis when CACHE_URL is set (compose sets it), else each process keeps its own in memory.
 _CACHE_URL = env_str("CACHE_URL") or ""
 if _CACHE_URL and not _CACHE_URL.startswith(("redis://", "rediss://")):

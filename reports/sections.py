@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Q
 
 from accessctl.models import Membership, Organization
 from audit.models import Outcome
+from deployments.models import Deployment, State
 from reports import queries
 
 TABLE_LIMIT = 50
@@ -343,7 +344,6 @@ def user_activity(organization: Organization, start: datetime, end: datetime) ->
 @register("deployments", "Deployments")
 def deployments(organization: Organization, start: datetime, end: datetime) -> Section:
     """Deployment changes in the period and every live deployment's security settings (164.312(a), (e))."""
-    from deployments.models import Deployment, State
 
     scope = queries.events(organization, start, end).filter(event_type__startswith="deployment.")
     by_type: dict[str, int] = {}

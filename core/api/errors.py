@@ -8,11 +8,13 @@ from typing import Any
 import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
+from kombu.exceptions import OperationalError as BrokerOperationalError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from core.errors import FieldError, StateConflict, TooLarge
+from core.errors import FieldError, Forbidden, SafeguardDown, StateConflict, TooLarge
+from core.uploads import request_limit, size_text
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
@@ -64,19 +66,8 @@ class SafeguardUnavailable(exceptions.APIException):
 
 def safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
     """The 503 for a safeguard that failed closed; its detail names the safeguard and never echoes data."""
-    from kombu.exceptions import OperationalError as BrokerOperationalError
-
-    from audit.services import AuditError
-    from core.queueing import BrokerUnavailable
-    from encryption.master import MasterKeyUnavailable
-
-    if isinstance(exc, AuditError):
-        detail, code = "The audit log is unavailable; nothing was changed. Try again later.", "audit-unavailable"
-    elif isinstance(exc, MasterKeyUnavailable):
-        detail = "The encryption master key is unavailable; nothing was stored. Try again later."
-        code = "encryption-unavailable"
-    elif isinstance(exc, BrokerUnavailable):
-        detail, code = str(exc), "queue-unavailable"
+    if isinstance(exc, SafeguardDown):
+        detail, code = exc.problem_detail or str(exc), exc.problem_code
     elif isinstance(exc, BrokerOperationalError):  # a task sent outside `core.queueing`
         detail, code = "The task queue is unavailable. Try again later.", "queue-unavailable"
     else:
@@ -88,8 +79,6 @@ def safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
 def _too_large(exc: Exception) -> Response | None:
     """413 for input over a size limit: an upload or prompt a service measured (naming the field), or a body
     Django refused to read past DATA_UPLOAD_MAX_MEMORY_SIZE (PAITIENT_MAX_REQUEST_BYTES)."""
-    from core.uploads import request_limit, size_text
-
     if isinstance(exc, TooLarge):
         body = problem(413, str(exc), code="payload-too-large", errors={exc.field: [str(exc)]})
     elif isinstance(exc, RequestDataTooBig):
@@ -101,10 +90,7 @@ def _too_large(exc: Exception) -> Response | None:
 
 def _policy_denied(exc: Exception) -> exceptions.PermissionDenied | None:
     """The 403 for a policy refusal a service raised (already audited where it was decided)."""
-    from accessctl.permissions import permission_denied
-    from accessctl.policy import PolicyDenied
-
-    return permission_denied(exc) if isinstance(exc, PolicyDenied) else None  # GrantDenied: its own message
+    return exceptions.PermissionDenied(exc.problem_detail) if isinstance(exc, Forbidden) else None
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
