@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accessctl.actor import Actor, NoOrganization, actor_for_request
 from accessctl.extensions import record
-from accessctl.policy import PolicyDenied, authorize
+from accessctl.policy import authorize
 from accessctl.security import request_settings_for
 from core.network import ip_allowed
 
@@ -52,13 +51,5 @@ def request_actor(request: Request) -> Actor:
 
 
 def require(actor: Actor, permission: str, resource: str) -> None:
-    """`policy.authorize` for API views: a refusal becomes a 403 problem naming the permission."""
-    try:
-        authorize(actor, permission, resource)
-    except PolicyDenied as denied:
-        raise permission_denied(denied) from None
-
-
-def permission_denied(denied: PolicyDenied) -> PermissionDenied:
-    """The API's 403 for a policy refusal: names the permission and resource, nothing else."""
-    return PermissionDenied(denied.problem_detail)
+    """`policy.authorize` for API views: a refusal is a 403 problem naming the permission (mapped centrally)."""
+    authorize(actor, permission, resource)

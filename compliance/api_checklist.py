@@ -9,7 +9,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +20,6 @@ from accessctl.rest.common import StrictSerializer
 from compliance.checklist import ITEMS, ItemResult, status_counts
 from compliance.evidence import (
     DOCX,
-    EvidenceNotFound,
     EvidenceSpec,
     access_evidence,
     evidence_add,
@@ -188,10 +187,7 @@ class EvidenceCreateView(APIView):
 
 
 def _access(request: Request, evidence_id: str, permission: str) -> ChecklistEvidence:
-    try:
-        return access_evidence(actor=request_actor(request), evidence_id=evidence_id, permission=permission)
-    except EvidenceNotFound:
-        raise NotFound("No such evidence.") from None
+    return access_evidence(actor=request_actor(request), evidence_id=evidence_id, permission=permission)
 
 
 class EvidenceDetailView(APIView):
@@ -213,10 +209,7 @@ class EvidenceFileView(APIView):
     )
     def get(self, request: Request, evidence_id: str) -> HttpResponse:
         evidence = _access(request, evidence_id, "baa:read")
-        try:
-            content, content_type, _ = evidence_file(actor=request_actor(request), evidence=evidence)
-        except EvidenceNotFound:
-            raise NotFound("This evidence is a link, not a file.") from None
+        content, content_type, _ = evidence_file(actor=request_actor(request), evidence=evidence)
         return file_response(evidence, content, content_type)
 
 

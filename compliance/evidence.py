@@ -22,7 +22,7 @@ from accessctl.policy import authorize
 from audit.services import record
 from compliance.checklist import ITEMS
 from compliance.models import ChecklistEvidence, EvidenceKind
-from core.errors import FieldError
+from core.errors import FieldError, NotFound
 from core.uploads import check_size, safe_filename, upload_limit
 
 if TYPE_CHECKING:
@@ -34,8 +34,16 @@ EXPIRY_REQUIRED = {EvidenceKind.TRAINING, EvidenceKind.BREACH_PROCEDURE, Evidenc
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class EvidenceNotFound(Exception):
+class EvidenceNotFound(NotFound):
     """No such evidence in the caller's organisation (also what another organisation's id looks like)."""
+
+    problem_detail = "No such evidence."
+
+
+class EvidenceIsALink(EvidenceNotFound):
+    """The evidence is a link, so there is no file to download."""
+
+    problem_detail = "This evidence is a link, not a file."
 
 
 @dataclass(frozen=True)
@@ -215,7 +223,7 @@ def access_evidence(*, actor: Actor, evidence_id: str, permission: str) -> Check
 def evidence_file(*, actor: Actor, evidence: ChecklistEvidence) -> tuple[bytes, str, str]:
     """(content, content type, file name) of an uploaded document, audited as a download."""
     if not evidence.file_sha256:
-        raise EvidenceNotFound(evidence.public_id)
+        raise EvidenceIsALink(evidence.public_id)
     with transaction.atomic():
         content = ChecklistEvidence.objects.get(pk=evidence.pk).file
         record(

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -14,12 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accessctl.actor import Actor
 from accessctl.console import console_actor, member_actor
-from accessctl.policy import PolicyDenied, is_allowed
+from accessctl.policy import is_allowed
 from compliance.api_checklist import file_response
 from compliance.checklist import ITEMS, STATUS_LABELS, status_counts
 from compliance.evaluators import ItemResult
 from compliance.evidence import (
-    EvidenceNotFound,
     access_evidence,
     evidence_add,
     evidence_file,
@@ -130,8 +128,6 @@ def item_page(request: HttpRequest, key: str) -> HttpResponse:
             evidence = evidence_add(actor=actor, spec=form.spec())
         except FieldError as exc:
             form.add_error(field_for(form, exc.field), str(exc))
-        except PolicyDenied:
-            raise PermissionDenied("baa:manage") from None
         else:
             messages.success(request, f"Evidence “{evidence.title}” added.")
             return redirect("compliance-item", key=key)
@@ -139,12 +135,7 @@ def item_page(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _evidence(actor: Actor, evidence_id: str, permission: str) -> ChecklistEvidence:
-    try:
-        return access_evidence(actor=actor, evidence_id=evidence_id, permission=permission)
-    except EvidenceNotFound:
-        raise Http404("no such evidence") from None
-    except PolicyDenied:
-        raise PermissionDenied(permission) from None
+    return access_evidence(actor=actor, evidence_id=evidence_id, permission=permission)
 
 
 @login_required
@@ -156,8 +147,6 @@ def evidence_revoke_view(request: HttpRequest, evidence_id: str) -> HttpResponse
         evidence_revoke(actor=actor, evidence=evidence)
     except FieldError as exc:
         messages.error(request, str(exc))
-    except PolicyDenied:
-        raise PermissionDenied("baa:manage") from None
     else:
         messages.success(request, f"Evidence “{evidence.title}” revoked; it no longer counts.")
     return redirect("compliance-item", key=evidence.item)
@@ -169,8 +158,5 @@ def evidence_revoke_view(request: HttpRequest, evidence_id: str) -> HttpResponse
 def evidence_download(request: HttpRequest, evidence_id: str) -> HttpResponse:
     actor = member_actor(request)
     evidence = _evidence(actor, evidence_id, "baa:read")
-    try:
-        content, content_type, _ = evidence_file(actor=actor, evidence=evidence)
-    except EvidenceNotFound:
-        raise Http404("this evidence is a link") from None
+    content, content_type, _ = evidence_file(actor=actor, evidence=evidence)
     return file_response(evidence, content, content_type)

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accessctl.actor import Actor
 from accessctl.console import console_actor
-from accessctl.policy import PolicyDenied, is_allowed
+from accessctl.policy import is_allowed
 from audit.services import record
 from compliance.baa import baa_attach_document, baa_create, baa_transition
 from compliance.forms import ACTION_FORMS, BaaForm, field_for
@@ -59,8 +58,6 @@ def baa_list(request: HttpRequest) -> HttpResponse:
                 baa = baa_create(actor=actor, spec=form.spec())
             except FieldError as exc:
                 form.add_error(field_for(form, exc.field), str(exc))
-            except PolicyDenied:
-                raise PermissionDenied("baa:manage") from None
             else:
                 messages.success(request, f"Agreement with {baa.counterparty} recorded as a draft.")
                 return redirect("compliance-baa", baa_id=baa.public_id)
@@ -137,8 +134,6 @@ def baa_action(request: HttpRequest, baa_id: str) -> HttpResponse:
     if form is None or form.is_valid():
         try:
             message = _perform(actor, baa, action, form)
-        except PolicyDenied:
-            raise PermissionDenied("baa:manage") from None
         except FieldError as exc:
             if form is None:  # a plain action has no fields: the refusal is shown above the actions
                 context = _detail_context(actor, _baa(actor, baa_id), {}, [str(exc)])

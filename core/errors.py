@@ -1,7 +1,14 @@
-"""The error types services raise for bad input: they name the field, and the API turns them into a 400 (or a
-413 for input over a size limit)."""
+"""The error types every app raises (or subclasses), each mapped to an HTTP answer in one place,
+`core.api.errors.problem_exception_handler`: bad input names its field (400, 413 over a size limit, 409 for a
+state conflict), `Forbidden` is a 403, `NotFound` a 404, `SafeguardDown` a 503, `ProblemError` its own status.
+Views and serializers do not catch them."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 
 class FieldError(ValueError):
@@ -21,9 +28,9 @@ class StateConflict(FieldError):
     naming the field."""
 
 
-class Forbidden(Exception):
+class Forbidden(PermissionDenied):
     """A policy refused the action (and has audited the refusal where it decided): the API answers 403 with
-    `problem_detail`, which names the permission or rule and never data."""
+    `problem_detail`, which names the permission or rule and never data; the console shows its 403 page."""
 
     @property
     def problem_detail(self) -> str:
@@ -39,3 +46,19 @@ class SafeguardDown(Exception):
 
     problem_code = "safeguard-unavailable"
     problem_detail: str | None = None
+
+
+class NotFound(Http404):
+    """Nothing with that id that the caller may see: the API answers 404 with `problem_detail` (each app's
+    subclass names the kind of thing, never the id), the console shows its 404 page."""
+
+    problem_detail = "Not found."
+
+
+class ProblemError(Exception):
+    """A refusal with its own status and problem `code` (e.g. the gateway's `phi-rejected`); the message and
+    the `extra` members added to the problem document are safe to show (types and counts, never data)."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.extra = status, code, extra

@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +14,7 @@ from accessctl.permissions import IsOrganizationMember, request_actor
 from accessctl.rest.common import StrictSerializer
 from core.api.schema import list_envelope
 from deployments.models import Deployment
-from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
+from deployments.selectors import access_deployment, deployment_list
 from deployments.services import DeploymentSpec, deployment_create, deployment_stop
 
 
@@ -78,10 +77,7 @@ class DeploymentDetailView(APIView):
     permission_classes = [IsOrganizationMember]
 
     def _get(self, request: Request, deployment_id: str, permission: str) -> Deployment:
-        try:
-            return access_deployment(actor=request_actor(request), deployment_id=deployment_id, permission=permission)
-        except DeploymentNotFound:
-            raise NotFound("No such deployment.") from None
+        return access_deployment(actor=request_actor(request), deployment_id=deployment_id, permission=permission)
 
     @extend_schema(responses=DeploymentSerializer, summary="A deployment, with live provisioning progress")
     def get(self, request: Request, deployment_id: str) -> Response:

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from accessctl.security import request_settings_for
 from audit.services import record
-from core.errors import FieldError, TooLarge
+from core.errors import FieldError, ProblemError, TooLarge
 from deployments.models import Deployment, State
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
 from deployments.selectors import access_deployment
@@ -44,12 +44,8 @@ STRENGTH = {"off": -1, "detect": 0, "redact": 1, "deidentify": 1, "reject": 2}
 RESPONSE_MODE = {"off": "off", "detect": "detect", "redact": "redact", "deidentify": "deidentify", "reject": "redact"}
 
 
-class GatewayRefused(Exception):
+class GatewayRefused(ProblemError):
     """The gateway would not run the call; `status` and `code` say how the API answers. Safe to show."""
-
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status, self.code, self.extra = status, code, extra
 
 
 @dataclass(frozen=True)

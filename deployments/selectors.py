@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from accessctl.policy import authorize, is_allowed
+from core.errors import NotFound
 from deployments.models import Deployment
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
 
 
-class DeploymentNotFound(Exception):
+class DeploymentNotFound(NotFound):
     """No such deployment in the caller's organisation (also what another organisation's id looks like)."""
+
+    problem_detail = "No such deployment."
 
 
 def deployment_list(*, actor: Actor) -> list[Deployment]:

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,8 +22,6 @@ from incidents import serializers as s
 from incidents.assessment import FACTORS, Answers
 from incidents.models import Alert, Incident
 from incidents.selectors import (
-    IncidentNotFound,
-    NoticeNotFound,
     access_incident,
     access_notice,
     alert_list,
@@ -39,10 +37,7 @@ class NoticeNotReadyConflict(APIException):
 
 
 def _incident(request: Request, incident_id: str) -> Incident:
-    try:
-        return access_incident(actor=request_actor(request), incident_id=incident_id)
-    except IncidentNotFound:
-        raise NotFound("No such incident.") from None
+    return access_incident(actor=request_actor(request), incident_id=incident_id)
 
 
 def _owner(request: Request, owner_id: str | None) -> Any:
@@ -233,11 +228,9 @@ class IncidentNoticeDownloadView(APIView):
     )
     def get(self, request: Request, incident_id: str, notice_id: str) -> HttpResponse:
         incident = _incident(request, incident_id)
+        notice = access_notice(incident=incident, notice_id=notice_id)
         try:
-            notice = access_notice(incident=incident, notice_id=notice_id)
             content = notifications.notice_download(actor=request_actor(request), notice=notice)
-        except NoticeNotFound:
-            raise NotFound("No such notice.") from None
         except notifications.NoticeNotReady as exc:
             raise NoticeNotReadyConflict(f"The notice is {exc}.") from None
         response = HttpResponse(content, content_type="application/pdf")

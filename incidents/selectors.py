@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accessctl.policy import authorize, organization_resource
+from core.errors import NotFound
 from incidents.deadlines import Deadline, deadlines
 from incidents.models import Alert, Incident, Notice, RiskAssessment
 from incidents.services import PERMISSION
@@ -19,12 +20,16 @@ if TYPE_CHECKING:
 ALERT_LIST_LIMIT = 500
 
 
-class IncidentNotFound(Exception):
+class IncidentNotFound(NotFound):
     """No such incident in the caller's organisation (also what another organisation's id looks like)."""
 
+    problem_detail = "No such incident."
 
-class NoticeNotFound(Exception):
+
+class NoticeNotFound(NotFound):
     """No such notice on this incident."""
+
+    problem_detail = "No such notice."
 
 
 def incident_list(*, actor: Actor, status: str | None = None) -> QuerySet[Incident]:

@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accessctl.actor import Actor
 from accessctl.console import console_actor, member_actor
-from accessctl.policy import PolicyDenied
 from core.errors import FieldError
 from incidents import notifications, services
 from incidents.assessment import RESULTS, describe
@@ -33,8 +31,6 @@ from incidents.forms import (
 )
 from incidents.models import SEVERITY_RANK, TRANSITIONS, Incident, Rule, Severity, Status
 from incidents.selectors import (
-    IncidentNotFound,
-    NoticeNotFound,
     access_incident,
     access_notice,
     alert_list,
@@ -49,12 +45,7 @@ LIST_LIMIT = 200
 
 
 def _incident(actor: Actor, incident_id: str) -> Incident:
-    try:
-        return access_incident(actor=actor, incident_id=incident_id)
-    except IncidentNotFound:
-        raise Http404("no such incident") from None
-    except PolicyDenied:
-        raise PermissionDenied(PERMISSION) from None
+    return access_incident(actor=actor, incident_id=incident_id)
 
 
 def _field_error(form: forms.Form, exc: FieldError) -> None:
@@ -261,11 +252,11 @@ def incident_notices(request: HttpRequest, incident_id: str) -> HttpResponse:
 def incident_notice_download(request: HttpRequest, incident_id: str, notice_id: str) -> HttpResponse:
     actor = member_actor(request)
     incident = _incident(actor, incident_id)
+    notice = access_notice(incident=incident, notice_id=notice_id)
     try:
-        notice = access_notice(incident=incident, notice_id=notice_id)
         content = notifications.notice_download(actor=actor, notice=notice)
-    except (NoticeNotFound, notifications.NoticeNotReady):
-        raise Http404("no such notice, or not ready") from None
+    except notifications.NoticeNotReady:
+        raise Http404("notice not ready") from None
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{notice.filename}"'
     return response

@@ -14,7 +14,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from accessctl.permissions import IsOrganizationMember, request_actor
 from accessctl.rest.common import StrictSerializer
 from reports.models import ComplianceReport, OutputFormat, ReportStatus, ReportType, TimePeriod
-from reports.selectors import ReportNotFound, access_report, report_list
+from reports.selectors import access_report, report_list
 from reports.services import (
     DOWNLOAD_TTL_SECONDS,
     DownloadLinkInvalid,
@@ -103,10 +103,7 @@ class ComplianceReportSerializer(serializers.ModelSerializer[ComplianceReport]):
 
 
 def _report(request: Request, report_id: str) -> ComplianceReport:
-    try:
-        return access_report(actor=request_actor(request), report_id=report_id)
-    except ReportNotFound:
-        raise NotFound("No such report.") from None
+    return access_report(actor=request_actor(request), report_id=report_id)
 
 
 class ReportListCreateView(generics.ListAPIView[ComplianceReport]):

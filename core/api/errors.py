@@ -13,7 +13,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from core.errors import FieldError, Forbidden, SafeguardDown, StateConflict, TooLarge
+from core.errors import FieldError, Forbidden, NotFound, ProblemError, SafeguardDown, StateConflict, TooLarge
 from core.uploads import request_limit, size_text
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -21,11 +21,14 @@ PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
 
 log = structlog.get_logger(__name__)
 
+# RFC 9110's name where Python 3.11's HTTPStatus still has the older one.
+TITLES = {422: "Unprocessable Content"}
+
 
 def problem(
     status: int, detail: str, *, code: str | None = None, errors: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    title = HTTPStatus(status).phrase
+    title = TITLES.get(status) or HTTPStatus(status).phrase
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (code or title.lower().replace(" ", "-")),
         "title": title,
@@ -97,6 +100,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     too_large = _too_large(exc)
     if too_large is not None:
         return too_large
+    if isinstance(exc, ProblemError):  # an app's own refusal: its status and code, plus its extra members
+        body = {**problem(exc.status, str(exc), code=exc.code), **exc.extra}
+        return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, NotFound):  # a selector found nothing the caller may see
+        exc = exceptions.NotFound(exc.problem_detail)
     if isinstance(exc, StateConflict):  # the change would break an invariant of the current state
         body = problem(409, str(exc), code="conflict", errors={exc.field: [str(exc)]})
         return Response(body, status=409, content_type=PROBLEM_CONTENT_TYPE)
