@@ -17,6 +17,7 @@ from accessctl.policy import GrantDenied, is_allowed, organization_resource
 from accessctl.security import AccessChanges, SettingsError, security_settings_update, settings_for
 from accessctl.selectors import member_list
 from accessctl.services import LastAdminError, RoleError, role_assign, role_create, role_unassign
+from accessctl.tenancy import tenant_get
 
 
 @login_required
@@ -149,9 +150,7 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_key_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
     actor = member_actor(request)
-    key = ApiKey.objects.filter(organization=actor.organization, public_id=key_id).first()
-    if key is None:
-        raise Http404("no such key")
+    key = tenant_get(ApiKey.objects.all(), actor, key_id)
     if key.user != actor.user:
         console_actor(request, "role:manage")
     api_key_revoke(actor=actor, key=key)

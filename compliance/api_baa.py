@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.rest.common import StrictSerializer
+from accessctl.tenancy import tenant_get
 from audit.services import record
 from compliance.baa import ACTIONS, BaaSpec, baa_attach_document, baa_create, baa_transition
 from compliance.models import BusinessAssociateAgreement
@@ -66,12 +67,7 @@ class DocumentUploadSerializer(serializers.Serializer[Any]):
 
 
 def _access(request: Request, baa_id: str, permission: str) -> BusinessAssociateAgreement:
-    actor = request_actor(request)
-    baa = BusinessAssociateAgreement.objects.filter(organization=actor.organization, public_id=baa_id).first()
-    if baa is None:
-        raise NotFound("No such agreement.")
-    require(actor, permission, baa.resource)
-    return baa
+    return tenant_get(BusinessAssociateAgreement.objects.all(), request_actor(request), baa_id, permission)
 
 
 class BaaListCreateView(APIView):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accessctl.models import User
 from accessctl.policy import authorize
+from accessctl.tenancy import tenant_get
 from audit.services import record
 from compliance.checklist import ITEMS
 from compliance.models import ChecklistEvidence, EvidenceKind
@@ -34,13 +35,7 @@ EXPIRY_REQUIRED = {EvidenceKind.TRAINING, EvidenceKind.BREACH_PROCEDURE, Evidenc
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class EvidenceNotFound(NotFound):
-    """No such evidence in the caller's organisation (also what another organisation's id looks like)."""
-
-    problem_detail = "No such evidence."
-
-
-class EvidenceIsALink(EvidenceNotFound):
+class EvidenceIsALink(NotFound):
     """The evidence is a link, so there is no file to download."""
 
     problem_detail = "This evidence is a link, not a file."
@@ -208,16 +203,8 @@ def evidence_revoke(*, actor: Actor, evidence: ChecklistEvidence) -> ChecklistEv
 
 def access_evidence(*, actor: Actor, evidence_id: str, permission: str) -> ChecklistEvidence:
     """Fetch and authorise in one step; the encrypted file is not loaded."""
-    evidence = (
-        ChecklistEvidence.objects.filter(organization=actor.organization, public_id=evidence_id)
-        .select_related("owner", "subject_user")
-        .defer("file")
-        .first()
-    )
-    if evidence is None:
-        raise EvidenceNotFound(evidence_id)
-    authorize(actor, permission, evidence.resource)
-    return evidence
+    rows = ChecklistEvidence.objects.select_related("owner", "subject_user").defer("file")
+    return tenant_get(rows, actor, evidence_id, permission)
 
 
 def evidence_file(*, actor: Actor, evidence: ChecklistEvidence) -> tuple[bytes, str, str]:

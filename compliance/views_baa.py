@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accessctl.actor import Actor
 from accessctl.console import console_actor
 from accessctl.policy import is_allowed
+from accessctl.tenancy import tenant_get
 from audit.services import record
 from compliance.baa import baa_attach_document, baa_create, baa_transition
 from compliance.forms import ACTION_FORMS, BaaForm, field_for
@@ -33,15 +34,7 @@ PLAIN_ACTIONS = {"send", "revise", "activate"}
 
 
 def _baa(actor: Actor, baa_id: str) -> BusinessAssociateAgreement:
-    baa = (
-        BusinessAssociateAgreement.objects.filter(organization=actor.organization, public_id=baa_id)
-        .defer("document")
-        .first()
-    )
-    if baa is None:
-        raise Http404("no such agreement")
-    baa.organization = actor.organization
-    return baa
+    return tenant_get(BusinessAssociateAgreement.objects.defer("document"), actor, baa_id)
 
 
 @login_required
@@ -151,8 +144,8 @@ def baa_action(request: HttpRequest, baa_id: str) -> HttpResponse:
 @require_GET
 def baa_document(request: HttpRequest, baa_id: str) -> HttpResponse:
     actor = console_actor(request, "baa:read", "baa/*")
-    baa = BusinessAssociateAgreement.objects.filter(organization=actor.organization, public_id=baa_id).first()
-    if baa is None or not baa.document_sha256:
+    baa = tenant_get(BusinessAssociateAgreement.objects.all(), actor, baa_id)
+    if not baa.document_sha256:
         raise Http404("no signed agreement uploaded")
     record(
         actor=actor,

@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 from accessctl.permissions import IsOrganizationMember, request_actor
 from accessctl.policy import is_allowed
 from accessctl.rest.common import StrictSerializer
+from accessctl.tenancy import tenant_get
 from audit.models import AuditEvent
 from emergency import services
 from emergency.models import EmergencyAccessRequest
@@ -61,7 +61,7 @@ class ReviewSerializer(StrictSerializer):
     notes = serializers.CharField(max_length=4000)
 
 
-def _visible(request: Request) -> Any:
+def _visible(request: Request) -> QuerySet[EmergencyAccessRequest]:
     actor = request_actor(request)
     found = EmergencyAccessRequest.objects.filter(organization=actor.organization).select_related("requester")
     if not is_allowed(actor, "emergency:approve", "emergency-access/*"):
@@ -71,19 +71,11 @@ def _visible(request: Request) -> Any:
 
 def _in_organization(request: Request, request_id: str) -> EmergencyAccessRequest:
     """For approver-only calls: the service's policy check answers 403 to non-approvers."""
-    found: EmergencyAccessRequest | None = EmergencyAccessRequest.objects.filter(
-        organization=request_actor(request).organization, public_id=request_id
-    ).first()
-    if found is None:
-        raise NotFound("No such emergency access request.")
-    return found
+    return tenant_get(EmergencyAccessRequest.objects.all(), request_actor(request), request_id)
 
 
 def _get(request: Request, request_id: str) -> EmergencyAccessRequest:
-    found: EmergencyAccessRequest | None = _visible(request).filter(public_id=request_id).first()
-    if found is None:
-        raise NotFound("No such emergency access request.")
-    return found
+    return tenant_get(_visible(request), request_actor(request), request_id)
 
 
 class RequestListCreateView(generics.ListAPIView[EmergencyAccessRequest]):

@@ -8,7 +8,7 @@ from functools import partial
 
 from django.db import models
 
-from accessctl.models import Organization, User
+from accessctl.models import Organization, TenantModel, User
 from core.ids import new_public_id
 from encryption.fields import EncryptedTextField
 
@@ -83,7 +83,9 @@ class DetectionCursor(models.Model):
         return f"{self.chain} scanned to {self.last_seq}"
 
 
-class Incident(models.Model):
+class Incident(TenantModel):
+    NOUN = "incident"
+
     public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "inc"))
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="incidents")
     title = models.CharField(max_length=200, help_text="what happened, in words without PHI")

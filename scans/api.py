@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accessctl.actor import Actor
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import organization_resource
+from accessctl.tenancy import tenant_get
 from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.services import redacted_download, scan_start
 
@@ -54,10 +55,7 @@ def _allowed(request: Request) -> Actor:
 
 
 def _scan(actor: Actor, scan_id: str) -> PhiScan:
-    scan = PhiScan.objects.filter(organization=actor.organization, public_id=scan_id).first()
-    if scan is None:
-        raise NotFound("No such scan.")
-    return scan
+    return tenant_get(PhiScan.objects.all(), actor, scan_id)
 
 
 class PhiScanListCreateView(generics.ListAPIView[PhiScan]):

@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +17,7 @@ from accessctl.models import ApiKey
 from accessctl.permissions import IsOrganizationMember, request_actor, require
 from accessctl.policy import is_allowed, organization_resource
 from accessctl.rest.common import StrictSerializer, member_by_public_id, role_by_name
+from accessctl.tenancy import tenant_get
 
 
 class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
@@ -98,9 +98,7 @@ class ApiKeyRevokeView(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Revoke a key")
     def delete(self, request: Request, key_id: str) -> Response:
         actor = request_actor(request)
-        key = ApiKey.objects.filter(organization=actor.organization, public_id=key_id).first()
-        if key is None:
-            raise NotFound("No such API key.")
+        key = tenant_get(ApiKey.objects.all(), actor, key_id)
         if key.user != actor.user:
             require(actor, "role:manage", organization_resource(actor))
         api_key_revoke(actor=actor, key=key)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accessctl.actor import Actor
 from accessctl.models import Role, User
+from accessctl.selectors import active_member
 
 _STRINGS = (serializers.CharField, serializers.DateField, serializers.DateTimeField, serializers.TimeField)
 
@@ -49,9 +50,7 @@ class StrictSerializer(serializers.Serializer[Any]):
 
 
 def member_by_public_id(actor: Actor, user_id: str) -> User:
-    user = User.objects.filter(
-        public_id=user_id, memberships__organization=actor.organization, memberships__is_active=True
-    ).first()
+    user = active_member(actor.organization, user_id)
     if user is None:
         raise serializers.ValidationError({"user_id": [f"No member {user_id} in this organisation."]})
     return user
