@@ -19,8 +19,8 @@ from accessctl.mfa import mfa_required_for, mfa_satisfied
 from accessctl.models import ApiKey, SecuritySettings, User, UserSession
 from accessctl.security import request_settings_for, settings_for
 from accessctl.selectors import active_membership_for_user
-from core.api.errors import problem_response
 from core.network import client_ip, ip_allowed
+from core.problems import problem_response
 
 LAST_ACTIVITY = "last_activity"
 SIGNED_IN_AT = "signed_in_at"

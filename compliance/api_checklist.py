@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.rest.common import StrictSerializer
 from compliance.checklist import ITEMS, ItemResult, status_counts
 from compliance.evidence import (
@@ -113,8 +113,6 @@ EVIDENCE_SCHEMA = inline_serializer(
 
 
 class ChecklistView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         summary="The HIPAA checklist evaluated from live state, with citations, reasons and evidence",
         responses=inline_serializer(
@@ -136,8 +134,6 @@ class ChecklistView(APIView):
 
 
 class ChecklistHistoryView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         summary="Snapshots of the checklist (daily, and whenever a status changed), newest first",
         parameters=[
@@ -167,7 +163,6 @@ class ChecklistHistoryView(APIView):
 
 
 class EvidenceCreateView(APIView):
-    permission_classes = [IsOrganizationMember]
     parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(
@@ -191,8 +186,6 @@ def _access(request: Request, evidence_id: str, permission: str) -> ChecklistEvi
 
 
 class EvidenceDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(summary="Revoke evidence (kept, no longer counted)", responses={204: None})
     def delete(self, request: Request, evidence_id: str) -> Response:
         evidence = _access(request, evidence_id, "baa:manage")
@@ -201,8 +194,6 @@ class EvidenceDetailView(APIView):
 
 
 class EvidenceFileView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         summary="Download an evidence document (audited), in the type its bytes were recognised as",
         responses={(200, content_type): OpenApiTypes.BINARY for content_type in DOWNLOAD_TYPES},

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from core.api.errors import PROBLEM_CONTENT_TYPE, problem, safeguard_unavailable
+from core.problems import PROBLEM_CONTENT_TYPE, problem, safeguard_refusal
 from core.uploads import request_limit, size_text, upload_limit
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -90,9 +90,9 @@ class SafeguardPageMiddleware:
             return None
         from django.shortcuts import render
 
-        refused = safeguard_unavailable(exception)
+        refused = safeguard_refusal(exception)
         if refused is None:
             return None
-        response = render(request, "503.html", {"detail": str(refused.detail)}, status=503)
+        response = render(request, "503.html", {"detail": refused[0]}, status=503)
         response["Retry-After"] = "30"
         return response

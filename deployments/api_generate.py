@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor
+from accessctl.permissions import request_actor
 from accessctl.rest.common import StrictSerializer
 from deployments.gateway import MAX_PROMPT_CHARS, GenerateRequest, Inference, generate
 
@@ -78,8 +78,6 @@ class InferenceSerializer(serializers.Serializer[Inference]):
 
 
 class GenerateView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         request=GenerateSerializer,
         responses={

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor
+from accessctl.permissions import request_actor
 from accessctl.policy import is_allowed
 from accessctl.rest.common import StrictSerializer
 from accessctl.tenancy import tenant_get
@@ -79,7 +79,6 @@ def _get(request: Request, request_id: str) -> EmergencyAccessRequest:
 
 
 class RequestListCreateView(generics.ListAPIView[EmergencyAccessRequest]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = RequestSerializer
     ordering = ("-created_at", "-id")
 
@@ -103,16 +102,12 @@ class RequestListCreateView(generics.ListAPIView[EmergencyAccessRequest]):
 
 
 class RequestDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=RequestSerializer, summary="A request, its decisions and grant window")
     def get(self, request: Request, request_id: str) -> Response:
         return Response(RequestSerializer(_get(request, request_id)).data)
 
 
 class DecisionView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=DecisionSerializer, responses=RequestSerializer, summary="Approve or deny (not your own)")
     def post(self, request: Request, request_id: str) -> Response:
         found = _in_organization(request, request_id)
@@ -123,8 +118,6 @@ class DecisionView(APIView):
 
 
 class RevokeView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=None, responses=RequestSerializer, summary="End a grant early, or cancel a pending ask")
     def post(self, request: Request, request_id: str) -> Response:
         ended = services.revoke(actor=request_actor(request), request=_get(request, request_id))
@@ -132,8 +125,6 @@ class RevokeView(APIView):
 
 
 class ReviewView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=ReviewSerializer, responses=RequestSerializer, summary="Post-use review of an ended grant")
     def post(self, request: Request, request_id: str) -> Response:
         body = ReviewSerializer(data=request.data)
@@ -152,7 +143,6 @@ class ActivitySerializer(serializers.ModelSerializer[AuditEvent]):
 
 
 class ActivityView(generics.ListAPIView[AuditEvent]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = ActivitySerializer
     ordering = ("timestamp", "id")  # oldest first
 

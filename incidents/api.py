@@ -15,11 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor
-from core.api.schema import list_envelope
+from accessctl.permissions import request_actor
 from incidents import notifications, services
 from incidents import serializers as s
 from incidents.assessment import FACTORS, Answers
+from incidents.breach_models import Notice
 from incidents.models import Alert, Incident
 from incidents.selectors import (
     access_incident,
@@ -45,7 +45,6 @@ def _owner(request: Request, owner_id: str | None) -> Any:
 
 
 class IncidentListCreateView(generics.ListAPIView[Incident]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = s.IncidentSerializer
     ordering = ("-discovered_at", "-id")
 
@@ -78,8 +77,6 @@ class IncidentListCreateView(generics.ListAPIView[Incident]):
 
 
 class IncidentDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="An incident with timeline, notes, assessment, deadlines")
     def get(self, request: Request, incident_id: str) -> Response:
         return Response(s.incident_detail_data(_incident(request, incident_id)))
@@ -102,8 +99,6 @@ class IncidentDetailView(APIView):
 
 
 class IncidentNoteView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=s.NoteCreateSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Add a note")
     def post(self, request: Request, incident_id: str) -> Response:
         incident = _incident(request, incident_id)
@@ -114,8 +109,6 @@ class IncidentNoteView(APIView):
 
 
 class IncidentEventsView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         request=s.EventsAttachSerializer,
         responses=OpenApiTypes.OBJECT,
@@ -132,8 +125,6 @@ class IncidentEventsView(APIView):
 
 
 class IncidentAssessmentView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         request=s.AssessmentCreateSerializer,
         responses={201: s.AssessmentSerializer},
@@ -164,8 +155,6 @@ class IncidentAssessmentView(APIView):
 
 
 class IncidentDeadlinesView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="Notification deadlines of a notifiable breach")
     def get(self, request: Request, incident_id: str) -> Response:
         incident = _incident(request, incident_id)
@@ -173,8 +162,6 @@ class IncidentDeadlinesView(APIView):
 
 
 class IncidentNotificationView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         request=s.NotificationCreateSerializer,
         responses={201: OpenApiTypes.OBJECT},
@@ -191,17 +178,16 @@ class IncidentNotificationView(APIView):
         )
 
 
-class IncidentNoticeListView(APIView):
-    permission_classes = [IsOrganizationMember]
+class IncidentNoticeListView(generics.ListAPIView[Notice]):
+    serializer_class = s.NoticeSerializer
+    ordering = ("-created_at", "-id")
 
-    @extend_schema(
-        operation_id="incidents_notices_list",
-        responses=list_envelope("NoticeList", s.NoticeSerializer(many=True)),
-        summary="Notice letters of the incident",
-    )
-    def get(self, request: Request, incident_id: str) -> Response:
-        incident = _incident(request, incident_id)
-        return Response({"results": s.NoticeSerializer(incident.notices.all(), many=True).data, "next": None})
+    def get_queryset(self) -> QuerySet[Notice]:
+        return _incident(self.request, self.kwargs["incident_id"]).notices.all()
+
+    @extend_schema(operation_id="incidents_notices_list", summary="Notice letters of the incident")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=s.NoticeCreateSerializer,
@@ -217,8 +203,6 @@ class IncidentNoticeListView(APIView):
 
 
 class IncidentNoticeDownloadView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
@@ -240,7 +224,6 @@ class IncidentNoticeDownloadView(APIView):
 
 
 class AlertListView(generics.ListAPIView[Alert]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = s.AlertSerializer
     ordering = ("-created_at", "-id")
 
@@ -260,8 +243,6 @@ class AlertListView(generics.ListAPIView[Alert]):
 
 
 class ThresholdsView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     def _check(self, request: Request) -> None:
         services.authorize_incident(request_actor(request))
 

@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
         "accessctl.api_keys.ApiKeyAuthentication",
         "core.api.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["accessctl.permissions.IsOrganizationMember"],  # views set others only to open up
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accessctl.api_keys import api_key_issue, api_key_revoke
 from accessctl.models import ApiKey
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import is_allowed, organization_resource
 from accessctl.rest.common import StrictSerializer, member_by_public_id, role_by_name
 from accessctl.tenancy import tenant_get
@@ -57,7 +57,6 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 
 class ApiKeyListCreateView(generics.ListAPIView[ApiKey]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = ApiKeySerializer
 
     def get_queryset(self) -> QuerySet[ApiKey]:
@@ -93,8 +92,6 @@ class ApiKeyListCreateView(generics.ListAPIView[ApiKey]):
 
 
 class ApiKeyRevokeView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=None, responses={204: None}, summary="Revoke a key")
     def delete(self, request: Request, key_id: str) -> Response:
         actor = request_actor(request)

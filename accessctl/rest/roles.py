@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.models import Role, RoleAssignment
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import PERMISSIONS, organization_resource
 from accessctl.rest.common import StrictSerializer, member_by_public_id, role_by_name
 from accessctl.services import role_assign, role_create, role_unassign
@@ -48,7 +48,6 @@ class RoleAssignmentOutSerializer(serializers.ModelSerializer[RoleAssignment]):
 
 
 class RoleListCreateView(generics.ListCreateAPIView[Role]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = RoleSerializer
 
     def get_queryset(self) -> QuerySet[Role]:
@@ -67,7 +66,6 @@ class RoleListCreateView(generics.ListCreateAPIView[Role]):
 
 
 class RoleAssignmentView(generics.ListAPIView[RoleAssignment]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = RoleAssignmentOutSerializer
 
     def get_queryset(self) -> QuerySet[RoleAssignment]:
@@ -88,8 +86,6 @@ class RoleAssignmentView(generics.ListAPIView[RoleAssignment]):
 
 
 class RoleUnassignView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=None, responses={204: None}, summary="Remove a role from a user")
     def delete(self, request: Request, user_id: str, role_name: str) -> Response:
         actor = request_actor(request)

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.extensions import SETTINGS_SECTIONS, retention
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
 from accessctl.rest.common import StrictSerializer
 from accessctl.security import AccessChanges, security_settings_document, security_settings_update
@@ -79,8 +79,6 @@ class SecuritySettingsSerializer(StrictSerializer):
 
 
 class SecuritySettingsView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=SecuritySettingsSerializer, summary="The organisation's security settings")
     def get(self, request: Request) -> Response:
         actor = request_actor(request)

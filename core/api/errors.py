@@ -7,37 +7,16 @@ from typing import Any
 
 import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, HttpRequest, JsonResponse
-from kombu.exceptions import OperationalError as BrokerOperationalError
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from core.errors import FieldError, Forbidden, NotFound, ProblemError, SafeguardDown, StateConflict, TooLarge
+from core.errors import FieldError, Forbidden, NotFound, ProblemError, StateConflict, TooLarge
+from core.problems import PROBLEM_CONTENT_TYPE, problem, safeguard_refusal
 from core.uploads import request_limit, size_text
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
-
 log = structlog.get_logger(__name__)
-
-# RFC 9110's name where Python 3.11's HTTPStatus still has the older one.
-TITLES = {422: "Unprocessable Content"}
-
-
-def problem(
-    status: int, detail: str, *, code: str | None = None, errors: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    title = TITLES.get(status) or HTTPStatus(status).phrase
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + (code or title.lower().replace(" ", "-")),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = errors
-    return body
 
 
 def _field_errors(detail: Any) -> dict[str, list[str]]:
@@ -69,14 +48,8 @@ class SafeguardUnavailable(exceptions.APIException):
 
 def safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
     """The 503 for a safeguard that failed closed; its detail names the safeguard and never echoes data."""
-    if isinstance(exc, SafeguardDown):
-        detail, code = exc.problem_detail or str(exc), exc.problem_code
-    elif isinstance(exc, BrokerOperationalError):  # a task sent outside `core.queueing`
-        detail, code = "The task queue is unavailable. Try again later.", "queue-unavailable"
-    else:
-        return None
-    log.error("api.safeguard_unavailable", code=code, exception_type=type(exc).__name__)
-    return SafeguardUnavailable(detail, code=code)
+    refusal = safeguard_refusal(exc)
+    return SafeguardUnavailable(refusal[0], code=refusal[1]) if refusal is not None else None
 
 
 def _too_large(exc: Exception) -> Response | None:
@@ -142,8 +115,3 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
-
-
-def problem_response(request: HttpRequest, status: int, detail: str) -> JsonResponse:
-    """A problem document from plain Django views (404/500 handlers, health checks)."""
-    return JsonResponse(problem(status, detail), status=status, content_type=PROBLEM_CONTENT_TYPE)
