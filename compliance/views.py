@@ -25,10 +25,11 @@ from compliance.evidence import (
     evidence_revoke,
     is_current,
 )
-from compliance.forms import EvidenceForm, field_for
+from compliance.forms import EvidenceForm
 from compliance.history import checklist_evaluate, item_history, recent_changes
 from compliance.models import ChecklistEvidence
 from core.errors import FieldError
+from core.forms import show_field_error
 
 ACRONYMS = {"mfa": "MFA", "baa": "BAA", "id": "ID", "tls": "TLS", "hipaa": "HIPAA", "phi": "PHI", "aws": "AWS"}
 
@@ -127,7 +128,7 @@ def item_page(request: HttpRequest, key: str) -> HttpResponse:
         try:
             evidence = evidence_add(actor=actor, spec=form.spec())
         except FieldError as exc:
-            form.add_error(field_for(form, exc.field), str(exc))
+            show_field_error(form, exc)
         else:
             messages.success(request, f"Evidence “{evidence.title}” added.")
             return redirect("compliance-item", key=key)

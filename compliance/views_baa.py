@@ -18,9 +18,10 @@ from accessctl.policy import is_allowed
 from accessctl.tenancy import tenant_get
 from audit.services import record
 from compliance.baa import baa_attach_document, baa_create, baa_transition
-from compliance.forms import ACTION_FORMS, BaaForm, field_for
+from compliance.forms import ACTION_FORMS, BaaForm
 from compliance.models import IN_FORCE, BaaStatus, BusinessAssociateAgreement
 from core.errors import FieldError
+from core.forms import show_field_error
 
 # The actions each status offers on the detail page (the service still decides).
 OFFERED: dict[str, tuple[str, ...]] = {
@@ -50,7 +51,7 @@ def baa_list(request: HttpRequest) -> HttpResponse:
             try:
                 baa = baa_create(actor=actor, spec=form.spec())
             except FieldError as exc:
-                form.add_error(field_for(form, exc.field), str(exc))
+                show_field_error(form, exc)
             else:
                 messages.success(request, f"Agreement with {baa.counterparty} recorded as a draft.")
                 return redirect("compliance-baa", baa_id=baa.public_id)
@@ -131,7 +132,7 @@ def baa_action(request: HttpRequest, baa_id: str) -> HttpResponse:
             if form is None:  # a plain action has no fields: the refusal is shown above the actions
                 context = _detail_context(actor, _baa(actor, baa_id), {}, [str(exc)])
                 return render(request, "compliance/baa_detail.html", context, status=400)
-            form.add_error(field_for(form, exc.field), str(exc))
+            show_field_error(form, exc)
         else:
             messages.success(request, message)
             return redirect("compliance-baa", baa_id=baa.public_id)

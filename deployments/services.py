@@ -251,6 +251,9 @@ def deployment_provisioned(*, deployment_id: int, provisioned: Provisioned) -> D
 
 def deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:
     authorize(actor, "deployment:delete", deployment.resource)  # before the transaction, like create
+    if deployment.state in {State.STOPPING, State.STOPPED}:
+        return deployment
+    require_broker()  # a stop no worker can carry out is refused before anything is stored
     return _deployment_stop(actor=actor, deployment=deployment)
 
 
@@ -263,5 +266,10 @@ def _deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:
            resource_id=deployment.public_id)  # fmt: skip
     from deployments import tasks
 
-    transaction.on_commit(lambda: tasks.deprovision_deployment.delay(deployment.pk))
+    enqueue_on_commit(tasks.deprovision_deployment, deployment.pk, failed=lambda: _not_stopped(deployment.pk))
     return updated
+
+
+def _not_stopped(deployment_id: int) -> None:
+    reason = "The queue was unavailable, so the runtime was not stopped; stop the deployment again."
+    deployment_transition(deployment_id=deployment_id, to=State.FAILED, stage="not stopped", reason=reason)

@@ -19,8 +19,9 @@ from accessctl.policy import is_allowed, organization_resource
 from accessctl.selectors import roles_for_actor
 from audit.selectors import AuditFilters, audit_event_list
 from core.errors import FieldError
+from core.forms import show_field_error
 from deployments import gateway
-from deployments.forms import DeploymentForm, PlaygroundForm, form_field_for
+from deployments.forms import FIELD_FOR_ERROR, DeploymentForm, PlaygroundForm
 from deployments.models import Deployment, State
 from deployments.selectors import access_deployment, deployment_list
 from deployments.services import deployment_create, deployment_stop
@@ -130,7 +131,7 @@ def deployment_new(request: HttpRequest) -> HttpResponse:
         try:
             deployment = deployment_create(actor=actor, spec=form.spec())
         except FieldError as exc:
-            form.add_error(form_field_for(form, exc.field), str(exc))
+            show_field_error(form, exc, FIELD_FOR_ERROR)
         else:
             messages.success(request, f"Deployment {deployment.name} created; it is being provisioned.")
             return redirect("deployment-detail", deployment_id=deployment.public_id)
@@ -198,7 +199,7 @@ def deployment_playground(request: HttpRequest, deployment_id: str) -> HttpRespo
         try:
             inference = gateway.generate(actor=actor, deployment_id=deployment.public_id, request=call)
         except FieldError as exc:
-            form.add_error(form_field_for(form, exc.field), str(exc))
+            show_field_error(form, exc, FIELD_FOR_ERROR)
         except gateway.GatewayRefused as exc:
             result["refusal"] = {"code": exc.code, "message": str(exc), "types": exc.extra.get("entity_types", [])}
         else:

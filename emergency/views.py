@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accessctl.models import User
 from accessctl.policy import PolicyDenied
 from core.errors import FieldError
+from core.forms import show_field_error
 from emergency import services
 from emergency.console import (
     Access,
@@ -36,7 +37,7 @@ from emergency.console import (
     return_to,
     unread_notifications,
 )
-from emergency.forms import DecisionForm, RequestForm, ReviewForm, form_field_for
+from emergency.forms import FIELD_FOR_ERROR, DecisionForm, RequestForm, ReviewForm
 from emergency.models import (
     EmergencyAccessRequest,
     RequestStatus,
@@ -73,7 +74,7 @@ def emergency_page(request: HttpRequest) -> HttpResponse:
                     reason=data["reason"],
                 )
             except FieldError as exc:
-                form.add_error(form_field_for(form, exc.field), str(exc))
+                show_field_error(form, exc, FIELD_FOR_ERROR)
                 status = 400
             except PolicyDenied:
                 form.add_error(None, POLICY_REFUSED)
@@ -205,7 +206,7 @@ def emergency_decide(request: HttpRequest, request_id: str) -> HttpResponse:
                 actor=access.actor, request=found, decision=decision, comment=form.cleaned_data["comment"]
             )
         except FieldError as exc:
-            form.add_error(form_field_for(form, exc.field), str(exc))
+            show_field_error(form, exc, FIELD_FOR_ERROR)
         except PolicyDenied:
             if access.actor.user is not None and found.requester_id == access.actor.user.pk:
                 messages.error(request, "You cannot decide on your own request: other approvers must.")
@@ -253,7 +254,7 @@ def emergency_review(request: HttpRequest, request_id: str) -> HttpResponse:
         try:
             services.review(actor=access.actor, request=found, notes=form.cleaned_data["notes"])
         except FieldError as exc:
-            form.add_error(form_field_for(form, exc.field), str(exc))
+            show_field_error(form, exc, FIELD_FOR_ERROR)
         else:
             messages.success(request, "Post-use review recorded.")
             return redirect("emergency-detail", request_id=found.public_id)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accessctl.actor import Actor
 from audit.services import record
 from core.errors import FieldError
+from core.queueing import enqueue_on_commit, require_broker
 from incidents.assessment import FACTORS, Answers, compute, invalid_field
 from incidents.breach_models import NoticeKind, NoticeStatus, NotificationKind
 from incidents.deadlines import JURISDICTIONS, media_jurisdictions
@@ -156,6 +157,7 @@ def notice_request(*, actor: Actor, incident: Incident, kind: str, jurisdiction:
             )
     else:
         jurisdiction = ""
+    require_broker()  # a letter no worker can render is refused before anything is stored
     from incidents import tasks
 
     with transaction.atomic():
@@ -172,8 +174,14 @@ def notice_request(*, actor: Actor, incident: Incident, kind: str, jurisdiction:
             "incident.notice_requested",
             {"notice_id": notice.public_id, "kind": kind, "jurisdiction": jurisdiction},
         )
-        transaction.on_commit(lambda: tasks.render_notice.delay(notice.pk))
+        enqueue_on_commit(tasks.render_notice, notice.pk, failed=lambda: _not_queued(notice.pk))
     return notice
+
+
+def _not_queued(notice_id: int) -> None:
+    Notice.objects.filter(pk=notice_id, status=NoticeStatus.QUEUED).update(
+        status=NoticeStatus.FAILED, error="The rendering queue was unavailable; request the letter again."
+    )
 
 
 def notice_render(notice_pk: int) -> Notice | None:

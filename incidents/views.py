@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accessctl.actor import Actor
 from accessctl.console import console_actor, member_actor
 from core.errors import FieldError
+from core.forms import show_field_error
 from incidents import notifications, services
 from incidents.assessment import RESULTS, describe
 from incidents.forms import (
@@ -48,10 +48,6 @@ def _incident(actor: Actor, incident_id: str) -> Incident:
     return access_incident(actor=actor, incident_id=incident_id)
 
 
-def _field_error(form: forms.Form, exc: FieldError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-
-
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -67,7 +63,7 @@ def incidents_page(request: HttpRequest) -> HttpResponse:
                 severity=form.cleaned_data["severity"],
             )
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             messages.success(request, f"Incident {incident.public_id} opened.")
             return redirect("incident-detail", incident_id=incident.public_id)
@@ -148,7 +144,7 @@ def incident_owner(request: HttpRequest, incident_id: str) -> HttpResponse:
                 actor=actor, incident=incident, owner=owner, severity=form.cleaned_data["severity"]
             )
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             return redirect("incident-detail", incident_id=incident.public_id)
     return render(request, "incidents/detail.html", _detail_context(actor, incident, owner_form=form), status=400)
@@ -164,7 +160,7 @@ def incident_note(request: HttpRequest, incident_id: str) -> HttpResponse:
         try:
             services.note_add(actor=actor, incident=incident, text=form.cleaned_data["text"])
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             return redirect("incident-detail", incident_id=incident.public_id)
     return render(request, "incidents/detail.html", _detail_context(actor, incident, note_form=form), status=400)
@@ -187,7 +183,7 @@ def incident_assess(request: HttpRequest, incident_id: str) -> HttpResponse:
                 affected_by_jurisdiction=form.cleaned_data["affected_by_jurisdiction"],
             )
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             messages.success(request, f"Assessment version {assessment.version}: {RESULTS[assessment.result]}.")
             return redirect("incident-detail", incident_id=incident.public_id)
@@ -205,7 +201,7 @@ def incident_notify(request: HttpRequest, incident_id: str) -> HttpResponse:
         try:
             notifications.notification_record(actor=actor, incident=incident, **form.cleaned_data)
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             messages.success(request, "Notification recorded.")
             return redirect("incident-detail", incident_id=incident.public_id)
@@ -288,7 +284,7 @@ def thresholds_page(request: HttpRequest) -> HttpResponse:
         try:
             services.thresholds_update(actor=actor, values=form.cleaned_data)
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             messages.success(request, "Detection thresholds saved.")
             return redirect("incident-thresholds")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from accessctl.actor import Actor
 from accessctl.console import console_actor
 from accessctl.policy import is_allowed
+from core.forms import show_field_error
 from reports.forms import ReportForm
 from reports.models import ComplianceReport, ReportStatus, ReportType
 from reports.selectors import access_report, report_list
@@ -56,7 +57,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
                     end_date=data["end_date"],
                 )
             except ReportError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+                show_field_error(form, exc)
             else:
                 messages.success(request, "Report requested; the table shows its progress.")
                 return redirect("reports")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from accessctl.actor import Actor
 from accessctl.console import console_actor
 from accessctl.tenancy import tenant_get
+from core.forms import show_field_error
 from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.services import ScanError, redacted_download, scan_start
 
@@ -40,7 +41,7 @@ def scans_page(request: HttpRequest) -> HttpResponse:
                 actor=actor, filename=upload.name or "", data=upload.read(), fmt=form.cleaned_data["format"] or None
             )
         except ScanError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            show_field_error(form, exc)
         else:
             messages.success(request, "Scan queued; the table updates when it finishes.")
             return redirect("phi-scans")
