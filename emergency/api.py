@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 
 from accessctl.permissions import request_actor
 from accessctl.policy import is_allowed
-from accessctl.rest.common import StrictSerializer
 from accessctl.tenancy import tenant_get
 from audit.models import AuditEvent
+from core.api.serializers import StrictSerializer
 from emergency import services
 from emergency.models import EmergencyAccessRequest
 

@@ -19,8 +19,7 @@ from accessctl.permissions import request_actor
 from incidents import notifications, services
 from incidents import serializers as s
 from incidents.assessment import FACTORS, Answers
-from incidents.breach_models import Notice
-from incidents.models import Alert, Incident
+from incidents.models import Alert, Incident, Notice
 from incidents.selectors import (
     access_incident,
     access_notice,

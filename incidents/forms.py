@@ -10,8 +10,7 @@ from accessctl.actor import Actor
 from accessctl.models import Organization, User
 from accessctl.policy import is_allowed
 from incidents.assessment import FACTORS, IDENTIFIER_TYPES, REIDENTIFICATION, Answers
-from incidents.breach_models import NoticeKind, NotificationKind
-from incidents.models import Severity
+from incidents.models import NoticeKind, NotificationKind, Severity
 from incidents.services import PERMISSION, THRESHOLD_LIMITS
 
 

@@ -16,10 +16,17 @@ from audit.services import record
 from core.errors import FieldError
 from core.queueing import enqueue_on_commit, require_broker
 from incidents.assessment import FACTORS, Answers, compute, invalid_field
-from incidents.breach_models import NoticeKind, NoticeStatus, NotificationKind
 from incidents.deadlines import JURISDICTIONS, media_jurisdictions
-from incidents.models import Incident, Notice, NotificationRecord, RiskAssessment
-from incidents.notices import render_pdf
+from incidents.letters import render_pdf
+from incidents.models import (
+    Incident,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    NotificationKind,
+    NotificationRecord,
+    RiskAssessment,
+)
 from incidents.selectors import incident_deadlines, latest_assessment
 from incidents.services import authorize_incident, record_event
 

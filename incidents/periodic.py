@@ -11,8 +11,8 @@ from django.utils import timezone
 from accessctl.models import Organization
 from audit import canonical
 from audit.models import AuditEvent, ChainHead
-from audit.verification import CHUNK, ROW_FIELDS, content_from_row, verify_chain
 from audit.verify import SegmentVerifier, VerificationFailed
+from audit.verify_live import CHUNK, ROW_FIELDS, content_from_row, verify_chain
 from deployments import providers
 from deployments.models import Deployment, Provider, State
 from deployments.providers import local as local_runtime

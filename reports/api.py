@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.permissions import request_actor
-from accessctl.rest.common import StrictSerializer
+from core.api.serializers import StrictSerializer
 from reports.models import ComplianceReport, OutputFormat, ReportStatus, ReportType, TimePeriod
 from reports.selectors import access_report, report_list
 from reports.services import (

@@ -1,6 +1,8 @@
 """Report sections: a registry of name -> builder(organization, start, end) -> Section, each built from SQL
-aggregates (reports/queries.py). Other apps add sections with `register` (e.g. `checklist`, `baa`,
-`incidents`); a request may name only what is registered. Figures are counts, ids and types: never PHI."""
+aggregates (reports/queries.py), and the built-in sections (PHI access, security and authentication events,
+user activity, deployments). Apps above reports add theirs with `register` when they load (compliance adds
+`baa` and `checklist`); a request may name only what is registered. Figures are counts, ids and types: never
+PHI."""
 
 from __future__ import annotations
 

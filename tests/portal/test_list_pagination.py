@@ -16,8 +16,7 @@ from compliance.models import BusinessAssociateAgreement
 from deployments.models import CatalogModel, Deployment
 from emergency.models import EmergencyAccessRequest
 from emergency.services import grant_activity
-from incidents.breach_models import Notice
-from incidents.models import Alert, Incident
+from incidents.models import Alert, Incident, Notice
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

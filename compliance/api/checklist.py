@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.permissions import request_actor, require
-from accessctl.rest.common import StrictSerializer
 from compliance.checklist import ITEMS, ItemResult, status_counts
 from compliance.evidence import (
     DOCX,
@@ -30,6 +29,7 @@ from compliance.evidence import (
 )
 from compliance.history import checklist_evaluate
 from compliance.models import ChecklistEvidence, ChecklistSnapshot, EvidenceKind
+from core.api.serializers import StrictSerializer
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "text/plain": ".txt"}
 DOWNLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg", DOCX, "text/plain; charset=utf-8")

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.permissions import request_actor
-from accessctl.rest.common import StrictSerializer
+from core.api.serializers import StrictSerializer
 from deployments.models import Deployment
 from deployments.selectors import access_deployment, deployment_rows, readable
 from deployments.services import DeploymentSpec, deployment_create, deployment_stop

@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from accessctl.extensions import SETTINGS_SECTIONS, retention
 from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
-from accessctl.rest.common import StrictSerializer
 from accessctl.security import AccessChanges, security_settings_document, security_settings_update
+from core.api.serializers import StrictSerializer
 
 ALWAYS_ON = "This server always enforces it; it cannot be turned off."
 

@@ -12,12 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accessctl.api.common import member_by_public_id, role_by_name
 from accessctl.api_keys import api_key_issue, api_key_revoke
 from accessctl.models import ApiKey
 from accessctl.permissions import request_actor, require
 from accessctl.policy import is_allowed, organization_resource
-from accessctl.rest.common import StrictSerializer, member_by_public_id, role_by_name
 from accessctl.tenancy import tenant_get
+from core.api.serializers import StrictSerializer
 
 
 class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):

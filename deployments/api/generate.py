@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.permissions import request_actor
-from accessctl.rest.common import StrictSerializer
+from core.api.serializers import StrictSerializer
 from deployments.gateway import MAX_PROMPT_CHARS, GenerateRequest, Inference, generate
 
 

@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accessctl.api.common import member_by_public_id
 from accessctl.lockout import account_unlock
 from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
-from accessctl.rest.common import member_by_public_id
 
 
 class UnlockedSerializer(serializers.Serializer[None]):

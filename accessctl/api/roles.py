@@ -10,11 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accessctl.api.common import member_by_public_id, role_by_name
 from accessctl.models import Role, RoleAssignment
 from accessctl.permissions import request_actor, require
 from accessctl.policy import PERMISSIONS, organization_resource
-from accessctl.rest.common import StrictSerializer, member_by_public_id, role_by_name
 from accessctl.services import role_assign, role_create, role_unassign
+from core.api.serializers import StrictSerializer
 
 
 class RoleSerializer(serializers.ModelSerializer[Role]):

@@ -15,11 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.permissions import request_actor, require
-from accessctl.rest.common import StrictSerializer
 from accessctl.tenancy import tenant_get
 from audit.services import record
 from compliance.baa import ACTIONS, BaaSpec, baa_attach_document, baa_create, baa_transition
 from compliance.models import BusinessAssociateAgreement
+from core.api.serializers import StrictSerializer
 
 
 class BaaSerializer(serializers.ModelSerializer[BusinessAssociateAgreement]):
