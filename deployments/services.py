@@ -194,7 +194,7 @@ def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
         resource_id=deployment.public_id,
         details={"provider": provider, "model": model.name, "instance_type": spec.instance_type, **security},
     )
-    from deployments import tasks
+    from deployments import tasks  # here, not at the top: the task module imports this one
 
     enqueue_on_commit(tasks.provision_deployment, deployment.pk, failed=lambda: _not_queued(deployment.pk))
     return deployment
@@ -264,7 +264,7 @@ def _deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:
     updated = deployment_transition(deployment_id=deployment.pk, to=State.STOPPING, stage="stop requested", percent=0)
     record(actor=actor, event_type="deployment.stop_requested", resource=deployment.resource,
            resource_id=deployment.public_id)  # fmt: skip
-    from deployments import tasks
+    from deployments import tasks  # here, not at the top: the task module imports this one
 
     enqueue_on_commit(tasks.deprovision_deployment, deployment.pk, failed=lambda: _not_stopped(deployment.pk))
     return updated

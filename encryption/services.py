@@ -161,7 +161,7 @@ def _keys_rotate(*, actor: Actor) -> list[OrganizationKey]:
         resource=f"organization/{organization.slug}",
         details={"retired": [k.key_id for k in retired], "active": [k.key_id for k in fresh]},
     )
-    from encryption import tasks
+    from encryption import tasks  # here, not at the top: the task module imports this one
 
     # Nothing to mark failed if sending fails: the retired keys still open what they sealed, and the next
     # rotation re-encrypts everything; the caller gets the 503.

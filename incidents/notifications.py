@@ -165,7 +165,7 @@ def notice_request(*, actor: Actor, incident: Incident, kind: str, jurisdiction:
     else:
         jurisdiction = ""
     require_broker()  # a letter no worker can render is refused before anything is stored
-    from incidents import tasks
+    from incidents import tasks  # here, not at the top: the task module imports this one
 
     with transaction.atomic():
         notice = Notice.objects.create(

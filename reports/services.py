@@ -164,7 +164,7 @@ def _report_create(
         details={"report_type": report_type, "time_period": time_period, "sections": chosen,
                  "output_format": output_format, "period_start": start.isoformat(), "period_end": end.isoformat()},
     )  # fmt: skip
-    from reports import tasks
+    from reports import tasks  # here, not at the top: the task module imports this one
 
     enqueue_on_commit(tasks.render_report, report.pk, failed=lambda: _not_queued(report.pk))
     return report

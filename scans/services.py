@@ -76,7 +76,7 @@ def _scan_create(*, actor: Actor, filename: str, data: bytes, fmt: str) -> PhiSc
         resource_id=scan.public_id,
         details={"format": fmt, "bytes": len(data)},
     )
-    from scans import tasks
+    from scans import tasks  # here, not at the top: the task module imports this one
 
     enqueue_on_commit(tasks.phi_scan_run, scan.pk, failed=lambda: _not_queued(scan.pk))
     return scan
