@@ -12,7 +12,7 @@ from django.utils import timezone
 from accessctl.models import Role
 from accessctl.services import role_assign
 from audit.models import AuditEvent
-from compliance.models import BusinessAssociateAgreement
+from compliance.models import BusinessAssociateAgreement, ChecklistSnapshot
 from deployments.models import CatalogModel, Deployment
 from emergency.models import EmergencyAccessRequest
 from emergency.services import grant_activity
@@ -185,3 +185,21 @@ def test_incident_notices_page_past_one_page(as_alice, acme):
     url = f"/api/v1/incidents/{incident.public_id}/notices"
     assert len(as_alice.get(url).json()["results"]) == 50
     assert collect(as_alice, f"{url}?page_size=20") == expected
+
+
+def test_checklist_history_past_the_old_cut_of_365(as_alice, acme):
+    now = timezone.now()
+    ChecklistSnapshot.objects.bulk_create(
+        ChecklistSnapshot(organization=acme, taken_at=now - timedelta(days=i // 2), trigger="scheduled")
+        for i in range(400)  # ties on taken_at, broken by id
+    )
+    snapshots = ChecklistSnapshot.objects.filter(organization=acme).order_by("-taken_at", "-id")
+    expected = [snapshot.taken_at.isoformat() for snapshot in snapshots]
+    first = as_alice.get("/api/v1/compliance/checklist/history").json()
+    assert len(first["results"]) == 30 and first["next"]  # `limit` still names the page size, 30 by default
+    taken: list[str] = []
+    page: dict[str, Any] = {"next": "/api/v1/compliance/checklist/history?limit=365"}
+    while page["next"]:
+        page = as_alice.get(page["next"]).json()
+        taken.extend(row["taken_at"] for row in page["results"])
+    assert taken == expected
