@@ -10,7 +10,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import execute_from_command_line
 
-    from portal.config import ConfigError
+    from core.config import ConfigError
 
     try:
         settings.INSTALLED_APPS  # noqa: B018 - load settings now, so a bad one is reported in one line

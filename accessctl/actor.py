@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from django.http import HttpRequest
 
-from accessctl.ip_policy import client_ip
 from accessctl.models import ApiKey, Organization, User
 from accessctl.selectors import active_membership_for_user
-from portal.middleware import request_id_of
+from core.middleware import request_id_of
+from core.network import client_ip
 
 
 class NoOrganization(Exception):

@@ -13,12 +13,12 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accessctl.ip_policy import client_ip
+from accessctl.extensions import record
+from accessctl.flood import REFUSE_AFTER, WINDOW_S, failure_count, repeats_to_record
 from accessctl.models import ApiKey, Membership, Role, RoleAssignment, User
 from accessctl.policy import refuse_grant
-from audit.flood import REFUSE_AFTER, WINDOW_S, failure_count, repeats_to_record
-from audit.services import record
-from portal.errors import FieldError
+from core.errors import FieldError
+from core.network import client_ip
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

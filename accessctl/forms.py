@@ -48,6 +48,16 @@ class SecuritySettingsForm(forms.Form):
         return [line.strip() for line in self.cleaned_data["ip_restrictions"].splitlines() if line.strip()]
 
 
+# The security-settings service names fields as the REST document does (`access_control.session_max_hours`,
+# `compliance.hipaa`); the console form names them flat.
+SETTINGS_ERROR_FIELDS: dict[str, str | None] = {"compliance.hipaa": "hipaa_mode"}
+SETTINGS_ERROR_FIELDS.update(
+    (f"{section}.{name}", name)
+    for section in ("access_control", "compliance")
+    for name in SecuritySettingsForm.base_fields
+)
+
+
 class RoleForm(forms.Form):
     name = forms.RegexField(r"^[a-z0-9][a-z0-9-]{1,62}$", help_text="lower-case letters, digits and -")
     description = forms.CharField(required=False, max_length=300)

@@ -26,9 +26,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accessctl.extensions import record
 from accessctl.models import LoginFailure, User
 from accessctl.selectors import organization_of
-from audit.services import record
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

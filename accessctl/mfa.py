@@ -15,9 +15,9 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accessctl.extensions import record
 from accessctl.models import SecuritySettings, User
 from accessctl.selectors import organization_of
-from audit.services import record
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
-from accessctl.ip_policy import client_ip, ip_allowed
+from accessctl.extensions import record
 from accessctl.mfa import mfa_required_for, mfa_satisfied
 from accessctl.models import ApiKey, SecuritySettings, User, UserSession
 from accessctl.security import request_settings_for, settings_for
 from accessctl.selectors import active_membership_for_user
-from audit.services import record
-from portal.api.errors import problem_response
+from core.network import client_ip, ip_allowed
+from core.problems import problem_response
 
 LAST_ACTIVITY = "last_activity"
 SIGNED_IN_AT = "signed_in_at"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 
-from portal.ids import new_public_id
+from core.ids import new_public_id
 
 public_id_validator = RegexValidator(r"^[a-z]+_[A-Za-z0-9]{3,40}$", "Use <prefix>_ followed by 3-40 letters or digits.")
 
@@ -28,6 +29,27 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TenantModel(models.Model):
+    """A row that belongs to one client organisation and is addressed by a prefixed public id (`dep_…`,
+    `baa_…`), never by its row number. Subclasses declare their own `organization` (on_delete, related_name)
+    and `public_id` (prefix), name what they are in `NOUN` ("No such deployment.") and, when the policy checks
+    them one by one, the `resource` the check is about. `accessctl.tenancy.tenant_get` fetches them."""
+
+    NOUN: ClassVar[str] = "record"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    public_id = models.CharField(max_length=48, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def resource(self) -> str:
+        """What the policy checks (`<kind>/<name or id>`); models checked per row define it."""
+        raise NotImplementedError(f"{type(self).__name__} is authorised per organisation, not per row")
 
 
 class User(AbstractUser):
@@ -143,8 +165,10 @@ class LoginFailure(models.Model):
         return f"failed sign-in as {self.username} at {self.attempted_at:%Y-%m-%d %H:%M}"
 
 
-class ApiKey(models.Model):
+class ApiKey(TenantModel):
     """A credential for SDKs: `psk_<prefix>_<secret>`; only the secret's SHA-256 is stored."""
+
+    NOUN = "API key"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accessctl.actor import Actor, NoOrganization, actor_for_request
-from accessctl.ip_policy import ip_allowed
-from accessctl.policy import GrantDenied, PolicyDenied, authorize
+from accessctl.extensions import record
+from accessctl.policy import authorize
 from accessctl.security import request_settings_for
-from audit.services import record
+from core.network import ip_allowed
 
 
 class IsOrganizationMember(BasePermission):
@@ -52,15 +51,5 @@ def request_actor(request: Request) -> Actor:
 
 
 def require(actor: Actor, permission: str, resource: str) -> None:
-    """`policy.authorize` for API views: a refusal becomes a 403 problem naming the permission."""
-    try:
-        authorize(actor, permission, resource)
-    except PolicyDenied as denied:
-        raise permission_denied(denied) from None
-
-
-def permission_denied(denied: PolicyDenied) -> PermissionDenied:
-    """The API's 403 for a policy refusal: names the permission and resource, nothing else."""
-    if isinstance(denied, GrantDenied):
-        return PermissionDenied(denied.message)
-    return PermissionDenied(f"You lack the permission {denied.permission} on {denied.resource}.")
+    """`policy.authorize` for API views: a refusal is a 403 problem naming the permission (mapped centrally)."""
+    authorize(actor, permission, resource)

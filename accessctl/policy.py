@@ -5,6 +5,10 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
+from accessctl.extensions import emergency_grant_for, record
+from accessctl.selectors import roles_for_actor
+from core.errors import Forbidden
+
 if TYPE_CHECKING:
     from accessctl.actor import Actor
 
@@ -74,13 +78,17 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
 }
 
 
-class PolicyDenied(Exception):
+class PolicyDenied(Forbidden):
     """The actor lacks `permission` on `resource`; the message names both, never data."""
 
     def __init__(self, permission: str, resource: str) -> None:
         super().__init__(f"missing permission {permission} on {resource}")
         self.permission = permission
         self.resource = resource
+
+    @property
+    def problem_detail(self) -> str:
+        return f"You lack the permission {self.permission} on {self.resource}."
 
 
 class GrantDenied(PolicyDenied):
@@ -92,6 +100,10 @@ class GrantDenied(PolicyDenied):
         self.args = (message,)
         self.reason = reason
         self.message = message
+
+    @property
+    def problem_detail(self) -> str:
+        return self.message
 
 
 ADMIN_ROLE = "org-admin"
@@ -115,7 +127,6 @@ def ungranted_permissions(actor: Actor | None, permissions: list[str], pattern: 
         return []
     if actor.user is None:
         return sorted(set(permissions))
-    from accessctl.selectors import roles_for_actor
 
     roles = roles_for_actor(actor)
     return sorted(
@@ -127,8 +138,6 @@ def ungranted_permissions(actor: Actor | None, permissions: list[str], pattern: 
 
 def refuse_grant(actor: Actor, permission: str, resource: str, reason: str, message: str) -> None:
     """Write the refusal (outside the caller's write transaction, so it stays) and raise GrantDenied."""
-    from audit.services import record
-
     record(
         actor=actor,
         event_type="access.denied",
@@ -164,7 +173,6 @@ def is_allowed(actor: Actor, permission: str, resource: str) -> bool:
     """Deny by default: allowed only when one of the actor's roles grants `permission` on `resource`."""
     if permission not in PERMISSIONS:
         return False
-    from accessctl.selectors import roles_for_actor
 
     if any(
         permission in role.permissions and fnmatchcase(resource, role.resource_pattern)
@@ -173,9 +181,7 @@ def is_allowed(actor: Actor, permission: str, resource: str) -> bool:
         return True
     if actor.user is None or (actor.api_key is not None and actor.api_key.role_id is not None):
         return False  # a key narrowed to one role never gains more, even under an emergency grant
-    from emergency.grants import active_grant_for
-
-    grant = active_grant_for(actor, permission, resource)
+    grant = emergency_grant_for(actor, permission, resource)
     if grant is None:
         return False
     if grant not in actor.break_glass:
@@ -187,8 +193,6 @@ def authorize(actor: Actor, permission: str, resource: str) -> None:
     """Raise PolicyDenied unless allowed; a refusal is written to the audit log as `denied`."""
     if is_allowed(actor, permission, resource):
         return
-    from audit.services import record
-
     record(
         actor=actor,
         event_type="access.denied",

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from accessctl.ip_policy import InvalidNetwork, ip_allowed, parse_networks
+from accessctl.extensions import SETTINGS_SECTIONS, record, retention
 from accessctl.models import SecuritySettings
-from audit.retention import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, audit_policy_update, policy_for
-from audit.services import record
-from portal.errors import FieldError
+from core.errors import FieldError
+from core.network import InvalidNetwork, ip_allowed, parse_networks
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -47,12 +46,10 @@ def request_settings_for(organization: Organization) -> SecuritySettings:
 
 def security_settings_document(organization: Organization) -> dict[str, Any]:
     """The seed's SecuritySettings shape, with what this server enforces regardless of settings."""
-    from emergency.settings_section import emergency_document
-
     current = settings_for(organization)
-    audit_policy = policy_for(organization)
+    sections = {name: section.document(organization) for name, section in SETTINGS_SECTIONS.items()}
     return {
-        "emergency_access": emergency_document(organization),
+        **sections,
         "access_control": {
             "require_mfa": current.require_mfa,
             "session_timeout_minutes": current.session_timeout_minutes,
@@ -68,7 +65,7 @@ def security_settings_document(organization: Organization) -> dict[str, Any]:
         "compliance": {
             "hipaa": current.hipaa_mode,
             "audit_logging": True,
-            "log_retention_days": audit_policy.log_retention_days,
+            "log_retention_days": retention().days(organization),
             "phi_detection": current.phi_detection,
         },
     }
@@ -133,9 +130,10 @@ def _validate(changes: AccessChanges, client_address: str | None) -> None:
                 f"These networks do not include your own address ({client_address}); saving them would lock you out.",
             )
     days = changes.log_retention_days
-    if days is not None and not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+    limits = retention()
+    if days is not None and not limits.minimum_days <= days <= limits.maximum_days:
         raise SettingsError(
-            "compliance.log_retention_days", f"Must be between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS}."
+            "compliance.log_retention_days", f"Must be between {limits.minimum_days} and {limits.maximum_days}."
         )
 
 
@@ -186,12 +184,7 @@ def security_settings_update(*, actor: Actor, changes: AccessChanges) -> Securit
             details={"before": before, "after": after},
         )
     if changes.log_retention_days is not None:
-        audit_policy = policy_for(actor.organization)
-        if audit_policy.log_retention_days != changes.log_retention_days:
-            audit_policy_update(
-                actor=actor,
-                log_retention_days=changes.log_retention_days,
-                legal_hold=audit_policy.legal_hold,
-                legal_hold_reason=audit_policy.legal_hold_reason,
-            )
+        log_retention = retention()
+        if log_retention.days(actor.organization) != changes.log_retention_days:
+            log_retention.update(actor, changes.log_retention_days)
     return current

@@ -39,3 +39,10 @@ def roles_for_actor(actor: Actor) -> list[Role]:
     if actor.api_key is not None and actor.api_key.role_id is not None:
         roles = roles.filter(pk=actor.api_key.role_id)
     return list(roles)
+
+
+def active_member(organization: Organization, user_id: str) -> User | None:
+    """The active member of `organization` with this public id, or None (callers name the field in error)."""
+    return User.objects.filter(
+        public_id=user_id, memberships__organization=organization, memberships__is_active=True
+    ).first()

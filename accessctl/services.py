@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from accessctl.extensions import record
 from accessctl.models import Membership, Organization, Role, RoleAssignment, User
 from accessctl.policy import ADMIN_ROLE, BUILTIN_ROLES, refuse_grant, require_grantable, unknown_permissions
-from audit.services import record
-from portal.errors import FieldError, StateConflict
+from core.errors import FieldError, StateConflict
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

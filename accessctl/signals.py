@@ -14,12 +14,12 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accessctl.ip_policy import client_ip
+from accessctl.extensions import record
 from accessctl.lockout import account_failure_record, audit_account_lockout, audit_lockout, lockout_username
 from accessctl.models import User, UserSession
 from accessctl.security import settings_for
 from accessctl.selectors import active_membership_for_user
-from audit.services import record
+from core.network import client_ip
 
 
 @receiver(user_logged_in, dispatch_uid="accessctl_register_session")

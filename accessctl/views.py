@@ -11,12 +11,14 @@ from django.views.decorators.http import require_POST
 
 from accessctl.api_keys import ApiKeyError, api_key_issue, api_key_revoke
 from accessctl.console import console_actor, member_actor
-from accessctl.forms import ApiKeyForm, AssignForm, RoleForm, SecuritySettingsForm
+from accessctl.forms import SETTINGS_ERROR_FIELDS, ApiKeyForm, AssignForm, RoleForm, SecuritySettingsForm
 from accessctl.models import ApiKey, Role, RoleAssignment, User
 from accessctl.policy import GrantDenied, is_allowed, organization_resource
 from accessctl.security import AccessChanges, SettingsError, security_settings_update, settings_for
 from accessctl.selectors import member_list
 from accessctl.services import LastAdminError, RoleError, role_assign, role_create, role_unassign
+from accessctl.tenancy import tenant_get
+from core.forms import show_field_error
 
 
 @login_required
@@ -54,8 +56,7 @@ def security_settings_page(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except SettingsError as exc:
-            name = exc.field.split(".")[-1]
-            form.add_error("hipaa_mode" if name == "hipaa" else name, str(exc))
+            show_field_error(form, exc, SETTINGS_ERROR_FIELDS)
         else:
             messages.success(request, "Security settings saved.")
             return redirect("security-settings")
@@ -79,7 +80,7 @@ def roles_page(request: HttpRequest) -> HttpResponse:
         try:
             role_create(actor=actor, **role_form.cleaned_data)
         except RoleError as exc:
-            role_form.add_error(exc.field if exc.field in role_form.fields else None, str(exc))
+            show_field_error(role_form, exc)
         except GrantDenied as exc:
             role_form.add_error("permissions", exc.message)
         else:
@@ -136,7 +137,7 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
                 expires_at=form.cleaned_data["expires_at"],
             )
         except ApiKeyError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            show_field_error(form, exc)
         else:
             form = ApiKeyForm()
     keys = ApiKey.objects.filter(organization=actor.organization).select_related("user", "role")
@@ -149,9 +150,7 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_key_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
     actor = member_actor(request)
-    key = ApiKey.objects.filter(organization=actor.organization, public_id=key_id).first()
-    if key is None:
-        raise Http404("no such key")
+    key = tenant_get(ApiKey.objects.all(), actor, key_id)
     if key.user != actor.user:
         console_actor(request, "role:manage")
     api_key_revoke(actor=actor, key=key)

@@ -13,13 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
 from audit.export import export_bundle
 from audit.models import AuditEvent, Checkpoint, Outcome
 from audit.proofs import consistency, event_inclusion
 from audit.selectors import AuditFilters, audit_event_list
-from portal.api.schema import list_envelope
+from core.api.schema import list_envelope
 
 
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
@@ -104,7 +104,6 @@ class AuditQuerySerializer(serializers.Serializer[AuditFilters]):
     ],
 )
 class AuditLogListView(generics.ListAPIView[AuditEvent]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = AuditEventSerializer
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
@@ -116,8 +115,6 @@ class AuditLogListView(generics.ListAPIView[AuditEvent]):
 
 
 class AuditExportView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         summary="Export a verifiable bundle",
         description="A zip of events, signed checkpoints and public keys; check it with `python -m audit.verify`.",
@@ -140,8 +137,6 @@ class CheckpointSerializer(serializers.Serializer[Any]):
 
 
 class AuditCheckpointListView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         responses=list_envelope(
             "CheckpointList",
@@ -170,8 +165,6 @@ def _proof_int(request: Request, name: str) -> int:
 
 
 class AuditInclusionProofView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         parameters=[OpenApiParameter("tree_size", int, required=True)],
         responses=OpenApiTypes.OBJECT,
@@ -187,8 +180,6 @@ class AuditInclusionProofView(APIView):
 
 
 class AuditConsistencyProofView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         parameters=[OpenApiParameter("first", int, required=True), OpenApiParameter("second", int, required=True)],
         responses=OpenApiTypes.OBJECT,

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from audit.models import ChainHead, Checkpoint, SigningKey
 from audit.services import canonical_timestamp, checkpoint_create, record
-from audit.verification import iter_events
 from audit.verify import BUNDLE_FORMAT, EVENTS_FILE, format_event_line
+from audit.verify_live import iter_events
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

@@ -8,7 +8,7 @@ from django.db import models
 
 from accessctl.models import Organization
 from audit.fields import CanonicalJSONField
-from portal.ids import new_public_id
+from core.ids import new_public_id
 
 PLATFORM_CHAIN = "platform"
 

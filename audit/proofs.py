@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.merkle import consistency_proof, inclusion_proof
 from audit.models import AuditEvent, ChainHead
-from portal.errors import FieldError
+from core.errors import FieldError
 
 
 class ProofUnavailable(FieldError):

@@ -109,3 +109,15 @@ def retention_purge(*, organization: Organization, minimum_days: int = 0) -> Pur
             details={"purged": count, "through_seq": through, "retention_days": policy.log_retention_days},
         )
     return PurgeResult(purged=count, through_seq=through)
+
+
+def retention_days_set(actor: Actor, log_retention_days: int) -> AuditPolicy:
+    """Change only the retention period (the security settings' `compliance.log_retention_days`); a legal
+    hold stays as it is."""
+    policy = policy_for(actor.organization)
+    return audit_policy_update(
+        actor=actor,
+        log_retention_days=log_retention_days,
+        legal_hold=policy.legal_hold,
+        legal_hold_reason=policy.legal_hold_reason,
+    )

@@ -16,6 +16,9 @@ from audit import canonical
 from audit.merkle import CompactRange
 from audit.models import PLATFORM_CHAIN, ActorType, AuditEvent, ChainHead, Checkpoint, Outcome, SigningKey
 from audit.signing import key_id_for, public_pem, signing_key
+from core.errors import SafeguardDown
+from core.middleware import request_id_of
+from core.network import client_ip
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -26,8 +29,11 @@ MAX_DETAIL_DEPTH = 4
 SEQUENCER_BATCH = 5000
 
 
-class AuditError(Exception):
+class AuditError(SafeguardDown):
     """The audit log refused an event; the operation that wanted it must fail too (fail closed)."""
+
+    problem_code = "audit-unavailable"
+    problem_detail = "The audit log is unavailable; nothing was changed. Try again later."
 
 
 def canonical_timestamp(value: datetime) -> str:
@@ -103,9 +109,6 @@ def record(
         if actor.break_glass:  # the policy allowed something only through an emergency grant: tag it
             details = {**details, "break_glass": True, "grant_id": actor.break_glass[-1]}
     else:
-        from accessctl.ip_policy import client_ip
-        from portal.middleware import request_id_of
-
         api_key_id = ""
         user_id = user.public_id if user is not None else ""
         actor_type = ActorType.ANONYMOUS if request is not None else ActorType.SYSTEM

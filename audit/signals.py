@@ -12,12 +12,12 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from accessctl.actor import NoOrganization, actor_for_user
-from accessctl.ip_policy import client_ip
+from accessctl.flood import repeats_to_record
 from accessctl.models import User
 from accessctl.selectors import organization_of
-from audit.flood import repeats_to_record
 from audit.models import Outcome
 from audit.services import record
+from core.network import client_ip
 
 
 def keyed_fingerprint(value: str) -> str:

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
-from portal.config import ConfigError, env_str
+from core.config import ConfigError, env_str
 
 
 def key_id_for(public_key: Ed25519PublicKey) -> str:

@@ -17,7 +17,7 @@ from audit.forms import AuditFilterForm, AuditPolicyForm
 from audit.retention import HIPAA_DOCUMENTATION_DAYS, audit_policy_update, policy_for
 from audit.selectors import AuditFilters, audit_event_get, audit_event_list, sequencer_lag
 from audit.signing import key_id_for, public_pem, signing_key
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 
 PAGE_SIZE = 50
 

@@ -121,8 +121,8 @@ def load_chain(chain: str, org_id: int, events: int) -> None:
 def write_bundle_dir(folder: Path, chain: str) -> None:
     """What export_bundle writes, unzipped (so the figure is the verifier's, not deflate's)."""
     from audit.models import ChainHead, Checkpoint
-    from audit.verification import iter_events
     from audit.verify import BUNDLE_FORMAT, EVENTS_FILE, format_event_line
+    from audit.verify_live import iter_events
 
     head = ChainHead.objects.get(chain=chain)
     manifest = {"format": BUNDLE_FORMAT, "chain": chain, "size": head.size, "anchor": None}
@@ -153,8 +153,8 @@ def main() -> None:
     try:
         from accessctl.services import organization_get_or_create, user_create
         from audit.services import checkpoint_create, sequence_chain
-        from audit.verification import iter_events, verify_chain
         from audit.verify import ChainVerifier, verify_bundle
+        from audit.verify_live import iter_events, verify_chain
 
         organization, _ = organization_get_or_create(name="Bench Health")
         user = user_create(organization=organization, username="bench", email="bench@example.org", password=None)

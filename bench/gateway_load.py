@@ -108,7 +108,7 @@ def run(args: Any, test_name: str) -> None:
     from accessctl.services import organization_get_or_create, role_assign, user_create
     from audit.models import AuditEvent
     from audit.services import sequence_chain
-    from audit.verification import verify_chain
+    from audit.verify_live import verify_chain
     from deployments.catalog import catalog_ensure
     from deployments.models import CatalogModel, Deployment
     from tests.deployments.fakes import FakeOpenAIServer

@@ -1,4 +1,5 @@
-"""App config for compliance: HIPAA mode controls, BAAs, the checklist, incidents."""
+"""App config for compliance: BAAs and the checklist. Registers its report sections, and tells the inference
+gateway (deployments, below it) whether an organisation has a BAA in force."""
 
 from django.apps import AppConfig
 
@@ -9,3 +10,7 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         from compliance import report_sections  # noqa: F401 - registers the report's compliance sections
+        from compliance.baa import baa_in_force
+        from deployments.gateway import register_baa_check
+
+        register_baa_check(lambda organization: baa_in_force(organization) is not None)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from accessctl.policy import authorize
 from audit.services import record
 from compliance.models import BAA_TRANSITIONS, IN_FORCE, BaaHistory, BaaStatus, BusinessAssociateAgreement
-from portal.errors import FieldError
-from portal.uploads import check_size, safe_filename, upload_limit
+from core.errors import FieldError
+from core.uploads import check_size, safe_filename, upload_limit
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor

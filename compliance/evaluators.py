@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accessctl.models import Membership, RoleAssignment, SecuritySettings
 from audit.models import AuditEvent, ChainHead
 from audit.retention import HIPAA_DOCUMENTATION_DAYS, policy_for
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 from compliance.baa import baa_in_force
 from compliance.models import BaaStatus, BusinessAssociateAgreement, ChecklistSnapshot
 from deployments.models import Deployment, Provider, State

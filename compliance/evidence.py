@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from accessctl.models import User
 from accessctl.policy import authorize
+from accessctl.tenancy import tenant_get
 from audit.services import record
 from compliance.checklist import ITEMS
 from compliance.models import ChecklistEvidence, EvidenceKind
-from portal.errors import FieldError
-from portal.uploads import check_size, safe_filename, upload_limit
+from core.errors import FieldError, NotFound
+from core.uploads import check_size, safe_filename, upload_limit
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -34,8 +35,10 @@ EXPIRY_REQUIRED = {EvidenceKind.TRAINING, EvidenceKind.BREACH_PROCEDURE, Evidenc
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class EvidenceNotFound(Exception):
-    """No such evidence in the caller's organisation (also what another organisation's id looks like)."""
+class EvidenceIsALink(NotFound):
+    """The evidence is a link, so there is no file to download."""
+
+    problem_detail = "This evidence is a link, not a file."
 
 
 @dataclass(frozen=True)
@@ -200,22 +203,14 @@ def evidence_revoke(*, actor: Actor, evidence: ChecklistEvidence) -> ChecklistEv
 
 def access_evidence(*, actor: Actor, evidence_id: str, permission: str) -> ChecklistEvidence:
     """Fetch and authorise in one step; the encrypted file is not loaded."""
-    evidence = (
-        ChecklistEvidence.objects.filter(organization=actor.organization, public_id=evidence_id)
-        .select_related("owner", "subject_user")
-        .defer("file")
-        .first()
-    )
-    if evidence is None:
-        raise EvidenceNotFound(evidence_id)
-    authorize(actor, permission, evidence.resource)
-    return evidence
+    rows = ChecklistEvidence.objects.select_related("owner", "subject_user").defer("file")
+    return tenant_get(rows, actor, evidence_id, permission)
 
 
 def evidence_file(*, actor: Actor, evidence: ChecklistEvidence) -> tuple[bytes, str, str]:
     """(content, content type, file name) of an uploaded document, audited as a download."""
     if not evidence.file_sha256:
-        raise EvidenceNotFound(evidence.public_id)
+        raise EvidenceIsALink(evidence.public_id)
     with transaction.atomic():
         content = ChecklistEvidence.objects.get(pk=evidence.pk).file
         record(

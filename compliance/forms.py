@@ -17,11 +17,6 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def field_for(form: forms.Form, error_field: str) -> str | None:
-    """The form field a service's `FieldError.field` belongs to (None: a form-wide error)."""
-    return error_field if error_field in form.fields else None
-
-
 class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(label="Kind")
     title = forms.CharField(max_length=200, label="Title")

@@ -6,9 +6,9 @@ from functools import partial
 
 from django.db import models
 
-from accessctl.models import Organization, User
+from accessctl.models import Organization, TenantModel, User
+from core.ids import new_public_id
 from encryption.fields import EncryptedBinaryField
-from portal.ids import new_public_id
 
 
 class BaaStatus(models.TextChoices):
@@ -33,7 +33,9 @@ BAA_TRANSITIONS: dict[str, set[str]] = {
 IN_FORCE = (BaaStatus.ACTIVE, BaaStatus.EXPIRING)
 
 
-class BusinessAssociateAgreement(models.Model):
+class BusinessAssociateAgreement(TenantModel):
+    NOUN = "agreement"
+
     encryption_row_key = "public_id"
 
     public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "baa"))
@@ -93,10 +95,12 @@ class EvidenceKind(models.TextChoices):
     OTHER = "other", "Other supporting document"
 
 
-class ChecklistEvidence(models.Model):
+class ChecklistEvidence(TenantModel):
     """A document or link that supports a checklist item (a training record names the member it covers).
 
     Evidence is revoked, never deleted, so the checklist's history can always be explained."""
+
+    NOUN = "evidence"
 
     encryption_row_key = "public_id"
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from accessctl.models import Organization
 from audit.models import AuditEvent
 from compliance.baa import baa_in_force, expiring_soon
+from compliance.checklist import ITEMS, STATUS_LABELS, evaluate, status_counts
 from compliance.models import BaaStatus, BusinessAssociateAgreement
 from reports.sections import Section, Table, register
 
@@ -46,7 +47,6 @@ def baa_section(organization: Organization, start: datetime, end: datetime) -> S
 
 @register("checklist", "HIPAA compliance checklist")
 def checklist_section(organization: Organization, start: datetime, end: datetime) -> Section:
-    from compliance.checklist import ITEMS, STATUS_LABELS, evaluate, status_counts
 
     results = evaluate(organization)
     counts = status_counts(results)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from deployments.models import CatalogModel
+
 CATALOG: list[dict[str, Any]] = [
     {
         "name": "HuggingFaceTB/SmolLM2-135M-Instruct",
@@ -31,7 +33,6 @@ CATALOG: list[dict[str, Any]] = [
 
 def catalog_ensure() -> int:
     """Create or refresh the shipped entries (idempotent); returns how many there are."""
-    from deployments.models import CatalogModel
 
     for entry in CATALOG:
         CatalogModel.objects.update_or_create(name=entry["name"], defaults=entry)

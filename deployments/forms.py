@@ -24,17 +24,9 @@ FIELD_FOR_ERROR = {
     "security_settings.encryption_level": "encryption_level",
     "security_settings.phi_handling": "phi_handling",
     "security_settings.phi_detection": "phi_handling",
+    "tags.": "tags",
+    "vpc_config.": "subnet_ids",
 }
-
-
-def form_field_for(form: forms.Form, error_field: str) -> str | None:
-    """The form field a service's `FieldError.field` belongs to (None: a form-wide error)."""
-    name = FIELD_FOR_ERROR.get(error_field, error_field)
-    if name.startswith("tags."):
-        name = "tags"
-    elif name.startswith("vpc_config."):
-        name = "subnet_ids"
-    return name if name in form.fields else None
 
 
 def _ids(text: str) -> list[str]:

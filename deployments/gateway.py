@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from django.db import transaction
 
 from accessctl.security import request_settings_for
 from audit.services import record
-from compliance.baa import baa_in_force
+from core.errors import FieldError, ProblemError, TooLarge
 from deployments.models import Deployment, State
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
 from deployments.selectors import access_deployment
@@ -27,11 +28,10 @@ from encryption.master import MasterKeyUnavailable, master_key
 from encryption.services import hmac_key
 from phi import DeidContext, Entity, PHIRejected, Result, process
 from phi.types import normalize_mode
-from portal.errors import FieldError, TooLarge
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
-    from accessctl.models import SecuritySettings
+    from accessctl.models import Organization, SecuritySettings
 
 log = structlog.get_logger(__name__)
 
@@ -44,12 +44,8 @@ STRENGTH = {"off": -1, "detect": 0, "redact": 1, "deidentify": 1, "reject": 2}
 RESPONSE_MODE = {"off": "off", "detect": "detect", "redact": "redact", "deidentify": "deidentify", "reject": "redact"}
 
 
-class GatewayRefused(Exception):
+class GatewayRefused(ProblemError):
     """The gateway would not run the call; `status` and `code` say how the API answers. Safe to show."""
-
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status, self.code, self.extra = status, code, extra
 
 
 @dataclass(frozen=True)
@@ -109,10 +105,20 @@ def requested_mode(request: GenerateRequest, deployment: Deployment, policy: Sec
     return mode
 
 
+# Whether an organisation has a Business Associate Agreement in force: compliance (which builds on this app)
+# registers it in its AppConfig.ready(). Until it has, HIPAA mode refuses (fail closed).
+_baa_in_force: Callable[[Organization], bool] | None = None
+
+
+def register_baa_check(check: Callable[[Organization], bool]) -> None:
+    global _baa_in_force
+    _baa_in_force = check
+
+
 def compliance_gate(deployment: Deployment, policy: SecuritySettings) -> None:
     """What must hold before any PHI may flow to this deployment's runtime."""
     if policy.hipaa_mode:
-        if baa_in_force(deployment.organization) is None:
+        if _baa_in_force is None or not _baa_in_force(deployment.organization):
             raise GatewayRefused(
                 403, "baa-required",
                 "HIPAA mode: no active Business Associate Agreement is on file for this organisation; "

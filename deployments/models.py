@@ -7,9 +7,9 @@ from functools import partial
 from django.core.validators import RegexValidator
 from django.db import models
 
-from accessctl.models import Organization, User
+from accessctl.models import Organization, TenantModel, User
+from core.ids import new_public_id
 from encryption.fields import EncryptedTextField
-from portal.ids import new_public_id
 
 
 class Provider(models.TextChoices):
@@ -59,7 +59,9 @@ deployment_name_validator = RegexValidator(
 )
 
 
-class Deployment(models.Model):
+class Deployment(TenantModel):
+    NOUN = "deployment"
+
     encryption_row_key = "public_id"
 
     public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "dep", length=14))

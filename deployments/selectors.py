@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from accessctl.policy import authorize, is_allowed
+from django.db.models import QuerySet
+
+from accessctl.policy import is_allowed
+from accessctl.tenancy import tenant_get
 from deployments.models import Deployment
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
 
 
-class DeploymentNotFound(Exception):
-    """No such deployment in the caller's organisation (also what another organisation's id looks like)."""
+def deployment_rows(*, actor: Actor) -> QuerySet[Deployment]:
+    """The organisation's deployments, before the per-deployment policy check (`readable`)."""
+    return Deployment.objects.filter(organization=actor.organization).select_related("model")
+
+
+def readable(actor: Actor, deployments: Iterable[Deployment]) -> list[Deployment]:
+    """Those the actor's roles (resource patterns) let them read: a check per row, so after any paging."""
+    return [d for d in deployments if is_allowed(actor, "deployment:read", d.resource)]
 
 
 def deployment_list(*, actor: Actor) -> list[Deployment]:
-    deployments = Deployment.objects.filter(organization=actor.organization).select_related("model")
-    return [d for d in deployments if is_allowed(actor, "deployment:read", d.resource)]
+    return readable(actor, deployment_rows(actor=actor))
 
 
 def access_deployment(*, actor: Actor, deployment_id: str, permission: str) -> Deployment:
     """Fetch and authorise in one step: no view can read a deployment without the check."""
-    deployment = (
-        Deployment.objects.select_related("model")
-        .filter(organization=actor.organization, public_id=deployment_id)
-        .first()
-    )
-    if deployment is None:
-        raise DeploymentNotFound(deployment_id)
-    deployment.organization = actor.organization  # the same row: reuse the caller's instance and what it caches
-    authorize(actor, permission, deployment.resource)
-    return deployment
+    return tenant_get(Deployment.objects.select_related("model"), actor, deployment_id, permission)

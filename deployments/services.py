@@ -12,11 +12,11 @@ from django.db import transaction
 from accessctl.policy import authorize
 from accessctl.security import hipaa_mode
 from audit.services import record
+from core.errors import FieldError
+from core.queueing import enqueue_on_commit, require_broker
 from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, State
 from deployments.providers import Provisioned, egress
 from phi.types import normalize_mode
-from portal.errors import FieldError
-from portal.queueing import enqueue_on_commit, require_broker
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -194,7 +194,7 @@ def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
         resource_id=deployment.public_id,
         details={"provider": provider, "model": model.name, "instance_type": spec.instance_type, **security},
     )
-    from deployments import tasks
+    from deployments import tasks  # here, not at the top: the task module imports this one
 
     enqueue_on_commit(tasks.provision_deployment, deployment.pk, failed=lambda: _not_queued(deployment.pk))
     return deployment
@@ -251,6 +251,9 @@ def deployment_provisioned(*, deployment_id: int, provisioned: Provisioned) -> D
 
 def deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:
     authorize(actor, "deployment:delete", deployment.resource)  # before the transaction, like create
+    if deployment.state in {State.STOPPING, State.STOPPED}:
+        return deployment
+    require_broker()  # a stop no worker can carry out is refused before anything is stored
     return _deployment_stop(actor=actor, deployment=deployment)
 
 
@@ -261,7 +264,12 @@ def _deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:
     updated = deployment_transition(deployment_id=deployment.pk, to=State.STOPPING, stage="stop requested", percent=0)
     record(actor=actor, event_type="deployment.stop_requested", resource=deployment.resource,
            resource_id=deployment.public_id)  # fmt: skip
-    from deployments import tasks
+    from deployments import tasks  # here, not at the top: the task module imports this one
 
-    transaction.on_commit(lambda: tasks.deprovision_deployment.delay(deployment.pk))
+    enqueue_on_commit(tasks.deprovision_deployment, deployment.pk, failed=lambda: _not_stopped(deployment.pk))
     return updated
+
+
+def _not_stopped(deployment_id: int) -> None:
+    reason = "The queue was unavailable, so the runtime was not stopped; stop the deployment again."
+    deployment_transition(deployment_id=deployment_id, to=State.FAILED, stage="not stopped", reason=reason)

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,15 +15,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accessctl.actor import Actor
 from accessctl.console import member_actor
 from accessctl.models import User
-from accessctl.policy import PolicyDenied, is_allowed, organization_resource
+from accessctl.policy import is_allowed, organization_resource
 from accessctl.selectors import roles_for_actor
 from audit.selectors import AuditFilters, audit_event_list
+from core.errors import FieldError
+from core.forms import show_field_error
 from deployments import gateway
-from deployments.forms import DeploymentForm, PlaygroundForm, form_field_for
+from deployments.forms import FIELD_FOR_ERROR, DeploymentForm, PlaygroundForm
 from deployments.models import Deployment, State
-from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
+from deployments.selectors import access_deployment, deployment_list
 from deployments.services import deployment_create, deployment_stop
-from portal.errors import FieldError
 
 # While a deployment is in one of these states its detail page polls for progress.
 MOVING = {State.PENDING, State.PROVISIONING, State.STOPPING, State.UPDATING}
@@ -48,12 +49,7 @@ def _actor(request: HttpRequest, permission: str) -> Actor:
 
 
 def _access(actor: Actor, deployment_id: str, permission: str) -> Deployment:
-    try:
-        return access_deployment(actor=actor, deployment_id=deployment_id, permission=permission)
-    except DeploymentNotFound:
-        raise Http404("no such deployment") from None
-    except PolicyDenied:
-        raise PermissionDenied(permission) from None
+    return access_deployment(actor=actor, deployment_id=deployment_id, permission=permission)
 
 
 def _recent_inferences(actor: Actor, deployment: Deployment) -> list[dict[str, Any]]:
@@ -135,9 +131,7 @@ def deployment_new(request: HttpRequest) -> HttpResponse:
         try:
             deployment = deployment_create(actor=actor, spec=form.spec())
         except FieldError as exc:
-            form.add_error(form_field_for(form, exc.field), str(exc))
-        except PolicyDenied:
-            raise PermissionDenied("deployment:create") from None
+            show_field_error(form, exc, FIELD_FOR_ERROR)
         else:
             messages.success(request, f"Deployment {deployment.name} created; it is being provisioned.")
             return redirect("deployment-detail", deployment_id=deployment.public_id)
@@ -180,10 +174,7 @@ def deployment_inferences(request: HttpRequest, deployment_id: str) -> HttpRespo
 def deployment_stop_view(request: HttpRequest, deployment_id: str) -> HttpResponse:
     actor = member_actor(request)
     deployment = _access(actor, deployment_id, "deployment:read")
-    try:
-        deployment_stop(actor=actor, deployment=deployment)
-    except PolicyDenied:
-        raise PermissionDenied("deployment:delete") from None
+    deployment_stop(actor=actor, deployment=deployment)
     messages.success(request, f"Stopping {deployment.name}.")
     return redirect("deployment-detail", deployment_id=deployment.public_id)
 
@@ -208,13 +199,9 @@ def deployment_playground(request: HttpRequest, deployment_id: str) -> HttpRespo
         try:
             inference = gateway.generate(actor=actor, deployment_id=deployment.public_id, request=call)
         except FieldError as exc:
-            form.add_error(form_field_for(form, exc.field), str(exc))
+            show_field_error(form, exc, FIELD_FOR_ERROR)
         except gateway.GatewayRefused as exc:
             result["refusal"] = {"code": exc.code, "message": str(exc), "types": exc.extra.get("entity_types", [])}
-        except PolicyDenied:
-            raise PermissionDenied("text:generate") from None
-        except DeploymentNotFound:
-            raise Http404("no such deployment") from None
         else:
             result["inference"] = inference
             result["positions"] = sorted(inference.prompt_entities, key=lambda e: (e.start, e.end))

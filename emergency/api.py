@@ -7,15 +7,15 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor
+from accessctl.permissions import request_actor
 from accessctl.policy import is_allowed
-from accessctl.rest.common import StrictSerializer
+from accessctl.tenancy import tenant_get
 from audit.models import AuditEvent
+from core.api.serializers import StrictSerializer
 from emergency import services
 from emergency.models import EmergencyAccessRequest
 
@@ -61,7 +61,7 @@ class ReviewSerializer(StrictSerializer):
     notes = serializers.CharField(max_length=4000)
 
 
-def _visible(request: Request) -> Any:
+def _visible(request: Request) -> QuerySet[EmergencyAccessRequest]:
     actor = request_actor(request)
     found = EmergencyAccessRequest.objects.filter(organization=actor.organization).select_related("requester")
     if not is_allowed(actor, "emergency:approve", "emergency-access/*"):
@@ -71,23 +71,14 @@ def _visible(request: Request) -> Any:
 
 def _in_organization(request: Request, request_id: str) -> EmergencyAccessRequest:
     """For approver-only calls: the service's policy check answers 403 to non-approvers."""
-    found: EmergencyAccessRequest | None = EmergencyAccessRequest.objects.filter(
-        organization=request_actor(request).organization, public_id=request_id
-    ).first()
-    if found is None:
-        raise NotFound("No such emergency access request.")
-    return found
+    return tenant_get(EmergencyAccessRequest.objects.all(), request_actor(request), request_id)
 
 
 def _get(request: Request, request_id: str) -> EmergencyAccessRequest:
-    found: EmergencyAccessRequest | None = _visible(request).filter(public_id=request_id).first()
-    if found is None:
-        raise NotFound("No such emergency access request.")
-    return found
+    return tenant_get(_visible(request), request_actor(request), request_id)
 
 
 class RequestListCreateView(generics.ListAPIView[EmergencyAccessRequest]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = RequestSerializer
     ordering = ("-created_at", "-id")
 
@@ -111,16 +102,12 @@ class RequestListCreateView(generics.ListAPIView[EmergencyAccessRequest]):
 
 
 class RequestDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=RequestSerializer, summary="A request, its decisions and grant window")
     def get(self, request: Request, request_id: str) -> Response:
         return Response(RequestSerializer(_get(request, request_id)).data)
 
 
 class DecisionView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=DecisionSerializer, responses=RequestSerializer, summary="Approve or deny (not your own)")
     def post(self, request: Request, request_id: str) -> Response:
         found = _in_organization(request, request_id)
@@ -131,8 +118,6 @@ class DecisionView(APIView):
 
 
 class RevokeView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=None, responses=RequestSerializer, summary="End a grant early, or cancel a pending ask")
     def post(self, request: Request, request_id: str) -> Response:
         ended = services.revoke(actor=request_actor(request), request=_get(request, request_id))
@@ -140,8 +125,6 @@ class RevokeView(APIView):
 
 
 class ReviewView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=ReviewSerializer, responses=RequestSerializer, summary="Post-use review of an ended grant")
     def post(self, request: Request, request_id: str) -> Response:
         body = ReviewSerializer(data=request.data)
@@ -160,7 +143,6 @@ class ActivitySerializer(serializers.ModelSerializer[AuditEvent]):
 
 
 class ActivityView(generics.ListAPIView[AuditEvent]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = ActivitySerializer
     ordering = ("timestamp", "id")  # oldest first
 

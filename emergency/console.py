@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from accessctl.console import member_actor
 from accessctl.policy import is_allowed
+from accessctl.tenancy import tenant_get
 from emergency.forms import DecisionForm
 from emergency.models import (
     EmergencyAccessDecision,
@@ -79,10 +80,7 @@ def visible_requests(access: Access) -> RequestQuerySet:
 
 
 def get_visible(access: Access, request_id: str) -> EmergencyAccessRequest:
-    found: EmergencyAccessRequest | None = visible_requests(access).filter(public_id=request_id).first()
-    if found is None:
-        raise Http404("no such emergency access request")
-    return found
+    return tenant_get(visible_requests(access), access.actor, request_id)
 
 
 def shown_status(found: EmergencyAccessRequest, now: datetime) -> str:

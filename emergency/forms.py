@@ -16,12 +16,6 @@ FIELD_FOR_ERROR: dict[str, str | None] = {
 }
 
 
-def form_field_for(form: forms.Form, error_field: str) -> str | None:
-    """The form field a service's `FieldError.field` belongs to (None: shown above the form)."""
-    name = FIELD_FOR_ERROR.get(error_field, error_field)
-    return name if name is not None and name in form.fields else None
-
-
 class RequestForm(forms.Form):
     resource = forms.CharField(
         max_length=200,

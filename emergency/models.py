@@ -8,8 +8,8 @@ from functools import partial
 from django.db import models
 
 from accessctl.models import Organization, User
+from core.ids import new_public_id
 from encryption.fields import EncryptedTextField
-from portal.ids import new_public_id
 
 
 class EmergencyAccessPolicy(models.Model):

@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from accessctl.models import Membership, Role, User
 from accessctl.policy import PERMISSIONS, PolicyDenied, authorize, refuse_grant
+from audit.models import AuditEvent
 from audit.services import record
+from core.errors import FieldError
 from emergency.models import (
     Decision,
     EmergencyAccessDecision,
@@ -26,7 +28,6 @@ from emergency.models import (
     RequestStatus,
     ReviewStatus,
 )
-from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -246,7 +247,6 @@ def expire_due() -> dict[str, int]:
 
 def grant_activity(request: EmergencyAccessRequest):  # type: ignore[no-untyped-def]
     """The audit events written under this grant (tagged with its id), oldest first."""
-    from audit.models import AuditEvent
 
     tag = f'%"grant_id":"{request.public_id}"%'
     return (

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from accessctl.models import Role
 from audit.services import record
+from core.errors import FieldError
 from emergency.models import EmergencyAccessPolicy
-from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -72,3 +72,8 @@ def emergency_policy_update(*, actor: Actor, changes: EmergencyChanges) -> Emerg
         record(actor=actor, event_type="settings.changed", resource=f"emergency-access/{actor.organization.slug}",
                details={"section": "emergency_access", "before": before, "after": after})  # fmt: skip
     return policy
+
+
+def emergency_settings_update(actor: Actor, data: dict[str, Any]) -> EmergencyAccessPolicy:
+    """The security settings' `emergency_access` section of a request (validated by its serializer)."""
+    return emergency_policy_update(actor=actor, changes=EmergencyChanges(**data))

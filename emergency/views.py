@@ -18,7 +18,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessctl.models import User
 from accessctl.policy import PolicyDenied
+from core.errors import FieldError
+from core.forms import show_field_error
 from emergency import services
 from emergency.console import (
     Access,
@@ -34,13 +37,12 @@ from emergency.console import (
     return_to,
     unread_notifications,
 )
-from emergency.forms import DecisionForm, RequestForm, ReviewForm, form_field_for
+from emergency.forms import FIELD_FOR_ERROR, DecisionForm, RequestForm, ReviewForm
 from emergency.models import (
     EmergencyAccessRequest,
     RequestStatus,
     ReviewStatus,
 )
-from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -72,7 +74,7 @@ def emergency_page(request: HttpRequest) -> HttpResponse:
                     reason=data["reason"],
                 )
             except FieldError as exc:
-                form.add_error(form_field_for(form, exc.field), str(exc))
+                show_field_error(form, exc, FIELD_FOR_ERROR)
                 status = 400
             except PolicyDenied:
                 form.add_error(None, POLICY_REFUSED)
@@ -154,7 +156,6 @@ def _detail_context(access: Access, found: EmergencyAccessRequest, **extra: Any)
 
 
 def _usernames(activity: list[Any]) -> dict[str, str]:
-    from accessctl.models import User
 
     ids = {event.user_id for event in activity if event.user_id}
     return dict(User.objects.filter(public_id__in=ids).values_list("public_id", "username"))
@@ -205,7 +206,7 @@ def emergency_decide(request: HttpRequest, request_id: str) -> HttpResponse:
                 actor=access.actor, request=found, decision=decision, comment=form.cleaned_data["comment"]
             )
         except FieldError as exc:
-            form.add_error(form_field_for(form, exc.field), str(exc))
+            show_field_error(form, exc, FIELD_FOR_ERROR)
         except PolicyDenied:
             if access.actor.user is not None and found.requester_id == access.actor.user.pk:
                 messages.error(request, "You cannot decide on your own request: other approvers must.")
@@ -234,8 +235,6 @@ def emergency_revoke(request: HttpRequest, request_id: str) -> HttpResponse:
     except FieldError as exc:
         messages.error(request, str(exc))
         return return_to(request, found)
-    except PolicyDenied:
-        raise PermissionDenied("emergency:approve") from None
     if ended.status == RequestStatus.CANCELLED:
         messages.success(request, f"Request {ended.public_id} cancelled.")
     else:
@@ -255,9 +254,7 @@ def emergency_review(request: HttpRequest, request_id: str) -> HttpResponse:
         try:
             services.review(actor=access.actor, request=found, notes=form.cleaned_data["notes"])
         except FieldError as exc:
-            form.add_error(form_field_for(form, exc.field), str(exc))
-        except PolicyDenied:
-            raise PermissionDenied("emergency:approve") from None
+            show_field_error(form, exc, FIELD_FOR_ERROR)
         else:
             messages.success(request, "Post-use review recorded.")
             return redirect("emergency-detail", request_id=found.public_id)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.apps import apps as global_apps
 from django.db import models
 
+from encryption.services import decrypt, encrypt
+
 REGISTRY: list[tuple[type[models.Model], EncryptedField]] = []
 
 
@@ -74,7 +76,6 @@ class EncryptedField(_BinaryField):
         return data
 
     def open_value(self, instance: models.Model, sealed: bytes) -> Any:
-        from encryption.services import decrypt
 
         return self.decode(decrypt(instance.organization, bytes(sealed), aad=self.aad(instance)))  # type: ignore[attr-defined]
 
@@ -82,7 +83,6 @@ class EncryptedField(_BinaryField):
         value = model_instance.__dict__.get(self.attname)
         if value is None or isinstance(value, Sealed):
             return value
-        from encryption.services import encrypt
 
         organization = model_instance.organization  # type: ignore[attr-defined]
         sealed = encrypt(organization, self.encode(value), aad=self.aad(model_instance), level=self.level)

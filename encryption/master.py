@@ -8,12 +8,16 @@ import hashlib
 from functools import lru_cache
 from typing import Any, Protocol
 
+from core.config import env_str
+from core.errors import SafeguardDown
 from encryption.hybrid import DecryptionError, master_key_id, seal_symmetric, unseal_symmetric
-from portal.config import env_str
 
 
-class MasterKeyUnavailable(Exception):
+class MasterKeyUnavailable(SafeguardDown):
     """No master key is configured or it cannot be reached: nothing is encrypted or decrypted (fail closed)."""
+
+    problem_code = "encryption-unavailable"
+    problem_detail = "The encryption master key is unavailable; nothing was stored. Try again later."
 
 
 class MasterKey(Protocol):

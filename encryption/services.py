@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record
+from core.queueing import enqueue_on_commit, require_broker
 from encryption.hybrid import (
     ALG_HYBRID,
     DecryptionError,
@@ -135,9 +136,14 @@ def hmac_key(organization: Organization, *, purpose: str) -> bytes:
     return hmac.new(key, f"paitient/derive|{purpose}".encode(), hashlib.sha256).digest()
 
 
-@transaction.atomic
 def keys_rotate(*, actor: Actor) -> list[OrganizationKey]:
     """Retire the organisation's encryption keys and make new ones; a worker then re-encrypts the data."""
+    require_broker()  # a rotation no worker can finish is refused before anything is changed
+    return _keys_rotate(actor=actor)
+
+
+@transaction.atomic
+def _keys_rotate(*, actor: Actor) -> list[OrganizationKey]:
     organization = actor.organization
     retired = list(
         OrganizationKey.objects.select_for_update().filter(
@@ -155,9 +161,11 @@ def keys_rotate(*, actor: Actor) -> list[OrganizationKey]:
         resource=f"organization/{organization.slug}",
         details={"retired": [k.key_id for k in retired], "active": [k.key_id for k in fresh]},
     )
-    from encryption import tasks
+    from encryption import tasks  # here, not at the top: the task module imports this one
 
-    transaction.on_commit(lambda: tasks.reencrypt_organization.delay(organization.pk))
+    # Nothing to mark failed if sending fails: the retired keys still open what they sealed, and the next
+    # rotation re-encrypts everything; the caller gets the 503.
+    enqueue_on_commit(tasks.reencrypt_organization, organization.pk, failed=lambda: None)
     return fresh
 
 

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
 from accessctl.models import Organization
+from encryption.services import decrypt, encrypt
 
 
 class EncryptedFileStorage(FileSystemStorage):
@@ -27,7 +28,6 @@ class EncryptedFileStorage(FileSystemStorage):
         return f"paitient/file|{name}".encode()
 
     def _save(self, name: str, content: File[Any]) -> str:
-        from encryption.services import encrypt
 
         name = self.get_available_name(name)
         data = content.read()
@@ -37,7 +37,6 @@ class EncryptedFileStorage(FileSystemStorage):
         return stored
 
     def _open(self, name: str, mode: str = "rb") -> File[Any]:
-        from encryption.services import decrypt
 
         if "w" in mode or "a" in mode:
             raise ValueError("encrypted files are written with save()")

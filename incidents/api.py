@@ -10,26 +10,23 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor
+from accessctl.permissions import request_actor
 from incidents import notifications, services
 from incidents import serializers as s
 from incidents.assessment import FACTORS, Answers
-from incidents.models import Alert, Incident
+from incidents.models import Alert, Incident, Notice
 from incidents.selectors import (
-    IncidentNotFound,
-    NoticeNotFound,
     access_incident,
     access_notice,
     alert_list,
     deadline_rows,
     incident_list,
 )
-from portal.api.schema import list_envelope
 
 
 class NoticeNotReadyConflict(APIException):
@@ -39,10 +36,7 @@ class NoticeNotReadyConflict(APIException):
 
 
 def _incident(request: Request, incident_id: str) -> Incident:
-    try:
-        return access_incident(actor=request_actor(request), incident_id=incident_id)
-    except IncidentNotFound:
-        raise NotFound("No such incident.") from None
+    return access_incident(actor=request_actor(request), incident_id=incident_id)
 
 
 def _owner(request: Request, owner_id: str | None) -> Any:
@@ -50,7 +44,6 @@ def _owner(request: Request, owner_id: str | None) -> Any:
 
 
 class IncidentListCreateView(generics.ListAPIView[Incident]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = s.IncidentSerializer
     ordering = ("-discovered_at", "-id")
 
@@ -83,8 +76,6 @@ class IncidentListCreateView(generics.ListAPIView[Incident]):
 
 
 class IncidentDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="An incident with timeline, notes, assessment, deadlines")
     def get(self, request: Request, incident_id: str) -> Response:
         return Response(s.incident_detail_data(_incident(request, incident_id)))
@@ -107,8 +98,6 @@ class IncidentDetailView(APIView):
 
 
 class IncidentNoteView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=s.NoteCreateSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Add a note")
     def post(self, request: Request, incident_id: str) -> Response:
         incident = _incident(request, incident_id)
@@ -119,8 +108,6 @@ class IncidentNoteView(APIView):
 
 
 class IncidentEventsView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         request=s.EventsAttachSerializer,
         responses=OpenApiTypes.OBJECT,
@@ -137,8 +124,6 @@ class IncidentEventsView(APIView):
 
 
 class IncidentAssessmentView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         request=s.AssessmentCreateSerializer,
         responses={201: s.AssessmentSerializer},
@@ -169,8 +154,6 @@ class IncidentAssessmentView(APIView):
 
 
 class IncidentDeadlinesView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="Notification deadlines of a notifiable breach")
     def get(self, request: Request, incident_id: str) -> Response:
         incident = _incident(request, incident_id)
@@ -178,8 +161,6 @@ class IncidentDeadlinesView(APIView):
 
 
 class IncidentNotificationView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         request=s.NotificationCreateSerializer,
         responses={201: OpenApiTypes.OBJECT},
@@ -196,17 +177,16 @@ class IncidentNotificationView(APIView):
         )
 
 
-class IncidentNoticeListView(APIView):
-    permission_classes = [IsOrganizationMember]
+class IncidentNoticeListView(generics.ListAPIView[Notice]):
+    serializer_class = s.NoticeSerializer
+    ordering = ("-created_at", "-id")
 
-    @extend_schema(
-        operation_id="incidents_notices_list",
-        responses=list_envelope("NoticeList", s.NoticeSerializer(many=True)),
-        summary="Notice letters of the incident",
-    )
-    def get(self, request: Request, incident_id: str) -> Response:
-        incident = _incident(request, incident_id)
-        return Response({"results": s.NoticeSerializer(incident.notices.all(), many=True).data, "next": None})
+    def get_queryset(self) -> QuerySet[Notice]:
+        return _incident(self.request, self.kwargs["incident_id"]).notices.all()
+
+    @extend_schema(operation_id="incidents_notices_list", summary="Notice letters of the incident")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=s.NoticeCreateSerializer,
@@ -222,8 +202,6 @@ class IncidentNoticeListView(APIView):
 
 
 class IncidentNoticeDownloadView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
@@ -233,11 +211,9 @@ class IncidentNoticeDownloadView(APIView):
     )
     def get(self, request: Request, incident_id: str, notice_id: str) -> HttpResponse:
         incident = _incident(request, incident_id)
+        notice = access_notice(incident=incident, notice_id=notice_id)
         try:
-            notice = access_notice(incident=incident, notice_id=notice_id)
             content = notifications.notice_download(actor=request_actor(request), notice=notice)
-        except NoticeNotFound:
-            raise NotFound("No such notice.") from None
         except notifications.NoticeNotReady as exc:
             raise NoticeNotReadyConflict(f"The notice is {exc}.") from None
         response = HttpResponse(content, content_type="application/pdf")
@@ -247,7 +223,6 @@ class IncidentNoticeDownloadView(APIView):
 
 
 class AlertListView(generics.ListAPIView[Alert]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = s.AlertSerializer
     ordering = ("-created_at", "-id")
 
@@ -267,8 +242,6 @@ class AlertListView(generics.ListAPIView[Alert]):
 
 
 class ThresholdsView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     def _check(self, request: Request) -> None:
         services.authorize_incident(request_actor(request))
 

@@ -6,11 +6,11 @@ from typing import Any, cast
 
 from django import forms
 
+from accessctl.actor import Actor
 from accessctl.models import Organization, User
 from accessctl.policy import is_allowed
 from incidents.assessment import FACTORS, IDENTIFIER_TYPES, REIDENTIFICATION, Answers
-from incidents.breach_models import NoticeKind, NotificationKind
-from incidents.models import Severity
+from incidents.models import NoticeKind, NotificationKind, Severity
 from incidents.services import PERMISSION, THRESHOLD_LIMITS
 
 
@@ -21,7 +21,6 @@ class IncidentForm(forms.Form):
 
 def owner_choices(organization: Organization) -> list[tuple[str, str]]:
     """Members who may manage incidents (the only ones an incident can be given to)."""
-    from accessctl.actor import Actor
 
     members = User.objects.filter(memberships__organization=organization, memberships__is_active=True)
     resource = f"organization/{organization.slug}"

@@ -13,13 +13,22 @@ from django.utils import timezone
 
 from accessctl.actor import Actor
 from audit.services import record
+from core.errors import FieldError
+from core.queueing import enqueue_on_commit, require_broker
 from incidents.assessment import FACTORS, Answers, compute, invalid_field
-from incidents.breach_models import NoticeKind, NoticeStatus, NotificationKind
 from incidents.deadlines import JURISDICTIONS, media_jurisdictions
-from incidents.models import Incident, Notice, NotificationRecord, RiskAssessment
+from incidents.letters import render_pdf
+from incidents.models import (
+    Incident,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    NotificationKind,
+    NotificationRecord,
+    RiskAssessment,
+)
 from incidents.selectors import incident_deadlines, latest_assessment
 from incidents.services import authorize_incident, record_event
-from portal.errors import FieldError
 
 MAX_FACTOR_NOTES = 5000
 MAX_AFFECTED = 1_000_000_000  # above any real breach, below the column's limit (a bigger number was a 500)
@@ -155,7 +164,8 @@ def notice_request(*, actor: Actor, incident: Incident, kind: str, jurisdiction:
             )
     else:
         jurisdiction = ""
-    from incidents import tasks
+    require_broker()  # a letter no worker can render is refused before anything is stored
+    from incidents import tasks  # here, not at the top: the task module imports this one
 
     with transaction.atomic():
         notice = Notice.objects.create(
@@ -171,13 +181,18 @@ def notice_request(*, actor: Actor, incident: Incident, kind: str, jurisdiction:
             "incident.notice_requested",
             {"notice_id": notice.public_id, "kind": kind, "jurisdiction": jurisdiction},
         )
-        transaction.on_commit(lambda: tasks.render_notice.delay(notice.pk))
+        enqueue_on_commit(tasks.render_notice, notice.pk, failed=lambda: _not_queued(notice.pk))
     return notice
+
+
+def _not_queued(notice_id: int) -> None:
+    Notice.objects.filter(pk=notice_id, status=NoticeStatus.QUEUED).update(
+        status=NoticeStatus.FAILED, error="The rendering queue was unavailable; request the letter again."
+    )
 
 
 def notice_render(notice_pk: int) -> Notice | None:
     """In the worker: render the letter, seal it, mark it ready (idempotent: a ready notice is left alone)."""
-    from incidents.notices import render_pdf
 
     notice = Notice.objects.select_related("incident", "incident__organization").filter(pk=notice_pk).first()
     if notice is None or notice.status == NoticeStatus.READY:

@@ -11,9 +11,11 @@ from django.utils import timezone
 from accessctl.models import Organization
 from audit import canonical
 from audit.models import AuditEvent, ChainHead
-from audit.verification import CHUNK, ROW_FIELDS, content_from_row, verify_chain
 from audit.verify import SegmentVerifier, VerificationFailed
+from audit.verify_live import CHUNK, ROW_FIELDS, content_from_row, verify_chain
+from deployments import providers
 from deployments.models import Deployment, Provider, State
+from deployments.providers import local as local_runtime
 from incidents.findings import Finding, verification_finding
 from incidents.models import Alert, DetectionCursor, Rule
 
@@ -67,8 +69,6 @@ def deployments_still_answering(organization: Organization) -> list[Finding]:
     """Stopped local and external deployments whose runtime still answers. A local runtime still alive after
     its deprovisioning can serve PHI to whoever holds its key (high); an external endpoint is not ours to
     stop, but it still accepting the stored credential means the key should be revoked at the provider (low)."""
-    from deployments.providers import provider_for
-    from deployments.providers.local import is_ours
 
     alerted = set(
         Alert.objects.filter(organization=organization, rule=Rule.DEPROVISIONED_ANSWERING).values_list("key", flat=True)
@@ -88,10 +88,10 @@ def deployments_still_answering(organization: Organization) -> list[Finding]:
         try:
             if local:
                 pid, port = deployment.provider_state.get("pid"), deployment.provider_state.get("port")
-                alive = bool(pid and port and is_ours(int(pid), int(port)))
-                answering = alive and provider_for(deployment.provider).status(deployment) == "running"
+                alive = bool(pid and port and local_runtime.is_ours(int(pid), int(port)))
+                answering = alive and providers.provider_for(deployment.provider).status(deployment) == "running"
             else:
-                alive = answering = provider_for(deployment.provider).status(deployment) == "running"
+                alive = answering = providers.provider_for(deployment.provider).status(deployment) == "running"
         except Exception:  # a probe that breaks says nothing either way
             log.warning("probing stopped deployment %s failed", deployment.public_id, exc_info=True)
             continue

@@ -253,7 +253,7 @@ def rule_audit_verification(scan: Scan) -> list[Finding]:
     failure = periodic.verify_range(scan.chain, scan.after_seq, scan.last_seq)
     if failure is not None:
         findings.append(verification_finding(scan.chain, *failure))
-    for row in scan.new_events().filter(event_type="audit.verification.failed").values_list(*EVIDENCE_FIELDS):
+    for row in scan.new_events().filter(event_type="audit.verify_live.failed").values_list(*EVIDENCE_FIELDS):
         findings.append(
             Finding(
                 rule=Rule.AUDIT_VERIFICATION,

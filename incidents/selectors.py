@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accessctl.policy import authorize, organization_resource
+from accessctl.tenancy import tenant_get
+from core.errors import NotFound
 from incidents.deadlines import Deadline, deadlines
 from incidents.models import Alert, Incident, Notice, RiskAssessment
 from incidents.services import PERMISSION
@@ -19,12 +21,10 @@ if TYPE_CHECKING:
 ALERT_LIST_LIMIT = 500
 
 
-class IncidentNotFound(Exception):
-    """No such incident in the caller's organisation (also what another organisation's id looks like)."""
-
-
-class NoticeNotFound(Exception):
+class NoticeNotFound(NotFound):
     """No such notice on this incident."""
+
+    problem_detail = "No such notice."
 
 
 def incident_list(*, actor: Actor, status: str | None = None) -> QuerySet[Incident]:
@@ -35,14 +35,7 @@ def incident_list(*, actor: Actor, status: str | None = None) -> QuerySet[Incide
 
 def access_incident(*, actor: Actor, incident_id: str) -> Incident:
     """Fetch and authorise in one step, so no view can read an incident without the check."""
-    incident = (
-        Incident.objects.select_related("owner").filter(organization=actor.organization, public_id=incident_id).first()
-    )
-    if incident is None:
-        raise IncidentNotFound(incident_id)
-    incident.organization = actor.organization
-    authorize(actor, PERMISSION, incident.resource)
-    return incident
+    return tenant_get(Incident.objects.select_related("owner"), actor, incident_id, PERMISSION)
 
 
 def access_notice(*, incident: Incident, notice_id: str) -> Notice:

@@ -6,10 +6,19 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accessctl.rest.common import StrictSerializer
+from core.api.serializers import StrictSerializer
 from incidents.assessment import FACTORS, IDENTIFIER_TYPES, REIDENTIFICATION
-from incidents.breach_models import NoticeKind, NotificationKind
-from incidents.models import TRANSITIONS, Alert, Incident, Notice, RiskAssessment, Severity, Status
+from incidents.models import (
+    TRANSITIONS,
+    Alert,
+    Incident,
+    Notice,
+    NoticeKind,
+    NotificationKind,
+    RiskAssessment,
+    Severity,
+    Status,
+)
 from incidents.notifications import MAX_AFFECTED
 from incidents.selectors import deadline_rows, latest_assessment
 from incidents.services import THRESHOLD_LIMITS

@@ -13,8 +13,10 @@ from django.utils import timezone
 from accessctl.actor import Actor
 from accessctl.models import Membership, Organization, User
 from accessctl.policy import authorize, is_allowed, organization_resource
+from accessctl.selectors import active_member
 from audit.models import AuditEvent
 from audit.services import record
+from core.errors import FieldError
 from incidents.models import (
     SEVERITY_RANK,
     TRANSITIONS,
@@ -26,7 +28,6 @@ from incidents.models import (
     Severity,
     Status,
 )
-from portal.errors import FieldError
 
 if TYPE_CHECKING:
     from incidents.findings import Evidence
@@ -152,9 +153,7 @@ def organization_resource_of(organization: Organization) -> str:
 
 
 def member_by_public_id(organization: Organization, user_id: str) -> User:
-    user = User.objects.filter(
-        public_id=user_id, memberships__organization=organization, memberships__is_active=True
-    ).first()
+    user = active_member(organization, user_id)
     if user is None:
         raise FieldError("owner_id", "No such member in this organisation.")
     return user

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from incidents.detection import detect_all as run
+from incidents.notifications import notice_render
+
 
 @shared_task(name="incidents.tasks.detect_all", acks_late=True)
 def detect_all() -> int:
-    from incidents.detection import detect_all as run
 
     return run()
 
 
 @shared_task(name="incidents.tasks.render_notice", acks_late=True)
 def render_notice(notice_id: int) -> str:
-    from incidents.notifications import notice_render
 
     notice = notice_render(notice_id)
     return notice.status if notice is not None else "gone"

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accessctl.actor import Actor
 from accessctl.console import console_actor, member_actor
-from accessctl.policy import PolicyDenied
+from core.errors import FieldError
+from core.forms import show_field_error
 from incidents import notifications, services
 from incidents.assessment import RESULTS, describe
 from incidents.forms import (
@@ -32,8 +31,6 @@ from incidents.forms import (
 )
 from incidents.models import SEVERITY_RANK, TRANSITIONS, Incident, Rule, Severity, Status
 from incidents.selectors import (
-    IncidentNotFound,
-    NoticeNotFound,
     access_incident,
     access_notice,
     alert_list,
@@ -42,23 +39,13 @@ from incidents.selectors import (
     latest_assessment,
     next_open_deadline,
 )
-from portal.errors import FieldError
 
 PERMISSION = services.PERMISSION
 LIST_LIMIT = 200
 
 
 def _incident(actor: Actor, incident_id: str) -> Incident:
-    try:
-        return access_incident(actor=actor, incident_id=incident_id)
-    except IncidentNotFound:
-        raise Http404("no such incident") from None
-    except PolicyDenied:
-        raise PermissionDenied(PERMISSION) from None
-
-
-def _field_error(form: forms.Form, exc: FieldError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+    return access_incident(actor=actor, incident_id=incident_id)
 
 
 @login_required
@@ -76,7 +63,7 @@ def incidents_page(request: HttpRequest) -> HttpResponse:
                 severity=form.cleaned_data["severity"],
             )
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             messages.success(request, f"Incident {incident.public_id} opened.")
             return redirect("incident-detail", incident_id=incident.public_id)
@@ -157,7 +144,7 @@ def incident_owner(request: HttpRequest, incident_id: str) -> HttpResponse:
                 actor=actor, incident=incident, owner=owner, severity=form.cleaned_data["severity"]
             )
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             return redirect("incident-detail", incident_id=incident.public_id)
     return render(request, "incidents/detail.html", _detail_context(actor, incident, owner_form=form), status=400)
@@ -173,7 +160,7 @@ def incident_note(request: HttpRequest, incident_id: str) -> HttpResponse:
         try:
             services.note_add(actor=actor, incident=incident, text=form.cleaned_data["text"])
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             return redirect("incident-detail", incident_id=incident.public_id)
     return render(request, "incidents/detail.html", _detail_context(actor, incident, note_form=form), status=400)
@@ -196,7 +183,7 @@ def incident_assess(request: HttpRequest, incident_id: str) -> HttpResponse:
                 affected_by_jurisdiction=form.cleaned_data["affected_by_jurisdiction"],
             )
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             messages.success(request, f"Assessment version {assessment.version}: {RESULTS[assessment.result]}.")
             return redirect("incident-detail", incident_id=incident.public_id)
@@ -214,7 +201,7 @@ def incident_notify(request: HttpRequest, incident_id: str) -> HttpResponse:
         try:
             notifications.notification_record(actor=actor, incident=incident, **form.cleaned_data)
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             messages.success(request, "Notification recorded.")
             return redirect("incident-detail", incident_id=incident.public_id)
@@ -261,11 +248,11 @@ def incident_notices(request: HttpRequest, incident_id: str) -> HttpResponse:
 def incident_notice_download(request: HttpRequest, incident_id: str, notice_id: str) -> HttpResponse:
     actor = member_actor(request)
     incident = _incident(actor, incident_id)
+    notice = access_notice(incident=incident, notice_id=notice_id)
     try:
-        notice = access_notice(incident=incident, notice_id=notice_id)
         content = notifications.notice_download(actor=actor, notice=notice)
-    except (NoticeNotFound, notifications.NoticeNotReady):
-        raise Http404("no such notice, or not ready") from None
+    except notifications.NoticeNotReady:
+        raise Http404("notice not ready") from None
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{notice.filename}"'
     return response
@@ -297,7 +284,7 @@ def thresholds_page(request: HttpRequest) -> HttpResponse:
         try:
             services.thresholds_update(actor=actor, values=form.cleaned_data)
         except FieldError as exc:
-            _field_error(form, exc)
+            show_field_error(form, exc)
         else:
             messages.success(request, "Detection thresholds saved.")
             return redirect("incident-thresholds")

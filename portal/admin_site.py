@@ -45,6 +45,7 @@ def _audit_admin_change(sender: Any, instance: Any, created: bool, **kwargs: Any
     """Every change made in the admin (Django writes a LogEntry for each) becomes an audit event."""
     if not created:
         return
+    # Here, not at the top: this module is an INSTALLED_APPS entry, loaded before models can be imported.
     from accessctl.selectors import organization_of
     from audit.services import record
 
@@ -69,7 +70,7 @@ class AdminGateMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/admin/"):
-            from accessctl.ip_policy import client_ip, ip_allowed
+            from core.network import client_ip, ip_allowed  # see above: loaded before the app registry
 
             if not settings.PAITIENT_ADMIN_ENABLED or not ip_allowed(
                 client_ip(request) or "", list(settings.PAITIENT_ADMIN_NETWORKS) or ["0.0.0.0/32"]

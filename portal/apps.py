@@ -10,7 +10,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        import portal.api.schema  # noqa: F401 - registers OpenAPI extensions
+        import core.api.schema  # noqa: F401 - registers OpenAPI extensions
         from portal.celery import ensure_filesystem_broker_folders
         from portal.logging import configure_logging
 

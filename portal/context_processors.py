@@ -11,6 +11,7 @@ from django.urls import reverse
 from accessctl.actor import NoOrganization, actor_for_request
 from accessctl.policy import is_allowed, organization_resource
 from deployments.views import may_somewhere
+from emergency.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -58,6 +59,5 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
-    from emergency.models import Notification
 
     return {"unread_notifications": Notification.objects.filter(user=user, read_at__isnull=True).count()}

@@ -7,7 +7,7 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
-from portal.tls import harden
+from core.tls import harden
 
 bind = os.environ.get("PAITIENT_BIND", "127.0.0.1:8443")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

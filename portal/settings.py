@@ -8,7 +8,7 @@ from typing import Any
 import environ
 from csp.constants import NONE, SELF
 
-from portal.config import ConfigError, env_bool, env_int, env_list, env_required, env_str
+from core.config import ConfigError, env_bool, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PAITIENT_VAR_DIR") or BASE_DIR / "var").resolve()
@@ -66,8 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.middleware.RequestIdMiddleware",
-    "portal.middleware.InputGuardMiddleware",  # 413 over a size limit, NUL bytes refused: before any view runs
+    "core.middleware.RequestIdMiddleware",
+    "core.middleware.InputGuardMiddleware",  # 413 over a size limit, NUL bytes refused: before any view runs
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
-    "portal.middleware.SafeguardPageMiddleware",  # innermost: a view's failed-closed safeguard becomes a 503 page
+    "core.middleware.SafeguardPageMiddleware",  # innermost: a view's failed-closed safeguard becomes a 503 page
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -88,7 +88,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "accessctl.ip_policy.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
 # ALICE, Alice and alice are one account to the failure count (accessctl/lockout.py).
 AXES_USERNAME_CALLABLE = "accessctl.lockout.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -203,7 +203,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Request limits (portal/uploads.py; over a limit is a 413) ------------------------------
+# --- Request limits (core/uploads.py; over a limit is a 413) ------------------------------
 PAITIENT_MAX_REQUEST_BYTES = env_int("PAITIENT_MAX_REQUEST_BYTES", 1024 * 1024)
 PAITIENT_MAX_UPLOAD_BYTES = env_int("PAITIENT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 PAITIENT_MAX_SCAN_BYTES = env_int("PAITIENT_MAX_SCAN_BYTES", 5 * 1024 * 1024)
@@ -220,14 +220,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = PAITIENT_MAX_UPLOAD_BYTES
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accessctl.api_keys.ApiKeyAuthentication",
-        "portal.api.authentication.SessionAuthentication",
+        "core.api.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["accessctl.permissions.IsOrganizationMember"],  # views set others only to open up
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.api.errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -242,14 +242,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "portal.api.schema.document_problems",  # 400/401/403/404/413/415/503 as problem documents
+        "core.api.schema.document_problems",  # 400/401/403/404/413/415/503 as problem documents
     ],
 }
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FS_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
-# Shared counters (failures aggregated per address, audit/flood.py) need one cache for every web process:
+# Shared counters (failures aggregated per address, accessctl/flood.py) need one cache for every web process:
 # Redis when CACHE_URL is set (compose sets it), else each process keeps its own in memory.
 _CACHE_URL = env_str("CACHE_URL") or ""
 if _CACHE_URL and not _CACHE_URL.startswith(("redis://", "rediss://")):

@@ -12,7 +12,7 @@ from accessctl.actor import NoOrganization, actor_for_request
 from accessctl.policy import is_allowed
 from accessctl.selectors import member_list
 from compliance.dashboard import compliance_panel
-from portal.api.errors import problem_response
+from core.problems import problem_response
 from portal.health import readiness
 
 

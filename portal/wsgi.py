@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 from django.core.wsgi import get_wsgi_application
 
-from portal.config import ConfigError
+from core.config import ConfigError
 
 try:
     application = get_wsgi_application()

@@ -10,7 +10,7 @@ from typing import Any
 from accessctl.models import Organization
 from audit.models import AuditEvent, Checkpoint
 from audit.services import checkpoint_create
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from functools import partial
 
 from django.db import models
 
-from accessctl.models import Organization, User
+from accessctl.models import Organization, TenantModel, User
+from core.ids import new_public_id
 from encryption.fields import EncryptedBinaryField
-from portal.ids import new_public_id
 
 
 class ReportType(models.TextChoices):
@@ -42,7 +42,9 @@ CONTENT_TYPES = {
 }
 
 
-class ComplianceReport(models.Model):
+class ComplianceReport(TenantModel):
+    NOUN = "report"
+
     encryption_row_key = "public_id"
 
     public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "rpt"))

@@ -115,7 +115,7 @@ def pdf_context(document: ReportDocument) -> dict[str, Any]:
 
 
 def render_pdf(document: ReportDocument) -> bytes:
-    from portal.pdf import html_to_pdf
+    from core.pdf import html_to_pdf  # WeasyPrint (Pango) loads only in the worker that renders
 
     # No base URL and a fetcher that refuses everything but data: URLs: the PDF never reaches the network.
     return html_to_pdf(render_to_string("reports/hipaa.html", pdf_context(document)))

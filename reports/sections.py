@@ -1,6 +1,8 @@
 """Report sections: a registry of name -> builder(organization, start, end) -> Section, each built from SQL
-aggregates (reports/queries.py). Other apps add sections with `register` (e.g. `checklist`, `baa`,
-`incidents`); a request may name only what is registered. Figures are counts, ids and types: never PHI."""
+aggregates (reports/queries.py), and the built-in sections (PHI access, security and authentication events,
+user activity, deployments). Apps above reports add theirs with `register` when they load (compliance adds
+`baa` and `checklist`); a request may name only what is registered. Figures are counts, ids and types: never
+PHI."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from django.db.models import Count, Max, Q
 
 from accessctl.models import Membership, Organization
 from audit.models import Outcome
+from deployments.models import Deployment, State
 from reports import queries
 
 TABLE_LIMIT = 50
@@ -343,7 +346,6 @@ def user_activity(organization: Organization, start: datetime, end: datetime) ->
 @register("deployments", "Deployments")
 def deployments(organization: Organization, start: datetime, end: datetime) -> Section:
     """Deployment changes in the period and every live deployment's security settings (164.312(a), (e))."""
-    from deployments.models import Deployment, State
 
     scope = queries.events(organization, start, end).filter(event_type__startswith="deployment.")
     by_type: dict[str, int] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from accessctl.policy import authorize, is_allowed
+from core.errors import NotFound
 from reports.models import ComplianceReport, ReportType
 
 if TYPE_CHECKING:
@@ -13,8 +14,10 @@ if TYPE_CHECKING:
     from accessctl.actor import Actor
 
 
-class ReportNotFound(Exception):
+class ReportNotFound(NotFound):
     """No such report in the caller's organisation (another organisation's reports do not exist here)."""
+
+    problem_detail = "No such report."
 
 
 def access_report(*, actor: Actor, report_id: str, permission: str = "report:read") -> ComplianceReport:

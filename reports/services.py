@@ -15,8 +15,8 @@ from django.utils import timezone
 from accessctl.policy import authorize
 from audit.models import Outcome
 from audit.services import record
-from portal.errors import FieldError
-from portal.queueing import enqueue_on_commit, require_broker
+from core.errors import FieldError
+from core.queueing import enqueue_on_commit, require_broker
 from reports import sections
 from reports.models import ComplianceReport, OutputFormat, ReportStatus, ReportType, TimePeriod
 from reports.render import ReportDocument, collect, headline, render
@@ -164,7 +164,7 @@ def _report_create(
         details={"report_type": report_type, "time_period": time_period, "sections": chosen,
                  "output_format": output_format, "period_start": start.isoformat(), "period_end": end.isoformat()},
     )  # fmt: skip
-    from reports import tasks
+    from reports import tasks  # here, not at the top: the task module imports this one
 
     enqueue_on_commit(tasks.render_report, report.pk, failed=lambda: _not_queued(report.pk))
     return report

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET
 
 from accessctl.actor import Actor
 from accessctl.console import console_actor
-from accessctl.policy import PolicyDenied, is_allowed
+from accessctl.policy import is_allowed
+from core.forms import show_field_error
 from reports.forms import ReportForm
 from reports.models import ComplianceReport, ReportStatus, ReportType
-from reports.selectors import ReportNotFound, access_report, report_list
+from reports.selectors import access_report, report_list
 from reports.services import ReportError, download_token, report_request
 
 PENDING = {ReportStatus.QUEUED, ReportStatus.RENDERING}
@@ -55,10 +56,8 @@ def reports_page(request: HttpRequest) -> HttpResponse:
                     start_date=data["start_date"],
                     end_date=data["end_date"],
                 )
-            except PolicyDenied:
-                raise PermissionDenied("report:generate") from None
             except ReportError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+                show_field_error(form, exc)
             else:
                 messages.success(request, "Report requested; the table shows its progress.")
                 return redirect("reports")
@@ -80,12 +79,7 @@ def reports_table(request: HttpRequest) -> HttpResponse:
 def report_download(request: HttpRequest, report_id: str) -> HttpResponse:
     """Mint a fresh short-lived link and send the browser to it; the REST download checks and audits."""
     actor = _reports_actor(request)
-    try:
-        report = access_report(actor=actor, report_id=report_id)
-    except PolicyDenied:
-        raise PermissionDenied("report:read") from None
-    except ReportNotFound:
-        raise Http404("no such report") from None
+    report = access_report(actor=actor, report_id=report_id)
     if report.status != ReportStatus.READY:
         raise Http404("report not ready")
     path = reverse("api-report-download", args=[report.public_id])

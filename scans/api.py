@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.actor import Actor
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
+from accessctl.tenancy import tenant_get
 from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.services import redacted_download, scan_start
 
@@ -54,14 +55,10 @@ def _allowed(request: Request) -> Actor:
 
 
 def _scan(actor: Actor, scan_id: str) -> PhiScan:
-    scan = PhiScan.objects.filter(organization=actor.organization, public_id=scan_id).first()
-    if scan is None:
-        raise NotFound("No such scan.")
-    return scan
+    return tenant_get(PhiScan.objects.all(), actor, scan_id)
 
 
 class PhiScanListCreateView(generics.ListAPIView[PhiScan]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = PhiScanSerializer
     parser_classes = [MultiPartParser]
 
@@ -89,8 +86,6 @@ class PhiScanListCreateView(generics.ListAPIView[PhiScan]):
 
 
 class PhiScanDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=PhiScanSerializer, summary="Status, counts by type and positions (never values)")
     def get(self, request: Request, scan_id: str) -> Response:
         scan = _scan(_allowed(request), scan_id)
@@ -98,8 +93,6 @@ class PhiScanDetailView(APIView):
 
 
 class PhiScanRedactedView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR}, summary="The redacted copy")
     def get(self, request: Request, scan_id: str) -> HttpResponse:
         scan = _scan(_allowed(request), scan_id)

@@ -7,9 +7,9 @@ from functools import partial
 
 from django.db import models
 
-from accessctl.models import Organization, User
+from accessctl.models import Organization, TenantModel, User
+from core.ids import new_public_id
 from encryption.fields import EncryptedBinaryField, EncryptedJSONField
-from portal.ids import new_public_id
 
 
 class ScanStatus(models.TextChoices):
@@ -25,7 +25,9 @@ class ScanFormat(models.TextChoices):
     CSV = "csv"
 
 
-class PhiScan(models.Model):
+class PhiScan(TenantModel):
+    NOUN = "scan"
+
     encryption_row_key = "uid"
 
     public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "scan"))

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 import phi
 from audit.services import record
+from core.errors import FieldError, TooLarge
+from core.queueing import enqueue_on_commit, require_broker
+from core.uploads import check_size, scan_limit
 from encryption.services import blind_index
-from portal.errors import FieldError, TooLarge
-from portal.queueing import enqueue_on_commit, require_broker
-from portal.uploads import check_size, scan_limit
 from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.parsing import ScanInputError, documents
 
@@ -76,7 +76,7 @@ def _scan_create(*, actor: Actor, filename: str, data: bytes, fmt: str) -> PhiSc
         resource_id=scan.public_id,
         details={"format": fmt, "bytes": len(data)},
     )
-    from scans import tasks
+    from scans import tasks  # here, not at the top: the task module imports this one
 
     enqueue_on_commit(tasks.phi_scan_run, scan.pk, failed=lambda: _not_queued(scan.pk))
     return scan

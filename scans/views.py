@@ -6,13 +6,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accessctl.actor import Actor
 from accessctl.console import console_actor
+from accessctl.tenancy import tenant_get
+from core.forms import show_field_error
 from scans.models import PhiScan, ScanFormat, ScanStatus
 from scans.services import ScanError, redacted_download, scan_start
 
@@ -39,7 +41,7 @@ def scans_page(request: HttpRequest) -> HttpResponse:
                 actor=actor, filename=upload.name or "", data=upload.read(), fmt=form.cleaned_data["format"] or None
             )
         except ScanError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            show_field_error(form, exc)
         else:
             messages.success(request, "Scan queued; the table updates when it finishes.")
             return redirect("phi-scans")
@@ -59,7 +61,4 @@ def scans_table(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scan_redacted(request: HttpRequest, scan_id: str) -> HttpResponse:
     actor = console_actor(request, "phi_scan:run")
-    scan = PhiScan.objects.filter(organization=actor.organization, public_id=scan_id, status=ScanStatus.DONE).first()
-    if scan is None:
-        raise Http404("no finished scan")
-    return redacted_download(scan)
+    return redacted_download(tenant_get(PhiScan.objects.filter(status=ScanStatus.DONE), actor, scan_id))

@@ -10,7 +10,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import portal.ids
+import core.ids
 
 
 class Migration(migrations.Migration):
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("org",), **{}),
+                        default=functools.partial(core.ids.new_public_id, *("org",), **{}),
                         max_length=48,
                         unique=True,
                         validators=[
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("user",), **{}),
+                        default=functools.partial(core.ids.new_public_id, *("user",), **{}),
                         max_length=48,
                         unique=True,
                         validators=[

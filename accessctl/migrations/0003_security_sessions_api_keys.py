@@ -6,7 +6,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import portal.ids
+import core.ids
 
 
 class Migration(migrations.Migration):
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("key",), **{}), max_length=48, unique=True
+                        default=functools.partial(core.ids.new_public_id, *("key",), **{}), max_length=48, unique=True
                     ),
                 ),
                 ("name", models.CharField(max_length=100)),

@@ -6,7 +6,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 import audit.fields
-import portal.ids
+import core.ids
 
 
 class Migration(migrations.Migration):
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 (
                     "event_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("evt",), **{"length": 20}),
+                        default=functools.partial(core.ids.new_public_id, *("evt",), **{"length": 20}),
                         max_length=48,
                         unique=True,
                     ),

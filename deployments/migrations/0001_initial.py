@@ -7,7 +7,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import portal.ids
+import core.ids
 
 
 class Migration(migrations.Migration):
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("dep",), **{"length": 14}),
+                        default=functools.partial(core.ids.new_public_id, *("dep",), **{"length": 14}),
                         max_length=48,
                         unique=True,
                     ),

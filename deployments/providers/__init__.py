@@ -51,15 +51,15 @@ class Provider(Protocol):
 
 def provider_for(name: str) -> Provider:
     if name == "aws":
-        from deployments.providers.aws import AwsProvider
+        from deployments.providers.aws import AwsProvider  # boto3 loads only for this provider
 
         return AwsProvider()
     if name == "local":
-        from deployments.providers.local import LocalProvider
+        from deployments.providers.local import LocalProvider  # loaded only when used
 
         return LocalProvider()
     if name == "external":
-        from deployments.providers.external import ExternalProvider
+        from deployments.providers.external import ExternalProvider  # loaded only when used
 
         return ExternalProvider()
     raise ProviderError(f"unknown provider {name}")

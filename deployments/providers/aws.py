@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from core.config import env_str
+from core.tls import self_signed_pem
 from deployments.providers import Generation, Progress, ProviderError, Provisioned, openai_compat
-from portal.config import env_str
-from portal.tls import self_signed_pem
 
 if TYPE_CHECKING:
     from deployments.models import Deployment

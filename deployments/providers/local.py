@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from core.config import env_int
 from deployments.providers import Generation, Progress, ProviderError, Provisioned, RuntimeUnavailable, openai_compat
-from portal.config import env_int
 
 if TYPE_CHECKING:
     from deployments.models import Deployment

@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 
+from core.config import env_str
+from core.tls import harden
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable
 from deployments.providers.egress import GuardedTransport
-from portal.config import env_str
-from portal.tls import harden
 
 _clients: dict[str, httpx.Client] = {}
 _lock = threading.Lock()

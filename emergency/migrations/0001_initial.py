@@ -6,8 +6,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import core.ids
 import encryption.fields
-import portal.ids
 
 
 class Migration(migrations.Migration):
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("brk",), **{}), max_length=48, unique=True
+                        default=functools.partial(core.ids.new_public_id, *("brk",), **{}), max_length=48, unique=True
                     ),
                 ),
                 (
@@ -147,7 +147,7 @@ class Migration(migrations.Migration):
                 (
                     "uid",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("dec",), **{}), max_length=48, unique=True
+                        default=functools.partial(core.ids.new_public_id, *("dec",), **{}), max_length=48, unique=True
                     ),
                 ),
                 ("decision", models.CharField(choices=[("approve", "Approve"), ("deny", "Deny")], max_length=8)),

@@ -6,8 +6,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import core.ids
 import encryption.fields
-import portal.ids
 
 
 class Migration(migrations.Migration):
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("inc",), **{}), max_length=48, unique=True
+                        default=functools.partial(core.ids.new_public_id, *("inc",), **{}), max_length=48, unique=True
                     ),
                 ),
                 ("title", models.CharField(help_text="what happened, in words without PHI", max_length=200)),
@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("alr",), **{}), max_length=48, unique=True
+                        default=functools.partial(core.ids.new_public_id, *("alr",), **{}), max_length=48, unique=True
                     ),
                 ),
                 (
@@ -228,7 +228,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("note",), **{}),
+                        default=functools.partial(core.ids.new_public_id, *("note",), **{}),
                         max_length=48,
                         unique=True,
                     ),
@@ -268,7 +268,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("ntc",), **{}), max_length=48, unique=True
+                        default=functools.partial(core.ids.new_public_id, *("ntc",), **{}), max_length=48, unique=True
                     ),
                 ),
                 (
@@ -380,7 +380,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("ra",), **{}), max_length=48, unique=True
+                        default=functools.partial(core.ids.new_public_id, *("ra",), **{}), max_length=48, unique=True
                     ),
                 ),
                 ("version", models.PositiveIntegerField()),

@@ -1,1 +1,1 @@
-"""Shared REST API machinery: authentication, problem-JSON errors, pagination, the API root."""
+"""The REST API root and its routes; the shared machinery (errors, pagination, schema) is in `core.api`."""

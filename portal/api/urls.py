@@ -2,15 +2,16 @@
 
 from django.urls import path
 
-from accessctl.rest import accounts as accounts_api
-from accessctl.rest import api_keys as api_keys_api
-from accessctl.rest import identity as accessctl_api
-from accessctl.rest import roles as roles_api
-from accessctl.rest import security_settings as security_settings_api
+from accessctl.api import accounts as accounts_api
+from accessctl.api import api_keys as api_keys_api
+from accessctl.api import identity as accessctl_api
+from accessctl.api import roles as roles_api
+from accessctl.api import security_settings as security_settings_api
 from audit import api as audit_api
-from compliance import api_baa, api_checklist
-from deployments import api as deployments_api
-from deployments import api_generate
+from compliance.api import baa as api_baa
+from compliance.api import checklist as api_checklist
+from deployments.api import deployments as deployments_api
+from deployments.api import generate as api_generate
 from emergency import api as emergency_api
 from incidents import api as incidents_api
 from portal.api.root import ApiRootView

@@ -7,8 +7,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import core.ids
 import encryption.fields
-import portal.ids
 
 
 class Migration(migrations.Migration):
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=functools.partial(portal.ids.new_public_id, *("scan",), **{}),
+                        default=functools.partial(core.ids.new_public_id, *("scan",), **{}),
                         max_length=48,
                         unique=True,
                     ),

@@ -12,10 +12,10 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accessctl.ip_policy import client_ip
 from accessctl.models import UserSession
 from accessctl.security import settings_for
 from audit.models import AuditEvent
+from core.network import client_ip
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_requests_from_outside_the_allowed_networks_get_403(client, alice, acme,
 def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(rf, settings):
     request = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.0.0.1")
     assert client_ip(request) == "203.0.113.9"
-    from accessctl import ip_policy
+    from core import network as ip_policy
 
     settings.TRUSTED_PROXIES = ["203.0.113.0/24"]
     ip_policy._trusted_proxies.cache_clear()

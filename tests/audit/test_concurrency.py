@@ -9,7 +9,7 @@ from django.db import close_old_connections, connection
 
 from audit.models import AuditEvent
 from audit.services import sequence_chain
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 
 WRITERS = 8
 EVENTS_PER_WRITER = 40

@@ -7,7 +7,7 @@ from django.db import connection
 
 from audit.db_guard import drop_guard, install_guard
 from audit.services import checkpoint_create, sequence_chain
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 from tests.audit.conftest import write_events
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def big_chain(alice_actor, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the parallel verifier is for PostgreSQL; SQLite chains verify in one process")
-    monkeypatch.setattr("audit.verification.PARALLEL_MIN_EVENTS", 10)
+    monkeypatch.setattr("audit.verify_live.PARALLEL_MIN_EVENTS", 10)
     write_events(alice_actor, 40)
     chain = alice_actor.organization.public_id
     sequence_chain(chain)

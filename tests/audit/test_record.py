@@ -10,7 +10,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from audit import canonical
 from audit.models import AuditEvent, ChainHead
 from audit.services import AuditError, event_content, record, sequence_all, sequence_chain
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 from tests.audit.conftest import write_events
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_canonical_text_is_identical_in_python_and_in_the_database(alice_actor, 
     record(actor=actor, event_type="deployment.created", resource=f"deployment/{text}", details={"k": text[:200]})
     chain = alice_actor.organization.public_id
     sequence_chain(chain)
-    from audit.verification import iter_events
+    from audit.verify_live import iter_events
 
     (row,) = list(iter_events(chain))
     stored = AuditEvent.objects.get(chain=chain)

@@ -11,7 +11,7 @@ from audit.db_guard import drop_guard, install_guard
 from audit.models import AuditEvent
 from audit.retention import RetentionRefused, audit_policy_update, retention_purge
 from audit.services import checkpoint_create, sequence_chain
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 from tests.audit.conftest import write_events
 
 pytestmark = pytest.mark.django_db

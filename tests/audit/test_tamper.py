@@ -15,8 +15,8 @@ from django.db import connection
 from audit.db_guard import drop_guard, install_guard
 from audit.export import export_bundle
 from audit.models import Checkpoint
-from audit.verification import verify_chain
 from audit.verify import verify_bundle
+from audit.verify_live import verify_chain
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

@@ -180,8 +180,8 @@ def test_runtime_logs_live_in_the_var_dir(settings, tmp_path):
 def test_a_provisioned_runtime_is_reached_only_through_its_pinned_certificate():
     """The AWS provider makes the runtime's key pair and pins the certificate; an impostor with another
     certificate (or a plain system-CA check of a self-signed one) gets nothing."""
+    from core.tls import self_signed_pem
     from deployments.providers import RuntimeUnavailable, openai_compat
-    from portal.tls import self_signed_pem
 
     ours = self_signed_pem("paitient-dep_x", ["dep_x.runtime"], [])
     other = self_signed_pem("impostor", ["dep_x.runtime"], [])

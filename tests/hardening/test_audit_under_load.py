@@ -23,7 +23,7 @@ from django.db import connection
 from accessctl.api_keys import api_key_issue
 from audit.models import AuditEvent, ChainHead
 from audit.services import sequence_chain
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 from deployments.catalog import catalog_ensure
 from deployments.models import CatalogModel, Deployment
 from tests.conftest import ROOT, _database_url_for_worker

@@ -294,6 +294,17 @@ def test_work_for_a_worker_is_refused_while_the_broker_is_down(setup, broker_dow
     assert_nothing_written(before)
 
 
+def test_stopping_a_deployment_is_refused_while_the_broker_is_down(setup, broker_down):
+    """Stopping needs a worker to take the runtime down: refused before the state changes, like creating."""
+    deployment = setup["deployment"]
+    before = database_state()
+    response = setup["client"].delete(f"/api/v1/deployments/{deployment.public_id}")
+    assert_refused(response, "task queue")
+    assert_nothing_written(before)
+    deployment.refresh_from_db()
+    assert deployment.state == "ready"
+
+
 def test_writes_that_need_no_worker_go_on_while_the_broker_is_down(setup, broker_down):
     assert FLOWS["incident_note"](setup).status_code == 201
     assert FLOWS["baa_document"](setup).status_code == 200
@@ -308,7 +319,7 @@ def test_a_broker_lost_after_the_commit_leaves_a_failed_row_not_a_queued_one(acm
     catalog_ensure()
     api_client.force_authenticate(alice)
     model = QUEUED_WORK[flow]
-    monkeypatch.setattr("portal.queueing.require_broker", lambda: None)
+    monkeypatch.setattr("core.queueing.require_broker", lambda: None)
     for module in ("deployments.services", "scans.services", "reports.services"):
         monkeypatch.setattr(f"{module}.require_broker", lambda: None)
 

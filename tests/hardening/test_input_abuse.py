@@ -15,9 +15,9 @@ from accessctl.actor import Actor
 from compliance.baa import baa_attach_document
 from compliance.evidence import EvidenceSpec, evidence_add
 from compliance.models import BusinessAssociateAgreement, ChecklistEvidence
+from core.uploads import safe_filename
 from deployments.gateway import MAX_PROMPT_CHARS
 from incidents.models import Incident
-from portal.uploads import safe_filename
 from scans.models import PhiScan
 from tests.deployments.fakes import use_echo_provider
 from tests.deployments.test_gateway import make_deployment

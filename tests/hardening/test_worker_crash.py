@@ -24,7 +24,7 @@ from moto import mock_aws
 
 from accessctl.actor import Actor
 from audit.models import AuditEvent
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 from deployments import tasks as deployment_tasks
 from deployments.catalog import catalog_ensure
 from deployments.models import Deployment
@@ -401,7 +401,7 @@ def test_parallel_chain_verification_finishes_under_a_workers_signal_handlers(ac
     from django.db import connection
 
     from audit.services import record, sequence_chain
-    from audit.verification import _parallel_segments
+    from audit.verify_live import _parallel_segments
 
     if connection.vendor != "postgresql":
         pytest.skip("parallel verification runs on PostgreSQL only")

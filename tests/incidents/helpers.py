@@ -11,8 +11,7 @@ import pytest
 from django.utils import timezone
 
 from accessctl.models import Organization
-from incidents.breach_models import Notice, RiskAssessment
-from incidents.models import Incident
+from incidents.models import Incident, Notice, RiskAssessment
 
 
 def notifiable_incident(organization: Organization, **assessment: Any) -> Incident:

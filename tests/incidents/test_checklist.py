@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from compliance.checklist import EXTRA_CHECKS
-from incidents.breach_models import NotificationRecord
 from incidents.checks import notifications_on_time
+from incidents.models import NotificationRecord
 from tests.incidents.helpers import notifiable_incident
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from incidents.breach_models import Notice
-from incidents.models import Alert, Incident, IncidentEvent
+from incidents.models import Alert, Incident, IncidentEvent, Notice
 from incidents.tasks import render_notice
 
 pytestmark = pytest.mark.django_db

@@ -193,7 +193,7 @@ def test_audit_verification_failure_of_new_events(acme, alice_actor, write, t0):
 
 
 def test_a_reported_verification_failure_alerts(acme, write, t0):
-    write(t0, None, "audit.verification.failed", outcome="error", details={"failed_seq": 12})
+    write(t0, None, "audit.verify_live.failed", outcome="error", details={"failed_seq": 12})
     created = detect_organization(acme)
     assert [(a.rule, a.severity) for a in created] == [("audit_verification", "critical")]
 

@@ -6,12 +6,11 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from incidents.breach_models import Notice
-from incidents.models import Incident
-from incidents.notices import render_html
+from core.pdf import LocalOnlyFetcher, RemoteFetchRefused
+from incidents.letters import render_html
+from incidents.models import Incident, Notice
 from incidents.selectors import latest_assessment
 from incidents.tasks import render_notice
-from portal.pdf import LocalOnlyFetcher, RemoteFetchRefused
 
 pytestmark = pytest.mark.django_db
 

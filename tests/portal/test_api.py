@@ -6,7 +6,7 @@ import pytest
 from openapi_spec_validator import validate
 from rest_framework import exceptions
 
-from portal.api.errors import problem_exception_handler
+from core.api.errors import problem_exception_handler
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_unexpected_exception_is_a_generic_500_without_its_message():
 
 
 def test_a_services_field_error_becomes_a_400_naming_the_field():
-    from portal.errors import FieldError
+    from core.errors import FieldError
 
     response = problem_exception_handler(FieldError("vpc_config.subnet_ids", "Give subnet ids."), {})
     assert response.status_code == 400

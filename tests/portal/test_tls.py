@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.tls import write_self_signed
+from core.tls import write_self_signed
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOST = "127.0.0.1"

@@ -167,7 +167,7 @@ def test_chart_labels_are_escaped():
 
 
 def test_the_pdf_renderer_refuses_every_url_but_data():
-    from portal.pdf import LocalOnlyFetcher, RemoteFetchRefused
+    from core.pdf import LocalOnlyFetcher, RemoteFetchRefused
 
     fetcher = LocalOnlyFetcher()
     for url in ("http://169.254.169.254/latest/meta-data", "https://example.org/x.css", "file:///etc/passwd"):

@@ -205,7 +205,7 @@ HOSPITAL_CLIENT = "10.20.30.40"  # inside the sample's 10.0.0.0/8, named by the 
 def hospital_network(sdk_env, monkeypatch, settings):
     """The SDK reaches the live server through a trusted reverse proxy on loopback that forwards for a client
     on the hospital network (X-Forwarded-For), as a TLS terminator in front of the portal would."""
-    from accessctl.ip_policy import _trusted_proxies
+    from core.network import _trusted_proxies
 
     settings.TRUSTED_PROXIES = [f"{PROXY_SOURCE}/32"]
     _trusted_proxies.cache_clear()

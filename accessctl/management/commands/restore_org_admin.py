@@ -8,10 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from accessctl.extensions import record
 from accessctl.models import Membership, Organization, Role, User
 from accessctl.policy import ADMIN_ROLE
 from accessctl.services import role_assign
-from audit.services import record
 
 _TICKET = re.compile(r"[A-Za-z0-9._-]{1,64}")
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.models import AuditEvent, ChainHead
-from audit.verification import verify_chain
+from audit.verify_live import verify_chain
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from portal.tls import write_self_signed
+from core.tls import write_self_signed
 
 
 class Command(BaseCommand):

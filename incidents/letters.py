@@ -10,10 +10,10 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.pdf import html_to_pdf
 from incidents.assessment import FACTORS, IDENTIFIER_TYPES
 from incidents.deadlines import JURISDICTIONS
 from incidents.models import Notice, RiskAssessment
-from portal.pdf import html_to_pdf
 
 TEMPLATES = {
     "individual": "incidents/notices/individual.html",

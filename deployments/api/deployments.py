@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor
-from accessctl.rest.common import StrictSerializer
+from accessctl.permissions import request_actor
+from core.api.serializers import StrictSerializer
 from deployments.models import Deployment
-from deployments.selectors import DeploymentNotFound, access_deployment, deployment_list
+from deployments.selectors import access_deployment, deployment_rows, readable
 from deployments.services import DeploymentSpec, deployment_create, deployment_stop
-from portal.api.schema import list_envelope
 
 
 class DeploymentCreateSerializer(StrictSerializer):
@@ -54,17 +53,21 @@ class DeploymentSerializer(serializers.ModelSerializer[Deployment]):
         return {"percent": deployment.progress_percent, "stage": deployment.progress_stage}
 
 
-class DeploymentListCreateView(APIView):
-    permission_classes = [IsOrganizationMember]
+class DeploymentListCreateView(generics.ListAPIView[Deployment]):
+    serializer_class = DeploymentSerializer
+    ordering = ("-created_at", "-id")
 
-    @extend_schema(
-        operation_id="deployments_list",
-        responses=list_envelope("DeploymentList", DeploymentSerializer(many=True)),
-        summary="Deployments you may read",
-    )
-    def get(self, request: Request) -> Response:
-        deployments = deployment_list(actor=request_actor(request))
-        return Response({"results": DeploymentSerializer(deployments, many=True).data, "next": None})
+    def get_queryset(self) -> QuerySet[Deployment]:
+        return deployment_rows(actor=request_actor(self.request))
+
+    @extend_schema(operation_id="deployments_list", summary="Deployments you may read")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Pages of the organisation's deployments, each page keeping those the caller may read (a page may
+        hold fewer than `page_size`; follow `next` until it is null)."""
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # noqa: S101 - the configured pagination always pages
+        shown = readable(request_actor(request), page)
+        return self.get_paginated_response(self.get_serializer(shown, many=True).data)
 
     @extend_schema(request=DeploymentCreateSerializer, responses={201: DeploymentSerializer}, summary="Deploy a model")
     def post(self, request: Request) -> Response:
@@ -75,13 +78,8 @@ class DeploymentListCreateView(APIView):
 
 
 class DeploymentDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     def _get(self, request: Request, deployment_id: str, permission: str) -> Deployment:
-        try:
-            return access_deployment(actor=request_actor(request), deployment_id=deployment_id, permission=permission)
-        except DeploymentNotFound:
-            raise NotFound("No such deployment.") from None
+        return access_deployment(actor=request_actor(request), deployment_id=deployment_id, permission=permission)
 
     @extend_schema(responses=DeploymentSerializer, summary="A deployment, with live provisioning progress")
     def get(self, request: Request, deployment_id: str) -> Response:

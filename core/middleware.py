@@ -10,6 +10,9 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from core.problems import PROBLEM_CONTENT_TYPE, problem, safeguard_refusal
+from core.uploads import request_limit, size_text, upload_limit
+
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -36,7 +39,7 @@ class InputGuardMiddleware:
     """Refuses malformed input before anything reads it or a view runs.
 
     - A body whose Content-Length is over its limit is a 413: a multipart body may hold one upload plus its form
-      fields, any other body the request limit (portal/uploads.py).
+      fields, any other body the request limit (core/uploads.py).
     - A NUL character in the path names nothing (404), in a query parameter it is a 400 naming the parameter:
       PostgreSQL cannot hold NUL in text, so it would otherwise reach the database as an error (a 500)."""
 
@@ -44,7 +47,6 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from portal.uploads import request_limit, size_text, upload_limit
 
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -67,8 +69,6 @@ class InputGuardMiddleware:
 def _refuse(request: HttpRequest, status: int, detail: str, errors: dict[str, list[str]] | None = None) -> HttpResponse:
     """A problem document for the API, plain text for the console."""
     if request.path.startswith("/api/"):
-        from portal.api.errors import PROBLEM_CONTENT_TYPE, problem
-
         body = problem(status, detail, code="validation-error" if errors else None, errors=errors)
         return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
     return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
@@ -90,11 +90,9 @@ class SafeguardPageMiddleware:
             return None
         from django.shortcuts import render
 
-        from portal.api.errors import safeguard_unavailable
-
-        refused = safeguard_unavailable(exception)
+        refused = safeguard_refusal(exception)
         if refused is None:
             return None
-        response = render(request, "503.html", {"detail": str(refused.detail)}, status=503)
+        response = render(request, "503.html", {"detail": refused[0]}, status=503)
         response["Retry-After"] = "30"
         return response

@@ -8,16 +8,17 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accessctl.api.common import member_by_public_id, role_by_name
 from accessctl.api_keys import api_key_issue, api_key_revoke
 from accessctl.models import ApiKey
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import is_allowed, organization_resource
-from accessctl.rest.common import StrictSerializer, member_by_public_id, role_by_name
+from accessctl.tenancy import tenant_get
+from core.api.serializers import StrictSerializer
 
 
 class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
@@ -57,7 +58,6 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 
 class ApiKeyListCreateView(generics.ListAPIView[ApiKey]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = ApiKeySerializer
 
     def get_queryset(self) -> QuerySet[ApiKey]:
@@ -93,14 +93,10 @@ class ApiKeyListCreateView(generics.ListAPIView[ApiKey]):
 
 
 class ApiKeyRevokeView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=None, responses={204: None}, summary="Revoke a key")
     def delete(self, request: Request, key_id: str) -> Response:
         actor = request_actor(request)
-        key = ApiKey.objects.filter(organization=actor.organization, public_id=key_id).first()
-        if key is None:
-            raise NotFound("No such API key.")
+        key = tenant_get(ApiKey.objects.all(), actor, key_id)
         if key.user != actor.user:
             require(actor, "role:manage", organization_resource(actor))
         api_key_revoke(actor=actor, key=key)

@@ -11,7 +11,7 @@ import unicodedata
 
 from django.conf import settings
 
-from portal.errors import TooLarge
+from core.errors import TooLarge
 
 _SEPARATORS = re.compile(r"[\\/]")
 _NAME_LENGTH = 200

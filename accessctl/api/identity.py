@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accessctl.models import Membership, Organization
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
 from accessctl.selectors import member_list
 
@@ -42,8 +42,6 @@ class MemberSerializer(serializers.ModelSerializer[Membership]):
 
 
 class MeView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=MeSerializer, summary="The signed-in user and their organisation")
     def get(self, request: Request) -> Response:
         actor = request_actor(request)
@@ -61,7 +59,6 @@ class MeView(APIView):
 
 @extend_schema(summary="Members of the caller's organisation")
 class MemberListView(generics.ListAPIView[Membership]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = MemberSerializer
 
     def get_queryset(self) -> QuerySet[Membership]:

@@ -7,32 +7,16 @@ from typing import Any
 
 import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from portal.errors import FieldError, StateConflict, TooLarge
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://paitient.example/problems/"
+from core.errors import FieldError, Forbidden, NotFound, ProblemError, StateConflict, TooLarge
+from core.problems import PROBLEM_CONTENT_TYPE, problem, safeguard_refusal
+from core.uploads import request_limit, size_text
 
 log = structlog.get_logger(__name__)
-
-
-def problem(
-    status: int, detail: str, *, code: str | None = None, errors: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    title = HTTPStatus(status).phrase
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + (code or title.lower().replace(" ", "-")),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = errors
-    return body
 
 
 def _field_errors(detail: Any) -> dict[str, list[str]]:
@@ -64,32 +48,13 @@ class SafeguardUnavailable(exceptions.APIException):
 
 def safeguard_unavailable(exc: Exception) -> SafeguardUnavailable | None:
     """The 503 for a safeguard that failed closed; its detail names the safeguard and never echoes data."""
-    from kombu.exceptions import OperationalError as BrokerOperationalError
-
-    from audit.services import AuditError
-    from encryption.master import MasterKeyUnavailable
-    from portal.queueing import BrokerUnavailable
-
-    if isinstance(exc, AuditError):
-        detail, code = "The audit log is unavailable; nothing was changed. Try again later.", "audit-unavailable"
-    elif isinstance(exc, MasterKeyUnavailable):
-        detail = "The encryption master key is unavailable; nothing was stored. Try again later."
-        code = "encryption-unavailable"
-    elif isinstance(exc, BrokerUnavailable):
-        detail, code = str(exc), "queue-unavailable"
-    elif isinstance(exc, BrokerOperationalError):  # a task sent outside `portal.queueing`
-        detail, code = "The task queue is unavailable. Try again later.", "queue-unavailable"
-    else:
-        return None
-    log.error("api.safeguard_unavailable", code=code, exception_type=type(exc).__name__)
-    return SafeguardUnavailable(detail, code=code)
+    refusal = safeguard_refusal(exc)
+    return SafeguardUnavailable(refusal[0], code=refusal[1]) if refusal is not None else None
 
 
 def _too_large(exc: Exception) -> Response | None:
     """413 for input over a size limit: an upload or prompt a service measured (naming the field), or a body
     Django refused to read past DATA_UPLOAD_MAX_MEMORY_SIZE (PAITIENT_MAX_REQUEST_BYTES)."""
-    from portal.uploads import request_limit, size_text
-
     if isinstance(exc, TooLarge):
         body = problem(413, str(exc), code="payload-too-large", errors={exc.field: [str(exc)]})
     elif isinstance(exc, RequestDataTooBig):
@@ -101,16 +66,18 @@ def _too_large(exc: Exception) -> Response | None:
 
 def _policy_denied(exc: Exception) -> exceptions.PermissionDenied | None:
     """The 403 for a policy refusal a service raised (already audited where it was decided)."""
-    from accessctl.permissions import permission_denied
-    from accessctl.policy import PolicyDenied
-
-    return permission_denied(exc) if isinstance(exc, PolicyDenied) else None  # GrantDenied: its own message
+    return exceptions.PermissionDenied(exc.problem_detail) if isinstance(exc, Forbidden) else None
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     too_large = _too_large(exc)
     if too_large is not None:
         return too_large
+    if isinstance(exc, ProblemError):  # an app's own refusal: its status and code, plus its extra members
+        body = {**problem(exc.status, str(exc), code=exc.code), **exc.extra}
+        return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, NotFound):  # a selector found nothing the caller may see
+        exc = exceptions.NotFound(exc.problem_detail)
     if isinstance(exc, StateConflict):  # the change would break an invariant of the current state
         body = problem(409, str(exc), code="conflict", errors={exc.field: [str(exc)]})
         return Response(body, status=409, content_type=PROBLEM_CONTENT_TYPE)
@@ -148,8 +115,3 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
-
-
-def problem_response(request: HttpRequest, status: int, detail: str) -> JsonResponse:
-    """A problem document from plain Django views (404/500 handlers, health checks)."""
-    return JsonResponse(problem(status, detail), status=status, content_type=PROBLEM_CONTENT_TYPE)

@@ -6,15 +6,13 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor
-from accessctl.rest.common import StrictSerializer
-from deployments.gateway import MAX_PROMPT_CHARS, GatewayRefused, GenerateRequest, Inference, generate
-from deployments.selectors import DeploymentNotFound
+from accessctl.permissions import request_actor
+from core.api.serializers import StrictSerializer
+from deployments.gateway import MAX_PROMPT_CHARS, GenerateRequest, Inference, generate
 
 
 class PhiSettingsSerializer(StrictSerializer):
@@ -79,15 +77,7 @@ class InferenceSerializer(serializers.Serializer[Inference]):
         }
 
 
-class GatewayError(APIException):
-    def __init__(self, refused: GatewayRefused) -> None:
-        super().__init__(detail=str(refused), code=refused.code)
-        self.status_code = refused.status
-
-
 class GenerateView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         request=GenerateSerializer,
         responses={
@@ -107,17 +97,5 @@ class GenerateView(APIView):
             prompt=data["prompt"], max_tokens=data["max_tokens"], temperature=data["temperature"],
             **data["security_settings"],
         )  # fmt: skip
-        try:
-            inference = generate(actor=request_actor(request), deployment_id=deployment_id, request=call)
-        except DeploymentNotFound:
-            raise NotFound("No such deployment.") from None
-        except GatewayRefused as refused:
-            if refused.extra:
-                response = Response(
-                    {"type": f"https://paitient.example/problems/{refused.code}", "title": "Unprocessable Content",
-                     "status": refused.status, "detail": str(refused), **refused.extra},
-                    status=refused.status, content_type="application/problem+json",
-                )  # fmt: skip
-                return response
-            raise GatewayError(refused) from None
+        inference = generate(actor=request_actor(request), deployment_id=deployment_id, request=call)
         return Response(InferenceSerializer(inference).data)

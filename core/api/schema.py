@@ -43,7 +43,7 @@ _WRITES = {"503": "A control the request depends on is unavailable: refused, not
 
 
 class PortalSessionScheme(SessionScheme):  # type: ignore[no-untyped-call]  # untyped __init_subclass__ upstream
-    target_class = "portal.api.authentication.SessionAuthentication"
+    target_class = "core.api.authentication.SessionAuthentication"
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # untyped __init_subclass__ upstream

@@ -1,4 +1,5 @@
-"""Verify the live audit table with the same verifier the offline bundle check uses."""
+"""Verify the live audit table (in the database) with the same verifier `audit/verify.py` runs offline on export
+bundles."""
 
 from __future__ import annotations
 

@@ -13,10 +13,10 @@ from accessctl.actor import Actor
 from accessctl.api_keys import api_key_issue
 from accessctl.models import ApiKey, Membership, Organization, Role, User
 from accessctl.services import organization_get_or_create, role_assign, roles_ensure_builtin, user_create
+from core.config import env_str
 from deployments.catalog import catalog_ensure
 from deployments.models import Deployment, State
 from deployments.services import DeploymentSpec, deployment_create
-from portal.config import env_str
 
 LOCAL_DEMO_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 

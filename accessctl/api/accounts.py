@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accessctl.api.common import member_by_public_id
 from accessctl.lockout import account_unlock
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
-from accessctl.rest.common import member_by_public_id
 
 
 class UnlockedSerializer(serializers.Serializer[None]):
@@ -23,8 +23,6 @@ class UnlockedSerializer(serializers.Serializer[None]):
 
 
 class AccountUnlockView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=None, responses=UnlockedSerializer, summary="Unlock a member's sign-in")
     def post(self, request: Request, user_id: str) -> Response:
         """Clears the per-account lockout and every per-address lockout of the member's user name, so they can

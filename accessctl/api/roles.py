@@ -10,11 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accessctl.api.common import member_by_public_id, role_by_name
 from accessctl.models import Role, RoleAssignment
-from accessctl.permissions import IsOrganizationMember, request_actor, require
+from accessctl.permissions import request_actor, require
 from accessctl.policy import PERMISSIONS, organization_resource
-from accessctl.rest.common import StrictSerializer, member_by_public_id, role_by_name
 from accessctl.services import role_assign, role_create, role_unassign
+from core.api.serializers import StrictSerializer
 
 
 class RoleSerializer(serializers.ModelSerializer[Role]):
@@ -48,7 +49,6 @@ class RoleAssignmentOutSerializer(serializers.ModelSerializer[RoleAssignment]):
 
 
 class RoleListCreateView(generics.ListCreateAPIView[Role]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = RoleSerializer
 
     def get_queryset(self) -> QuerySet[Role]:
@@ -67,7 +67,6 @@ class RoleListCreateView(generics.ListCreateAPIView[Role]):
 
 
 class RoleAssignmentView(generics.ListAPIView[RoleAssignment]):
-    permission_classes = [IsOrganizationMember]
     serializer_class = RoleAssignmentOutSerializer
 
     def get_queryset(self) -> QuerySet[RoleAssignment]:
@@ -88,8 +87,6 @@ class RoleAssignmentView(generics.ListAPIView[RoleAssignment]):
 
 
 class RoleUnassignView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=None, responses={204: None}, summary="Remove a role from a user")
     def delete(self, request: Request, user_id: str, role_name: str) -> Response:
         actor = request_actor(request)

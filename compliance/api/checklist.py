@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor, require
-from accessctl.rest.common import StrictSerializer
+from accessctl.permissions import request_actor, require
 from compliance.checklist import ITEMS, ItemResult, status_counts
 from compliance.evidence import (
     DOCX,
-    EvidenceNotFound,
     EvidenceSpec,
     access_evidence,
     evidence_add,
@@ -31,6 +30,8 @@ from compliance.evidence import (
 )
 from compliance.history import checklist_evaluate
 from compliance.models import ChecklistEvidence, ChecklistSnapshot, EvidenceKind
+from core.api.pagination import CursorPagination
+from core.api.serializers import StrictSerializer
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "text/plain": ".txt"}
 DOWNLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg", DOCX, "text/plain; charset=utf-8")
@@ -114,8 +115,6 @@ EVIDENCE_SCHEMA = inline_serializer(
 
 
 class ChecklistView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         summary="The HIPAA checklist evaluated from live state, with citations, reasons and evidence",
         responses=inline_serializer(
@@ -136,39 +135,52 @@ class ChecklistView(APIView):
         )
 
 
-class ChecklistHistoryView(APIView):
-    permission_classes = [IsOrganizationMember]
+class HistoryPagination(CursorPagination):
+    """Pages of snapshots; `limit` (1-365, default 30) names the page size, as it did before the list paged."""
+
+    page_size = 30
+    page_size_query_param = "limit"
+    max_page_size = MAX_HISTORY
+
+
+class HistoryRowSerializer(serializers.Serializer[Any]):
+    taken_at = serializers.CharField(help_text="ISO 8601")
+    trigger = serializers.CharField()
+    results = serializers.DictField(help_text="item key -> {status, reasons, ...}")
+
+
+class ChecklistHistoryView(generics.ListAPIView[ChecklistSnapshot]):
+    pagination_class = HistoryPagination
+    ordering = ("-taken_at", "-id")
+
+    def get_queryset(self) -> QuerySet[ChecklistSnapshot]:
+        return ChecklistSnapshot.objects.filter(organization=request_actor(self.request).organization)
 
     @extend_schema(
         summary="Snapshots of the checklist (daily, and whenever a status changed), newest first",
-        parameters=[
-            OpenApiParameter("item", OpenApiTypes.STR, description="only this item's status and reasons"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"at most this many (1-{MAX_HISTORY})"),
-        ],
-        responses=inline_serializer("ChecklistHistory", {"results": serializers.ListField()}),
+        parameters=[OpenApiParameter("item", OpenApiTypes.STR, description="only this item's status and reasons")],
+        responses=HistoryRowSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = request_actor(request)
         require(actor, "baa:read", "checklist/*")
         item = request.query_params.get("item") or None
         if item is not None and item not in ITEMS:
             raise ValidationError({"item": [f"Choose one of: {', '.join(ITEMS)}."]})
-        try:
-            limit = int(request.query_params.get("limit", "30"))
-        except ValueError:
-            raise ValidationError({"limit": ["A whole number."]}) from None
-        if not 1 <= limit <= MAX_HISTORY:
-            raise ValidationError({"limit": [f"Between 1 and {MAX_HISTORY}."]})
-        snapshots = ChecklistSnapshot.objects.filter(organization=actor.organization).order_by("-taken_at", "-id")
-        rows = []
-        for snapshot in snapshots[:limit]:
-            results = snapshot.results if item is None else {item: snapshot.results.get(item)}
-            rows.append({"taken_at": snapshot.taken_at.isoformat(), "trigger": snapshot.trigger, "results": results})
-        return Response({"results": rows, "next": None})
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # noqa: S101 - the view's pagination always pages
+        rows = [
+            {
+                "taken_at": snapshot.taken_at.isoformat(),
+                "trigger": snapshot.trigger,
+                "results": snapshot.results if item is None else {item: snapshot.results.get(item)},
+            }
+            for snapshot in page
+        ]
+        return self.get_paginated_response(rows)
 
 
 class EvidenceCreateView(APIView):
-    permission_classes = [IsOrganizationMember]
     parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(
@@ -188,15 +200,10 @@ class EvidenceCreateView(APIView):
 
 
 def _access(request: Request, evidence_id: str, permission: str) -> ChecklistEvidence:
-    try:
-        return access_evidence(actor=request_actor(request), evidence_id=evidence_id, permission=permission)
-    except EvidenceNotFound:
-        raise NotFound("No such evidence.") from None
+    return access_evidence(actor=request_actor(request), evidence_id=evidence_id, permission=permission)
 
 
 class EvidenceDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(summary="Revoke evidence (kept, no longer counted)", responses={204: None})
     def delete(self, request: Request, evidence_id: str) -> Response:
         evidence = _access(request, evidence_id, "baa:manage")
@@ -205,18 +212,13 @@ class EvidenceDetailView(APIView):
 
 
 class EvidenceFileView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(
         summary="Download an evidence document (audited), in the type its bytes were recognised as",
         responses={(200, content_type): OpenApiTypes.BINARY for content_type in DOWNLOAD_TYPES},
     )
     def get(self, request: Request, evidence_id: str) -> HttpResponse:
         evidence = _access(request, evidence_id, "baa:read")
-        try:
-            content, content_type, _ = evidence_file(actor=request_actor(request), evidence=evidence)
-        except EvidenceNotFound:
-            raise NotFound("This evidence is a link, not a file.") from None
+        content, content_type, _ = evidence_file(actor=request_actor(request), evidence=evidence)
         return file_response(evidence, content, content_type)
 
 

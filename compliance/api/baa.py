@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accessctl.permissions import IsOrganizationMember, request_actor, require
-from accessctl.rest.common import StrictSerializer
+from accessctl.permissions import request_actor, require
+from accessctl.tenancy import tenant_get
 from audit.services import record
 from compliance.baa import ACTIONS, BaaSpec, baa_attach_document, baa_create, baa_transition
 from compliance.models import BusinessAssociateAgreement
-from portal.api.schema import list_envelope
+from core.api.serializers import StrictSerializer
 
 
 class BaaSerializer(serializers.ModelSerializer[BusinessAssociateAgreement]):
@@ -66,27 +67,21 @@ class DocumentUploadSerializer(serializers.Serializer[Any]):
 
 
 def _access(request: Request, baa_id: str, permission: str) -> BusinessAssociateAgreement:
-    actor = request_actor(request)
-    baa = BusinessAssociateAgreement.objects.filter(organization=actor.organization, public_id=baa_id).first()
-    if baa is None:
-        raise NotFound("No such agreement.")
-    require(actor, permission, baa.resource)
-    return baa
+    return tenant_get(BusinessAssociateAgreement.objects.all(), request_actor(request), baa_id, permission)
 
 
-class BaaListCreateView(APIView):
-    permission_classes = [IsOrganizationMember]
+class BaaListCreateView(generics.ListAPIView[BusinessAssociateAgreement]):
+    serializer_class = BaaSerializer
+    ordering = ("-created_at", "-id")
 
-    @extend_schema(
-        operation_id="baas_list",
-        responses=list_envelope("BaaList", BaaSerializer(many=True)),
-        summary="The organisation's BAAs",
-    )
-    def get(self, request: Request) -> Response:
-        actor = request_actor(request)
+    def get_queryset(self) -> QuerySet[BusinessAssociateAgreement]:
+        actor = request_actor(self.request)
         require(actor, "baa:read", "baa/*")
-        baas = BusinessAssociateAgreement.objects.filter(organization=actor.organization).prefetch_related("history")
-        return Response({"results": BaaSerializer(baas, many=True).data, "next": None})
+        return BusinessAssociateAgreement.objects.filter(organization=actor.organization).prefetch_related("history")
+
+    @extend_schema(operation_id="baas_list", summary="The organisation's BAAs")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=BaaCreateSerializer, responses={201: BaaSerializer}, summary="Record a BAA (draft)")
     def post(self, request: Request) -> Response:
@@ -97,16 +92,12 @@ class BaaListCreateView(APIView):
 
 
 class BaaDetailView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(responses=BaaSerializer, summary="A BAA with its history")
     def get(self, request: Request, baa_id: str) -> Response:
         return Response(BaaSerializer(_access(request, baa_id, "baa:read")).data)
 
 
 class BaaActionView(APIView):
-    permission_classes = [IsOrganizationMember]
-
     @extend_schema(request=BaaActionSerializer, responses=BaaSerializer,
                    summary="Move a BAA along draft → sent → signed → active; renew or terminate")  # fmt: skip
     def post(self, request: Request, baa_id: str) -> Response:
@@ -118,7 +109,6 @@ class BaaActionView(APIView):
 
 
 class BaaDocumentView(APIView):
-    permission_classes = [IsOrganizationMember]
     parser_classes = [MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses=BaaSerializer,

@@ -13,22 +13,25 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from celery import current_app  # the project's app (portal.celery), set current when Django loads `portal`
 from django.db import transaction
+
+from core.errors import SafeguardDown
 
 log = structlog.get_logger(__name__)
 
 BROKER_CHECK_SECONDS = 2
 
 
-class BrokerUnavailable(Exception):
+class BrokerUnavailable(SafeguardDown):
     """The task broker cannot be reached, so work that needs a worker is refused. Safe to show."""
+
+    problem_code = "queue-unavailable"
 
 
 def require_broker() -> None:
     """Raise BrokerUnavailable unless a connection to the broker opens within BROKER_CHECK_SECONDS."""
-    from portal.celery import app
-
-    connection = app.connection_for_write()
+    connection = current_app.connection_for_write()
     try:
         connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_CHECK_SECONDS)
     except Exception as exc:  # kombu/redis raise several types; which one does not change the answer

@@ -1,0 +1,1 @@
+"""Compliance REST API: BAAs (`baa.py`) and the checklist with evidence and history (`checklist.py`)."""

@@ -1,0 +1,1 @@
+"""Shared REST API machinery: authentication, problem-JSON errors, pagination, OpenAPI helpers."""

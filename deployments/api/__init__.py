@@ -1,0 +1,1 @@
+"""Deployments REST API: create, list, get, stop (`deployments.py`) and text generation (`generate.py`)."""
