@@ -81,7 +81,10 @@ _PLATE_KEYS = ("PLATE", "TAG", "REGISTRATION", "VEHICLE", "CAR", "TRUCK")
 _PAREN_KEYS = ("CAR", "TRUCK")  # "HIS CAR (6KZ 273)": these only with the plate in brackets
 _PLATE = re.compile(
     r"[ \t]*(?:(?:NO\.?|NUMBER|#|IS)[ \t]*)?[:#]?[ \t]*\(?[ \t]*"
-    r"([A-Z0-9]{1,8}(?:-[A-Z0-9]{1,4}|[ \t][A-Z]{0,3}\d[A-Z0-9]{0,3}){0,2})(?![\w-])"
+    r"((?:(?:AZ|CA|TX|NY|NJ|FL|GA|NV|NM|WA|MA|NH|VT|RI|CT|OH|MI|IL|WI|MN|TN|NC|SC|VA|KY|UT|NE|KS|IA|MO|AR|"
+    r"MS|MT|WY|SD|ND|WV|AK)[ \t]+(?=[A-Z0-9]*\d[A-Z0-9]*\b))?"  # a state code may lead: AZ AD38817
+    r"(?:\d{3,4}[ \t][A-Z]{3}\b|[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,4}|[ \t][A-Z]{0,3}\d[A-Z0-9]{0,3}){0,2}))"
+    r"(?![\w-])"
 )
 _MEASURE = re.compile(r"\d+(?:X\d+)*(?:CM|MM|M|IN|CC|ML|MG|G|KG|L|LB|LBS|FT|MPH)?")
 _NEXT_GROUP = re.compile(r"[ \t](\d{2,6})(?![\w/:]|[.,]\d)")
@@ -241,7 +244,8 @@ def _plates(up: str) -> list[Hit]:
             continue
         value = m.group(1)
         chars = sum(ch.isalnum() for ch in value)
-        if not 5 <= chars <= 8 or not any(ch.isdigit() for ch in value) or _UNIT_AFTER.match(up, m.end()):
+        most = 10 if value[2:3] in (" ", "\t") and value[:2].isalpha() else 8  # a leading state code: AZ AD38817
+        if not 5 <= chars <= most or not any(ch.isdigit() for ch in value) or _UNIT_AFTER.match(up, m.end()):
             continue
         if _MEASURE.fullmatch(value.replace(" ", "")):  # SKIN TAG 2X3CM
             continue

@@ -47,12 +47,12 @@ _AGE_SEX = re.compile(
     r"(?=[91])(?<![\w./-])(9\d|1[01]\d)[ \t]?[MF](?=[ \t,]+(?:W/|WITH|S/P|ADM|ADMITTED|PMH|H/O|HX|WHO|FROM|PRESENTING))"
 )
 _NOT_AN_AGE_AFTER = re.compile(r"[ \t]*(?:DEGREES?|DEG\b|°|%|/|MG|KG|LBS?\b|CM|MMHG|BPM|TIMES|X\b)")
-_EXTENSION = re.compile(r"(?=X)(?<![\w/.-])X(?:[ \t]?(\d{4,5}|\d-\d{4})|(\d{3}))(?![\w/.%-]|[.,]\d)")
-_EXT_WORD = re.compile(r"(?<![\w])EXT\.?[ \t]*#?[ \t]*(\d{2,5})(?![\w+/.%-]|[.,]\d)")
+_EXTENSION = re.compile(r"(?=X)(?<![\w/.-])X(?:[ \t]?(\d{4,5}|\d-\d{4})|(\d{3}))(?![\w/%-]|[.,]\d)")
+_EXT_WORD = re.compile(r"(?<![\w])EXT\.?[ \t]*#?[ \t]*(\d{2,5})(?![\w+/%-]|[.,]\d)")
 _LIMB_BEFORE = re.compile(r"(?:LOWER|UPPER|\bL|\bR|\bLE|\bUE|BILAT|ALL|\d|BLE|BUE|LEFT|RIGHT)[ \t]*\Z")
 # 617/555/0134, (978)5550123, 617-555-0134/0135: telephone shapes the phone scanner leaves out.
 _ODD_PHONE = re.compile(
-    r"(?=[\d(])(?<![\w/])(?:\d{3}/\d{3}/\d{4}|\(\d{3}\)[ \t]?\d{7}|\d{3}-\d{3}-\d{4}/\d{4}"
+    r"(?=[\d(])(?<![\w/])(?:\d{3}/\d{3}/\d{4}|\(\d{3}\)[ \t]?\d{7}|\d{3}-\d{3}-\d{4}/(?:\d{3}-\d{3}-)?\d{4}"
     r"|\d{3}[ \t]+-[ \t]+\d{3}[ \t]+-[ \t]+\d{4})(?![\w/]|[.,]\d)"
 )
 _NOT_COUNT_AFTER = re.compile(r"[ \t]*(?:CC|ML|MG|MCG|UNITS?|MIN|MINS|HRS?|DAYS?|TIMES|ML/HR|CC/HR|L\b)")
@@ -60,7 +60,7 @@ _LAST_FOUR = re.compile(r"\bLAST[ \t]+(?:4|FOUR)\b[^\n\d]{0,20}?(\d{4})(?!\d)")
 _CASE_NUMBER = re.compile(
     r"(?=[AJCTPRBEMGOI])\b(?:AUTH|AUTHORIZATION|JOB|CASE|CLAIM|TICKET|TRACKING|PRECERT|REFERRAL|CONTROL|BADGE|"
     r"EMPLOYEE|MEMBER|"
-    r"POLICY|GROUP|CONFIRMATION|OPERATOR|INCIDENT|REPORT)[ \t]*(?:#|NO\.?|NUMBER)[ \t:#]*"
+    r"POLICY|GROUP|CONFIRMATION|OPERATOR|INCIDENT|REPORT)[ \t]*(?:#|NO\.?|NUMBER)?[ \t:#]*"
     r"([A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){3,24})"
 )
 _MEMBER_NUMBER = re.compile(r"(?=\d)(?<![\w/.-])(\d{7,12}-\d{1,3})(?![\w/.-])")

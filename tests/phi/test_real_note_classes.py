@@ -379,3 +379,18 @@ def test_churches_businesses_counties_states_roads_and_zips(text, place):
 )
 def test_words_after_a_place_or_before_a_head_stay_words(text):
     assert not [t for t, kind in found(text) if kind == "LOCATION"], found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("or 3135550141 (work) ext. 88. Son in Chicago", "88", "PHONE"),
+        ("VA case worker Dana x2278. Medicare on file", "2278", "PHONE"),
+        ("NIECE RUTHIE 216-555-0197/216-555-0198 (HOME/CELL).", "216-555-0198", "PHONE"),
+        ("called re case 081477-22 - told no info", "081477-22", "ID"),
+        ("Pt's Oregon plate 632 DKR.", "632 DKR", "VEHICLE"),
+        ("TRUCK PLATE AZ AD38817. / WIFE FLYING IN", "AD38817", "VEHICLE"),
+    ],
+)
+def test_extensions_at_a_sentence_end_paired_phones_case_numbers_and_plates(text, value, kind):
+    assert any(value in span and got == kind for span, got in found(text)), found(text)
