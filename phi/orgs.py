@@ -126,6 +126,14 @@ def _county_keys(lex: Lexicon) -> frozenset[str]:
     return got
 
 
+_NAME_GAPS = frozenset({" & ", "'s ", "'S ", "-"})
+
+
+def _dotted_saint(doc: Doc, j: int) -> bool:
+    """MT. ZION, ST. MICHAELS: a saint's or a mount's abbreviation with its dot opens the name."""
+    return doc.gap(j) == ". " and doc.keys[j - 1] in ("MT", "ST", "STE")
+
+
 def _orgs(doc: Doc, hits: list[Hit]) -> None:
     keys = doc.keys
     n = len(keys)
@@ -135,7 +143,7 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
         if i + 1 < n and keys[i + 1] in _NOT_AFTER and doc.tight(i + 1):
             continue  # an insurer (FALLON COMMUNITY HEALTH PLAN) or a product, not a place
         j = i
-        while j > 0 and i - j < 5 and (doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ", "-")):
+        while j > 0 and i - j < 5 and (doc.tight(j) or doc.gap(j) in _NAME_GAPS or _dotted_saint(doc, j)):
             k = j - 1
             if not _written_proper(doc, k) and keys[k] not in ("OF", "AND", "THE"):
                 break

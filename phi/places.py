@@ -200,7 +200,9 @@ def _town(doc: Doc, i: int, ctx: int, hits: list[Hit]) -> int:
     while j < len(keys) and j - i < 3 and doc.tight(j) and not classes[j] & CLINICAL:
         if not (doc.caps or doc.titlecase(j)) or keys[j] in _RESIDENCE:
             break
-        if classes[j] & COMMON and keys[j] not in _PLACE_PARTS and not (ctx == 2 and not classes[j] & ENGLISH):
+        after_prefix = j == i + 1 and keys[i] in _PLACE_PREFIX and not classes[j] & ENGLISH  # FROM FORT HOOD
+        plain = classes[j] & COMMON and keys[j] not in _PLACE_PARTS and not (ctx == 2 and not classes[j] & ENGLISH)
+        if plain and not after_prefix:
             break
         j += 1
     if keys[i] in _RESIDENCE or (j == i + 1 and keys[i] in _PLACE_PREFIX):

@@ -394,3 +394,18 @@ def test_words_after_a_place_or_before_a_head_stay_words(text):
 )
 def test_extensions_at_a_sentence_end_paired_phones_case_numbers_and_plates(text, value, kind):
     assert any(value in span and got == kind for span, got in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("ASKED THAT PT'S PASTOR (REV TOLLIVER AT MT. ZION CME) BE ALLOWED", "MT. ZION CME"),
+        ("Pt retired from Lackland AFB depot, proud veteran.", "Lackland AFB"),
+    ],
+)
+def test_dotted_saints_and_bases(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
+
+
+def test_the_veterans_system_alone_is_no_place():
+    assert not [t for t, kind in found("VA SOCIAL WORKER CALLED RE: VA BENEFITS.") if kind == "LOCATION"]
