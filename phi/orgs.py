@@ -278,6 +278,7 @@ def _campuses(doc: Doc, hits: list[Hit]) -> None:
             hits.append((doc.starts[i - 1], doc.ends[i], "LOCATION", 0.7))
 
 
+_SPANISH_LINKS = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "EL"})
 _OUR_LADY = re.compile(r"\bOUR[ \t]+LADY[ \t]+OF[ \t]+(?:THE[ \t]+)?[A-Z][A-Z'-]+(?:[ \t]+[A-Z][A-Z'-]+)?")
 _SAINT_PLACE = re.compile(
     r"\b(?:ST|SAINT)\.?[ \t]+[A-Z][A-Z]+(?:'S)?[ \t]+(?:OF[ \t]+[A-Z][A-Z]+|HOME|HOSPITAL|CHURCH|SCHOOL|PARISH|"
@@ -297,9 +298,28 @@ _STATE_CODE = re.compile(
 _ZIP_AFTER_TOWN = re.compile(r",?[ \t]+\d{5}(?:-\d{4})?\b")
 
 
+_LEAD_NAMED = re.compile(
+    r"(?=[SCRIPHVT])\b(?:SAN|SANTA|SANTO|CASA|RANCHO|IGLESIA|PANADER[IÍ]A|HACIENDA|CAPILLA|PARROQUIA|VILLA|CH[UÙ]A|"
+    r"TEMPLO)[ \t]+(?:(?:DE|DEL|LA|LAS|LOS|EL)[ \t]+)*[^\W\d_][\w'-]*"
+    r"(?:[ \t]+(?:(?:DE|DEL|LA|LAS|LOS|EL)[ \t]+)*(?!(?:AND|IN|ON|AT|TO|FOR|WITH|MAY)\b)[^\W\d_][\w'-]*){0,2}"
+)
+
+
 def _named_patterns(doc: Doc, hits: list[Hit]) -> None:
-    """OUR LADY OF THE IMMACULATE CONCEPTION, ST. CASIMIR'S HOME, ST. ELIZABETH OF HUNGARY."""
+    """OUR LADY OF THE IMMACULATE CONCEPTION, ST. CASIMIR'S HOME, ST. ELIZABETH OF HUNGARY, SAN FELIPE DE NERI,
+    CASA DE LA LUZ, Rancho Las Palmas, Chùa Linh Sơn: names that open on a word of a church, house or ranch."""
     up = doc.up
+    for m in _LEAD_NAMED.finditer(up):
+        end, named = m.start(), 0
+        for word in re.finditer(r"\S+", doc.text[m.start() : m.end()]):
+            text = word.group()
+            if text.upper() in _SPANISH_LINKS:
+                continue
+            if _cased(doc) and not text[:1].isupper():
+                break  # mixed-case text capitalises every word of such a name: Rancho Las Palmas vineyard
+            end, named = m.start() + word.end(), named + 1
+        if named >= 2:
+            hits.append((m.start(), end, "LOCATION", 0.7))
     if "LADY" in up:
         hits.extend((m.start(), m.end(), "LOCATION", 0.7) for m in _OUR_LADY.finditer(up))
     if "ST" in up or "SAINT" in up:

@@ -409,3 +409,16 @@ def test_dotted_saints_and_bases(text, place):
 
 def test_the_veterans_system_alone_is_no_place():
     assert not [t for t, kind in found("VA SOCIAL WORKER CALLED RE: VA BENEFITS.") if kind == "LOCATION"]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("FAMILY CALLED PRIEST FROM SAN JUAN DE CAPISTRANO, ANOINTED", "SAN JUAN DE CAPISTRANO"),
+        ("WIFE ASKING ABOUT HOSPICE AT CASA DE LA PAZ.", "CASA DE LA PAZ"),
+        ("heat stroke at worksite (Rancho Los Olivos vineyard, Indio)", "Rancho Los Olivos"),
+        ("Family prays at Chùa Phước Hải, monk may visit", "Chùa Phước Hải"),
+    ],
+)
+def test_names_that_open_on_a_church_house_or_ranch_word(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
