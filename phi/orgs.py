@@ -111,7 +111,7 @@ def _of_tail(doc: Doc, i: int) -> int:
 def _counties(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
     """Pima County, BEXAR COUNTY SO: a listed county's name before COUNTY, whatever else the word may be."""
     counties = _county_keys(lex)
-    for i in [i for i, key in enumerate(doc.keys) if key == "COUNTY" and i]:
+    for i in _where(doc, "COUNTY"):
         if doc.keys[i - 1] in counties and doc.gap(i) == " " and _written_proper(doc, i - 1):
             hits.append((doc.starts[i - 1], doc.ends[i], "LOCATION", 0.8))
 
@@ -137,7 +137,7 @@ def _dotted_saint(doc: Doc, j: int) -> bool:
 def _orgs(doc: Doc, hits: list[Hit]) -> None:
     keys = doc.keys
     n = len(keys)
-    for i in [i for i, key in enumerate(keys) if key in _HEADS]:
+    for i in _where(doc, *_HEADS):
         if not _written_proper(doc, i):
             continue
         if i + 1 < n and keys[i + 1] in _NOT_AFTER and doc.tight(i + 1):
@@ -160,6 +160,15 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
             j += 1  # the name opens on its proper word: FAMILY PRACTICE alone is no name
         if j < i:
             hits.append((doc.starts[j], doc.ends[_of_tail(doc, i)], "LOCATION", 0.7))
+
+
+def _where(doc: Doc, *words: str) -> list[int]:
+    """Indexes (never 0) of the tokens whose key is one of `words`: the rules ask for a few words each, so the
+    document's keys are indexed once (on the Doc) instead of scanned once per rule."""
+    index = doc.positions()
+    if len(words) == 1:
+        return index.get(words[0], [])
+    return sorted(i for word in words for i in index.get(word, ()))
 
 
 def _after_bracket(doc: Doc) -> list[int]:
@@ -213,7 +222,7 @@ def _linked(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
     starts = {start: end for start, end, kind, _sc in places if kind == "LOCATION"}
     ends = {end for _s, end, kind, _sc in places if kind == "LOCATION"}
     keys = doc.keys
-    for i in [i for i in range(2, len(keys)) if keys[i - 1] in _LINKS]:
+    for i in [k + 1 for k in _where(doc, *_LINKS) if k >= 1 and k + 1 < len(keys)]:
         if doc.starts[i] not in starts or keys[i - 1] not in _LINKS or doc.gap(i) != " " or doc.gap(i - 1) != " ":
             continue
         head = i - 2
@@ -273,7 +282,7 @@ def _any_case(doc: Doc, k: int) -> bool:
 def _campuses(doc: Doc, hits: list[Hit]) -> None:
     """the West campus, EAST CAMPUS: a named campus of the hospital."""
     keys = doc.keys
-    for i in [i for i, key in enumerate(keys) if key == "CAMPUS" and i]:
+    for i in _where(doc, "CAMPUS"):
         if keys[i - 1] in _COMPASS and doc.gap(i) == " ":
             hits.append((doc.starts[i - 1], doc.ends[i], "LOCATION", 0.7))
 
@@ -330,7 +339,7 @@ def _noun_places(doc: Doc, hits: list[Hit]) -> None:
     """MAPLE RIDGE, Venture Hill, Golden Pond, Admiral's Bay: a capitalised noun and a landscape word make a
     place's name (in mixed-case text, both words capitalised inside a sentence is enough)."""
     keys = doc.keys
-    for i in [i for i, key in enumerate(keys) if (key in _NOUN_PLACE_PARTS or key in _MIXED_PARTS) and i]:
+    for i in _where(doc, *_NOUN_PLACE_PARTS, *_MIXED_PARTS):
         if not (doc.tight(i) or doc.gap(i) in ("'s ", "'S ")):
             continue
         j = i - 1
@@ -455,7 +464,7 @@ def _context_orgs(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
     up, keys = doc.up, doc.keys
     if not any(w in up for w in ("AT", "FOR", "TO", "EMPLOYER", "REHAB")):
         return
-    after = {k for t, key in enumerate(keys) if key in _CONTEXT_TRIGGERS for k in range(t + 1, t + 6)}
+    after = {k for t in _where(doc, *_CONTEXT_TRIGGERS) for k in range(t + 1, t + 6)}
     for i in sorted(k for k in after if 0 < k < len(keys)):
         if not _ORG_CONTEXT.search(up, max(0, doc.starts[i] - 48), doc.starts[i]):
             continue  # the phrase must end right before this word

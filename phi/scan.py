@@ -40,6 +40,16 @@ class Doc:
     up: str  # an upper-case copy with the same offsets, for the regex scanners
     lowered: bool = False  # blind because typed all in lower case (a message): no word is written like a name
     gaps: list[str] = field(default_factory=list)  # gaps[i]: the characters between token i-1 and token i
+    _positions: dict[str, list[int]] | None = None
+
+    def positions(self) -> dict[str, list[int]]:
+        """Each key's token indexes (index 0 left out: the rules that ask look at the word before), built once."""
+        if self._positions is None:
+            index: dict[str, list[int]] = {}
+            for i in range(1, len(self.keys)):
+                index.setdefault(self.keys[i], []).append(i)
+            self._positions = index
+        return self._positions
 
     def __len__(self) -> int:
         return len(self.keys)
