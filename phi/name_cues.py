@@ -92,13 +92,16 @@ def _credentialed(doc: Doc, lex: Lexicon, i: int) -> int:
     """TINA M RN, Hector RN: where the name ends (after its initial), or 0."""
     credential = _CREDENTIAL.match(doc.up, doc.ends[i])
     key = doc.keys[i]
-    if credential is None or key in _NOT_CREDENTIALED or not _written_as_name(doc, i):
+    if credential is None or key in _NOT_CREDENTIALED:
         return 0
     c = doc.classes[i]
     if c & CLINICAL:
         return 0
     signs = _line_end(doc, credential.end())  # the credential ends the note's line: a sign-off
-    if key not in lex.first_rank and not (signs and (c & (LAST | NAME) or not c & (COMMON | ENGLISH))):
+    if not _written_as_name(doc, i) and not (signs and key in lex.first_rank):
+        return 0  # a lower-case first name only as a sign-off: ray rrt
+    titled_word = signs and not doc.caps and doc.titlecase(i)  # - Skip RT
+    if key not in lex.first_rank and not (signs and (c & (LAST | NAME) or not c & (COMMON | ENGLISH) or titled_word)):
         return 0
     return credential.end(1) if credential.group(1) else doc.ends[i]
 
@@ -182,6 +185,27 @@ def _person_verb_after(doc: Doc, i: int) -> bool:
     return after in _PERSON_VERBS
 
 
+_PERSON_ROLES = frozenset({"RN", "NP", "MD", "PA", "SW", "CM", "RRT", "LPN", "CNA", "CHAPLAIN", "PCA", "INTERPRETER"})
+
+
+def _named_by_role_or_kin(doc: Doc, lex: Lexicon, i: int) -> bool:
+    """(ISOLDE, NIECE), bob (son), CALLED HAWTHORNE RN MAEVE: a word no list knows (or a rare noun, or a first name
+    in lower case) right before a relative in brackets or after a comma, or right after a person's role."""
+    keys, classes = doc.keys, doc.classes
+    c = classes[i]
+    if c & (CLINICAL | TITLE | ROLE | RELATIVE | REGION) or not doc.shaped(i):
+        return False
+    unlisted = not c & (COMMON | ENGLISH) or bool(c & RARE and not c & ENGLISH)
+    given = keys[i] in lex.first_rank and not c & CLINICAL
+    nxt = i + 1
+    if nxt < len(keys) and classes[nxt] & RELATIVE and doc.gap(nxt) in (", ", " (", "(", ",") and (unlisted or given):
+        return doc.gap(nxt) != ", " or "(" in doc.text[max(0, doc.starts[i] - 20) : doc.starts[i]]
+    if not i or keys[i - 1] not in _PERSON_ROLES or doc.gap(i) != " ":
+        return False
+    glued = doc.starts[i - 1] > 0 and doc.text[doc.starts[i - 1] - 1].isdigit()  # -20CM SUX: a unit, not a role
+    return unlisted and not glued and _written_as_name(doc, i)
+
+
 def _initialled(doc: Doc, i: int) -> bool:
     """R. DELACROIX, k. ostrowski: one initial with its dot, then a surname no clinical or plain list knows."""
     if not i or len(doc.keys[i - 1]) != 1 or doc.gap(i) not in (". ", "."):
@@ -211,6 +235,9 @@ _OPENING_NAME = re.compile(
 )
 
 
+_INITIAL_ABOVE = re.compile(r"(?:^|[\s-])([A-Z]\.)[ \t]*\n[ \t]*\Z")
+
+
 def widen_names(doc: Doc, hits: list[Hit]) -> list[Hit]:
     """A name takes the rest of a double-barrelled surname (ABERNATHY-SOLIS, mbeki-stone) and a middle
     initial after a given name; a record header (NAME: DESJARDINS, ODILE M.) is one name."""
@@ -224,6 +251,9 @@ def widen_names(doc: Doc, hits: list[Hit]) -> list[Hit]:
             initial = re.match(r" [A-Z]\.(?!\w)", text[end : end + 4])
             if initial and "," in text[start:end]:
                 end += initial.end()
+            before = _INITIAL_ABOVE.search(text, max(0, start - 8), start)
+            if before:  # a sign-off broken after its initial: "- T.\nBoone RRT"
+                start = before.start(1)
         out.append((start, end, kind, score))
     for m in _HEADER.finditer(doc.up):
         out.append((m.start(1), m.end(1), "NAME", 0.85))
@@ -302,6 +332,10 @@ def _cue_at(doc: Doc, lex: Lexicon, i: int, goes_by: set[int]) -> Hit | None:
     boss = bool(i and keys[i - 1] in _BOSSES and doc.gap(i) == " ")
     if boss and _person_verb_after(doc, i) and (keys[i] in lex.first_rank or _capitalised_name(doc, i)):
         return (start, end, "NAME", 0.75)  # his supervisor rick called
+    kin_after = bool(nxt and classes[i + 1] & RELATIVE)
+    role_before = bool(i and keys[i - 1] in _PERSON_ROLES)
+    if (kin_after or role_before) and _named_by_role_or_kin(doc, lex, i):
+        return (start, end, "NAME", 0.75)
     if i and len(keys[i - 1]) == 1 and _initialled(doc, i):
         return (doc.starts[i - 1], end, "NAME", 0.75)
     return None
@@ -316,8 +350,10 @@ def _candidates(doc: Doc) -> list[int]:
             found.update((i - 1, i - 2))
         elif key in _VERBS_AFTER:
             found.add(i - 1)
-        if classes[i] & RELATIVE or len(key) == 1 or key in _BOSSES:
+        if classes[i] & RELATIVE or len(key) == 1 or key in _BOSSES or key in _PERSON_ROLES:
             found.add(i + 1)
+        if classes[i] & RELATIVE:
+            found.add(i - 1)
     for m in _CUE_MARKS.finditer(text):
         found.add(bisect_left(doc.starts, m.end()) if m.group() != "'" else bisect_left(doc.starts, m.start()) - 1)
     n = len(keys)

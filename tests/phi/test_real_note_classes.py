@@ -422,3 +422,22 @@ def test_the_veterans_system_alone_is_no_place():
 )
 def test_names_that_open_on_a_church_house_or_ranch_word(text, place):
     assert any(place in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("NOW ON 50% FT. FAMILY (BRONWEN, NIECE) AWARE.", "BRONWEN"),
+        ("CALLED HAWTHORNE RN TAMSIN RE: BASELINE", "TAMSIN"),
+        ("bob (son) called at 0530, lives in town", "bob"),
+        ("sat 98%. plan SBT AM.\nray rrt", "ray"),
+        ("extubation per team AM.\n- Skip RT", "Skip"),
+        ("AC 500x16/8/60% post bronch. - T.\nBoone RRT", "T.\nBoone"),
+    ],
+)
+def test_names_by_a_relative_after_them_a_role_before_them_and_broken_sign_offs(text, name):
+    assert any(name in span and kind == "NAME" for span, kind in found(text)), found(text)
+
+
+def test_a_unit_glued_to_a_number_is_no_role():
+    assert found("RESP: L CHEST TUBE TO -20CM SUX, PLEUREVAC WITH SMALL AIR LEAK.") == []
