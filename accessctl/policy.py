@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, str] = {
     "emergency:approve": "Approve emergency access requests",
     "incident:manage": "Manage security incidents and breach assessments",
     "phi_scan:run": "Run PHI scans on uploaded files",
+    "disclosure:read": "Search and export the accounting of disclosures of a patient's PHI",
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
@@ -62,6 +63,7 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
             "baa:manage",
             "baa:read",
             "deployment:read",
+            "disclosure:read",
             "emergency:approve",
             "emergency:request",
             "incident:manage",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from django.conf import settings
@@ -113,6 +113,24 @@ _baa_in_force: Callable[[Organization], bool] | None = None
 def register_baa_check(check: Callable[[Organization], bool]) -> None:
     global _baa_in_force
     _baa_in_force = check
+
+
+class DisclosureRecorder(Protocol):
+    def __call__(
+        self, *, actor: Actor, deployment: Deployment, inference_id: str, mode: str,
+        texts: Sequence[tuple[str, Sequence[Entity]]],
+    ) -> object: ...  # fmt: skip
+
+
+# The accounting of disclosures (45 CFR 164.528): `disclosures` (which builds on this app) registers its recorder
+# in its AppConfig.ready(); it hashes the prompt's identifiers inside the inference's audit transaction. Until it
+# has, every inference is refused (fail closed): a disclosure nobody could account for must not happen.
+_disclosure_recorder: DisclosureRecorder | None = None
+
+
+def register_disclosure_recorder(recorder: DisclosureRecorder) -> None:
+    global _disclosure_recorder
+    _disclosure_recorder = recorder
 
 
 def compliance_gate(deployment: Deployment, policy: SecuritySettings) -> None:
@@ -239,6 +257,10 @@ def _finish(
                      "latency_ms": round(latency_ms, 1), "model_ms": round(model_ms, 1),
                      "phi_entities": len(prompt.entities) + len(answer.entities)},
         )  # fmt: skip
+        if _disclosure_recorder is None:
+            raise GatewayRefused(503, "disclosure-log-unavailable", "The accounting of disclosures is unavailable.")
+        _disclosure_recorder(actor=actor, deployment=deployment, inference_id=str(base["inference_id"]),
+                             mode=str(base["mode"]), texts=[(request.prompt, prompt.entities)])  # fmt: skip
     return Inference(
         id=str(base["inference_id"]),
         deployment=deployment,

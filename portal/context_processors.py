@@ -33,6 +33,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("audit:read", "Audit log", "audit-log"),
             ("phi_scan:run", "PHI scans", "phi-scans"),
             ("report:read", "Reports", "reports"),
+            ("disclosure:read", "Disclosures", "disclosures"),
             ("incident:manage", "Incidents", "incidents"),
             ("role:manage", "Roles", "roles"),
             ("settings:manage", "Security", "security-settings"),

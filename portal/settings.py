@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "encryption",
     "deployments",
     "scans",
+    "disclosures",
     "compliance",
     "incidents",
     "emergency",

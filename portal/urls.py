@@ -24,6 +24,7 @@ urlpatterns = [
     path("settings/keys/", include("encryption.urls")),
     path("scans/", include("scans.urls")),
     path("reports/", include("reports.urls")),
+    path("disclosures/", include("disclosures.urls")),
     path("deployments/", include("deployments.urls")),
     path("incidents/", include("incidents.urls")),
     path("compliance/", include("compliance.urls")),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from django.db import transaction
@@ -22,6 +23,20 @@ if TYPE_CHECKING:
     from accessctl.actor import Actor
 
 log = structlog.get_logger(__name__)
+
+
+class ScanDisclosureRecorder(Protocol):
+    def __call__(self, *, scan: PhiScan, texts: Iterable[tuple[str, Sequence[phi.Entity]]]) -> object: ...
+
+
+# The accounting of disclosures: `disclosures` registers its recorder in its AppConfig.ready(); it hashes the
+# identifiers found in each document inside the `phi_scan.finished` transaction. Without it a scan fails closed.
+_disclosure_recorder: ScanDisclosureRecorder | None = None
+
+
+def register_scan_disclosure_recorder(recorder: ScanDisclosureRecorder) -> None:
+    global _disclosure_recorder
+    _disclosure_recorder = recorder
 
 
 class ScanError(FieldError):
@@ -96,6 +111,7 @@ def scan_run(scan_id: int, progress: Any = None) -> PhiScan:
     findings: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     redacted: list[str] = []
+    analysed: list[tuple[str, Sequence[phi.Entity]]] = []  # texts and entities for the disclosure index, in memory
     try:
         docs = list(documents(bytes(scan.upload), scan.format))
     except ScanInputError as exc:
@@ -104,6 +120,7 @@ def scan_run(scan_id: int, progress: Any = None) -> PhiScan:
         engine = phi.get_engine()
         for index, (doc_id, text) in enumerate(docs, start=1):
             result = engine.process(text, "redact")
+            analysed.append((text, result.entities))
             for entity in result.entities:
                 findings.append({"document": doc_id, "start": entity.start, "end": entity.end, "type": entity.type,
                                  "score": round(entity.score, 3)})  # fmt: skip
@@ -114,11 +131,13 @@ def scan_run(scan_id: int, progress: Any = None) -> PhiScan:
     except Exception as exc:  # fail closed: without the PHI engine nothing is stored, not even partial findings
         log.error("phi_scan.engine_failed", scan_id=scan.public_id, exception_type=type(exc).__name__)
         return _fail(scan, "The PHI engine is unavailable; nothing was stored. Upload the file again later.")
+    if _disclosure_recorder is None:  # fail closed: findings nobody could account for are not kept
+        return _fail(scan, "The accounting of disclosures is unavailable; nothing was stored. Try again later.")
     scan.findings = {"findings": findings}
     scan.redacted = "\n".join(redacted).encode("utf-8")
     scan.documents = len(docs)
     scan.counts = counts
-    return _finish(scan, status=ScanStatus.DONE)
+    return _finish(scan, status=ScanStatus.DONE, analysed=analysed)
 
 
 @transaction.atomic
@@ -142,7 +161,9 @@ def _fail(scan: PhiScan, error: str) -> PhiScan:
 
 
 @transaction.atomic
-def _finish(scan: PhiScan, *, status: str, error: str = "") -> PhiScan:
+def _finish(
+    scan: PhiScan, *, status: str, error: str = "", analysed: Sequence[tuple[str, Sequence[phi.Entity]]] = ()
+) -> PhiScan:
     scan.status = status
     scan.error = error
     scan.progress_percent = 100
@@ -157,4 +178,6 @@ def _finish(scan: PhiScan, *, status: str, error: str = "") -> PhiScan:
         resource_id=scan.public_id,
         details={"documents": scan.documents, "counts": scan.counts},
     )
+    if status == ScanStatus.DONE and _disclosure_recorder is not None:  # scan_run checked it is registered
+        _disclosure_recorder(scan=scan, texts=analysed)
     return scan

@@ -22,6 +22,7 @@ LAYERS: list[str] = [
     "deployments",  # models, deployments, providers, the inference gateway
     "scans",  # PHI scans of uploaded files
     "reports",  # compliance reports from registered sections
+    "disclosures",  # accounting of disclosures (registers its recorder with the gateway and scans)
     "compliance",  # BAAs and the checklist (registers its BAA check with the gateway)
     "incidents",  # breach rules, incidents, notifications
     "emergency",  # break-glass access (registers its grant lookup and settings section with accessctl)
@@ -42,6 +43,7 @@ IN_FUNCTION_ALLOWED: dict[tuple[str, str], str] = {
     ("deployments/providers/__init__.py", "deployments.providers.local"): "llama.cpp runtime only when local",
     ("deployments/providers/__init__.py", "deployments.providers.external"): "loaded only when configured",
     ("reports/render.py", "core.pdf"): "WeasyPrint (Pango) loads only in the worker that renders a PDF",
+    ("disclosures/render.py", "core.pdf"): "WeasyPrint (Pango) loads only when an accounting PDF is asked for",
     # Loaded as an INSTALLED_APPS entry, before the app registry is ready: models cannot be imported yet.
     ("portal/admin_site.py", "accessctl.selectors"): "admin config loads before the app registry",
     ("portal/admin_site.py", "audit.services"): "admin config loads before the app registry",

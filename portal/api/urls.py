@@ -12,6 +12,7 @@ from compliance.api import baa as api_baa
 from compliance.api import checklist as api_checklist
 from deployments.api import deployments as deployments_api
 from deployments.api import generate as api_generate
+from disclosures import api as disclosures_api
 from emergency import api as emergency_api
 from incidents import api as incidents_api
 from portal.api.root import ApiRootView
@@ -75,6 +76,8 @@ urlpatterns = [
         name="api-emergency-activity",
     ),
     path("deployments/<str:deployment_id>/generate", api_generate.GenerateView.as_view(), name="api-generate"),
+    path("disclosures/search", disclosures_api.DisclosureSearchView.as_view(), name="api-disclosures-search"),
+    path("disclosures/export", disclosures_api.DisclosureExportView.as_view(), name="api-disclosures-export"),
     path("phi-scans", scans_api.PhiScanListCreateView.as_view(), name="api-phi-scans"),
     path("phi-scans/<str:scan_id>", scans_api.PhiScanDetailView.as_view(), name="api-phi-scan"),
     path("phi-scans/<str:scan_id>/redacted", scans_api.PhiScanRedactedView.as_view(), name="api-phi-scan-redacted"),

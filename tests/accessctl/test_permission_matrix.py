@@ -94,6 +94,8 @@ CASES = [
     Case("post", "/api/v1/emergency-access/requests/{emergency}/review", "emergency:approve", {"notes": "ok"}),
     Case("get", "/api/v1/emergency-access/requests/{emergency}/activity", None),
     Case("post", "/api/v1/deployments/{deployment}/generate", "text:generate", {"prompt": "What is HbA1c?"}),
+    Case("post", "/api/v1/disclosures/search", "disclosure:read", {"mrn": "4455667"}),
+    Case("post", "/api/v1/disclosures/export", "disclosure:read", {"mrn": "4455667"}),
     Case("get", "/api/v1/phi-scans", "phi_scan:run"),
     Case("post", "/api/v1/phi-scans", "phi_scan:run"),
     Case("get", "/api/v1/phi-scans/{scan}", "phi_scan:run"),

@@ -42,6 +42,7 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
         "/audit/",
         "/scans/",
         "/reports/",
+        "/disclosures/",
         "/incidents/",
         "/access/roles",
         "/settings/security",
