@@ -21,6 +21,7 @@ from django.db import transaction
 from accessctl.security import request_settings_for
 from audit.services import record
 from core.errors import FieldError, ProblemError, TooLarge
+from deployments.associates import business_associate, describe
 from deployments.models import Deployment, State
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
 from deployments.selectors import access_deployment
@@ -105,12 +106,13 @@ def requested_mode(request: GenerateRequest, deployment: Deployment, policy: Sec
     return mode
 
 
-# Whether an organisation has a Business Associate Agreement in force: compliance (which builds on this app)
-# registers it in its AppConfig.ready(). Until it has, HIPAA mode refuses (fail closed).
-_baa_in_force: Callable[[Organization], bool] | None = None
+# Whether an organisation has a Business Associate Agreement in force with a named business associate:
+# compliance (which builds on this app) registers it in its AppConfig.ready(). Until it has, HIPAA mode refuses
+# every deployment that sends PHI to a business associate (fail closed).
+_baa_in_force: Callable[[Organization, str], bool] | None = None
 
 
-def register_baa_check(check: Callable[[Organization], bool]) -> None:
+def register_baa_check(check: Callable[[Organization, str], bool]) -> None:
     global _baa_in_force
     _baa_in_force = check
 
@@ -118,11 +120,14 @@ def register_baa_check(check: Callable[[Organization], bool]) -> None:
 def compliance_gate(deployment: Deployment, policy: SecuritySettings) -> None:
     """What must hold before any PHI may flow to this deployment's runtime."""
     if policy.hipaa_mode:
-        if _baa_in_force is None or not _baa_in_force(deployment.organization):
+        associate = business_associate(deployment)  # None: the organisation's own machine, no BAA needed
+        if associate is not None and (_baa_in_force is None or not _baa_in_force(deployment.organization, associate)):
             raise GatewayRefused(
                 403, "baa-required",
-                "HIPAA mode: no active Business Associate Agreement is on file for this organisation; "
-                "record and activate one before sending PHI to a model.",
+                f"HIPAA mode: no active Business Associate Agreement with {describe(associate)} "
+                f"(business associate \"{associate}\") is on file for this organisation; record and activate one "
+                "before sending PHI to this deployment.",
+                business_associate=associate,
             )  # fmt: skip
         if not deployment.security_settings.get("network_isolation"):
             raise GatewayRefused(

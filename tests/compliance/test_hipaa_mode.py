@@ -11,6 +11,7 @@ from django.utils import timezone
 from accessctl.security import settings_for
 from audit.models import AuditEvent
 from compliance.models import BusinessAssociateAgreement
+from deployments.models import Deployment
 from tests.deployments.fakes import use_echo_provider
 from tests.deployments.test_gateway import SEED_PROMPT, SEED_REDACTED, make_deployment
 
@@ -24,10 +25,10 @@ def hipaa_on(client) -> Any:
     return response.json()
 
 
-def active_baa(organization) -> BusinessAssociateAgreement:
+def active_baa(organization, associate: str = "aws") -> BusinessAssociateAgreement:
     today = timezone.localdate()
     return BusinessAssociateAgreement.objects.create(
-        organization=organization, counterparty="Acme Clinic", status="active",
+        organization=organization, counterparty="Acme Clinic", status="active", business_associate=associate,
         effective_date=today - timedelta(days=10), expiry_date=today + timedelta(days=355),
     )  # fmt: skip
 
@@ -98,9 +99,35 @@ def test_hipaa_mode_requires_network_isolation_for_new_deployments(api_client, a
     assert "security_settings.network_isolation" in response.json()["errors"]
 
 
-def test_inference_in_hipaa_mode_needs_a_baa_in_force(api_client, alice, acme, monkeypatch):
+def test_the_local_runtime_needs_no_baa_in_hipaa_mode(api_client, alice, acme, monkeypatch):
+    """The packaged runtime on the organisation's own machine: no business associate receives anything."""
     echo = use_echo_provider(monkeypatch)
     deployment = make_deployment(acme)
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    url = f"/api/v1/deployments/{deployment.public_id}/generate"
+    allowed = api_client.post(url, {"prompt": SEED_PROMPT, "security_settings": {"phi_redaction": True}}, format="json")
+    assert allowed.status_code == 200 and allowed.json()["processed_prompt"] == SEED_REDACTED
+    assert echo.prompts == [SEED_REDACTED]
+
+
+def test_the_hosted_runtime_names_paitient_as_its_business_associate(api_client, alice, acme, monkeypatch, settings):
+    settings.PAITIENT_HOSTED_RUNTIME = True
+    use_echo_provider(monkeypatch)
+    deployment = make_deployment(acme)
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    url = f"/api/v1/deployments/{deployment.public_id}/generate"
+    refused = api_client.post(url, {"prompt": "hi"}, format="json")
+    assert refused.status_code == 403 and refused.json()["business_associate"] == "paitient"
+    active_baa(acme, "paitient")
+    assert api_client.post(url, {"prompt": "hi"}, format="json").status_code == 200
+
+
+def test_inference_in_hipaa_mode_needs_a_baa_with_the_deployments_associate(api_client, alice, acme, monkeypatch):
+    echo = use_echo_provider(monkeypatch)
+    deployment = make_deployment(acme, instance_type="g4dn.xlarge", security_settings={"private_endpoints": True})
+    Deployment.objects.filter(pk=deployment.pk).update(provider="aws", compute_type="gpu")
     api_client.force_authenticate(alice)
     hipaa_on(api_client)
     url = f"/api/v1/deployments/{deployment.public_id}/generate"
@@ -111,6 +138,8 @@ def test_inference_in_hipaa_mode_needs_a_baa_in_force(api_client, alice, acme, m
     assert "Business Associate Agreement" in refused.json()["detail"]
     assert echo.prompts == []
     assert AuditEvent.objects.get(event_type="model.inference").details["refused"] == "baa-required"
+    active_baa(acme, "llm.vendor.example")  # a BAA with somebody else covers nothing here
+    assert api_client.post(url, body, format="json").status_code == 403
 
     baa = active_baa(acme)
     allowed = api_client.post(url, body, format="json")
