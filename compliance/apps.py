@@ -11,6 +11,6 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from compliance import report_sections  # noqa: F401 - registers the report's compliance sections
         from compliance.baa import baa_in_force
-        from deployments.gateway import register_baa_check
+        from deployments.associates import register_baa_check
 
         register_baa_check(lambda organization, associate: baa_in_force(organization, associate) is not None)

@@ -21,6 +21,7 @@ from audit.verify_live import verify_chain
 from compliance.baa import baa_in_force
 from compliance.models import BaaStatus, BusinessAssociateAgreement, ChecklistSnapshot
 from deployments.associates import business_associate, describe
+from deployments.isolation import is_isolated
 from deployments.models import Deployment, Provider, State
 from encryption.master import MasterKeyUnavailable, master_key
 from encryption.models import KeyAlgorithm, KeyStatus, OrganizationKey
@@ -149,10 +150,10 @@ def network_security(organization: Organization, day: date) -> ItemResult:
     live = list(
         Deployment.objects.filter(organization=organization)
         .exclude(state=State.STOPPED)
-        .only("name", "provider", "state", "security_settings")
+        .only("name", "provider", "state", "security_settings", "endpoint_url")
         .order_by("name")
     )
-    open_ = [d.name for d in live if not d.security_settings.get("network_isolation")]
+    open_ = [d.name for d in live if not is_isolated(d)]  # derived from the provider, never a declared flag
     public = [d.name for d in live if d.provider == Provider.AWS and not d.security_settings.get("private_endpoints")]
     facts: dict[str, Any] = {"live_deployments": len(live), "deployments": f"{len(live)} deployments"}
     failures = []

@@ -10,6 +10,7 @@ The HIPAA gate asks for a BAA in force with exactly this associate; the checklis
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from deployments.models import Provider
 
 if TYPE_CHECKING:
+    from accessctl.models import Organization
     from deployments.models import Deployment
 
 PAITIENT = "paitient"
@@ -53,3 +55,18 @@ def describe(associate: str | None) -> str:
     if associate is None:
         return NO_ASSOCIATE
     return NAMED.get(associate, f"the vendor at {associate}")
+
+
+# Whether an organisation has a Business Associate Agreement in force with a named business associate:
+# compliance (which builds on this app) registers it in its AppConfig.ready(). Until it has, nothing is covered
+# (fail closed).
+_baa_in_force: Callable[[Organization, str], bool] | None = None
+
+
+def register_baa_check(check: Callable[[Organization, str], bool]) -> None:
+    global _baa_in_force
+    _baa_in_force = check
+
+
+def baa_covers(organization: Organization, associate: str) -> bool:
+    return _baa_in_force is not None and _baa_in_force(organization, associate)

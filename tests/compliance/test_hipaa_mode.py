@@ -153,7 +153,8 @@ def test_inference_in_hipaa_mode_needs_a_baa_with_the_deployments_associate(api_
 def test_hipaa_mode_refuses_a_deployment_without_network_isolation(api_client, alice, acme, monkeypatch):
     use_echo_provider(monkeypatch)
     active_baa(acme)
-    exposed = make_deployment(acme, name="exposed", security_settings={"network_isolation": False})
+    exposed = make_deployment(acme, name="exposed", security_settings={"network_isolation": True})
+    Deployment.objects.filter(pk=exposed.pk).update(provider="aws")  # no private endpoint: not isolated
     api_client.force_authenticate(alice)
     hipaa_on(api_client)
     response = api_client.post(f"/api/v1/deployments/{exposed.public_id}/generate", {"prompt": "hi"}, format="json")
@@ -176,3 +177,57 @@ def test_phi_detection_can_be_skipped_only_when_the_organisation_allows(api_clie
     assert allowed["phi"]["mode"] == "off" and allowed["phi"]["entities"] == []
     assert echo.prompts == [SEED_PROMPT]
     assert AuditEvent.objects.get(event_type="model.inference").details["mode"] == "off"
+
+
+VENDOR_ENDPOINT = {"url": "https://llm.vendor.example/v1", "api_key": "k", "model": "m"}
+EXTERNAL = {"model_name": "HuggingFaceTB/SmolLM2-135M-Instruct", "deployment_name": "vendor-llm",
+            "provider": "external", "endpoint": VENDOR_ENDPOINT}  # fmt: skip
+
+
+def test_an_external_deployment_declared_isolated_is_refused_and_needs_its_vendors_baa(
+    api_client, alice, acme, monkeypatch
+):
+    """Isolation is derived: a declared `network_isolation: true` on an external endpoint is a 400 naming the
+    field; in HIPAA mode the endpoint is accepted only with a BAA in force with its vendor (not just any BAA)."""
+    monkeypatch.setattr("deployments.services.egress.check_host", lambda host, port: None)  # no DNS in tests
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    active_baa(acme, "aws")  # some BAA exists, but not with this vendor
+    declared = {**EXTERNAL, "security_settings": {"network_isolation": True}}
+    for body in (declared, EXTERNAL):
+        response = api_client.post("/api/v1/deployments", body, format="json")
+        assert response.status_code == 400, response.json()
+        assert "security_settings.network_isolation" in response.json()["errors"]
+    assert not Deployment.objects.filter(name="vendor-llm").exists()
+
+    active_baa(acme, "llm.vendor.example")
+    assert api_client.post("/api/v1/deployments", declared, format="json").status_code == 400  # still not isolated
+    created = api_client.post("/api/v1/deployments", EXTERNAL, format="json")
+    assert created.status_code == 201, created.json()
+    stored = Deployment.objects.get(name="vendor-llm")
+    assert stored.security_settings["network_isolation"] is False
+
+
+def test_a_stored_isolation_flag_on_an_external_deployment_counts_for_nothing(api_client, alice, acme, monkeypatch):
+    """A row from before isolation was derived: the gate works it out again and asks for the vendor's BAA."""
+    use_echo_provider(monkeypatch)
+    active_baa(acme, "aws")
+    legacy = make_deployment(acme, name="legacy", endpoint_url="https://llm.vendor.example/v1")
+    Deployment.objects.filter(pk=legacy.pk).update(provider="external")
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    url = f"/api/v1/deployments/{legacy.public_id}/generate"
+    refused = api_client.post(url, {"prompt": "hi"}, format="json")
+    assert refused.status_code == 403 and refused.json()["business_associate"] == "llm.vendor.example"
+    active_baa(acme, "llm.vendor.example")
+    assert api_client.post(url, {"prompt": "hi"}, format="json").status_code == 200  # https + the vendor's BAA
+
+
+def test_the_local_runtime_is_isolated_whatever_the_request_says(api_client, alice, acme):
+    api_client.force_authenticate(alice)
+    hipaa_on(api_client)
+    body = {"model_name": "HuggingFaceTB/SmolLM2-135M-Instruct", "deployment_name": "on-prem",
+            "security_settings": {"network_isolation": True}}  # fmt: skip
+    response = api_client.post("/api/v1/deployments", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert Deployment.objects.get(name="on-prem").security_settings["network_isolation"] is True
