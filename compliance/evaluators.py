@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accessctl.models import Membership, RoleAssignment, SecuritySettings
 from audit.models import AuditEvent, ChainHead
-from audit.retention import HIPAA_DOCUMENTATION_DAYS, policy_for
+from audit.retention import HIPAA_DOCUMENTATION_DAYS, policy_for, required_retention_days, retention_shortfall
 from audit.verify_live import verify_chain
 from compliance.baa import baa_in_force
 from compliance.models import BaaStatus, BusinessAssociateAgreement, ChecklistSnapshot
@@ -34,7 +34,6 @@ Status = Literal["pass", "fail", "expiring", "not_evaluated"]
 WARNING_DAYS = 30  # an expiry this close makes an item "expiring"
 YEAR_DAYS = 365
 MAX_SESSION_TIMEOUT_MINUTES = 30
-MIN_AUDIT_RETENTION_DAYS = 365
 ADMIN_SHARE = 0.2  # least privilege: org-admins at most 20% of members (or 2 in a small team)
 MIN_ADMIN_ALLOWANCE = 2
 LIVE_VERIFY_MAX_EVENTS = 20_000  # bigger chains are verified in full by the daily run, not on page load
@@ -285,10 +284,10 @@ def audit_logging(organization: Organization, day: date) -> ItemResult:
         facts["audit_chain"] = verification
         if not verification.get("ok"):
             failures.append(f"The audit chain does not verify: {verification.get('result', 'failed')}.")
-    if policy.log_retention_days < MIN_AUDIT_RETENTION_DAYS:
-        failures.append(
-            f"Audit logs are kept {policy.log_retention_days} days: keep them at least {MIN_AUDIT_RETENTION_DAYS}."
-        )
+    facts["required_log_retention_days"] = required_retention_days(organization)  # the audit page asks the same
+    shortfall = retention_shortfall(organization, policy.log_retention_days)
+    if shortfall:
+        failures.append(shortfall)
     result = verdict(failures, [], facts)
     if result.status == "pass" and verification is None:
         return ItemResult("not_evaluated", ["The audit chain has not been verified in the last 36 hours."], facts)

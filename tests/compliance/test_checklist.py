@@ -492,8 +492,11 @@ def test_status_changes_are_snapshotted_and_audited(admin_client, acme):
     patch(admin_client, {"compliance": {"hipaa": True}})
     items(admin_client)
     assert ChecklistSnapshot.objects.filter(organization=acme).count() == 2
-    changed = AuditEvent.objects.get(event_type="checklist.status_changed")
+    changed = AuditEvent.objects.get(event_type="checklist.status_changed", resource="checklist/hipaa_mode")
     assert changed.details == {"item": "hipaa_mode", "from": "fail", "to": "pass"}
+    # HIPAA mode asks six years of audit logs: a year no longer passes (the audit page says the same)
+    retention = AuditEvent.objects.get(event_type="checklist.status_changed", resource="checklist/audit_logging")
+    assert retention.details == {"item": "audit_logging", "from": "pass", "to": "fail"}
     assert changed.resource == "checklist/hipaa_mode"
     history = admin_client.get(f"{CHECKLIST}/history", {"item": "hipaa_mode"}).json()["results"]
     assert [row["results"]["hipaa_mode"]["status"] for row in history] == ["pass", "fail"]

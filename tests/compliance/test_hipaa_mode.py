@@ -231,3 +231,27 @@ def test_the_local_runtime_is_isolated_whatever_the_request_says(api_client, ali
     response = api_client.post("/api/v1/deployments", body, format="json")
     assert response.status_code == 201, response.json()
     assert Deployment.objects.get(name="on-prem").security_settings["network_isolation"] is True
+
+
+def test_turning_hipaa_mode_on_offers_to_raise_retention_to_six_years(api_client, alice, acme):
+    from audit.retention import policy_for
+
+    api_client.force_authenticate(alice)
+    document = hipaa_on(api_client)
+    (offer,) = document["offers"]
+    assert offer["field"] == "compliance.log_retention_days" and offer["offered"] == 2190
+    assert offer["current"] == policy_for(acme).log_retention_days < 2190
+    raised = api_client.patch(SETTINGS, {"compliance": {"log_retention_days": 2190}}, format="json")
+    assert raised.status_code == 200 and "offers" not in raised.json()
+    assert policy_for(acme).log_retention_days == 2190
+    assert "offers" not in hipaa_on(api_client)  # nothing left to offer
+
+
+def test_the_console_offers_to_raise_retention_when_hipaa_mode_is_turned_on(client, alice, acme):
+    client.force_login(alice)
+    data = {"session_timeout_minutes": "15", "session_max_hours": "8", "concurrent_sessions_limit": "0",
+            "hipaa_mode": "on"}  # fmt: skip
+    response = client.post("/settings/security", data, follow=True)
+    assert response.redirect_chain, response.content.decode()[:2000]
+    assert settings_for(acme).hipaa_mode is True
+    assert "Raise the retention to 2190 days" in response.content.decode()
