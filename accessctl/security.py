@@ -188,3 +188,19 @@ def security_settings_update(*, actor: Actor, changes: AccessChanges) -> Securit
         if log_retention.days(actor.organization) != changes.log_retention_days:
             log_retention.update(actor, changes.log_retention_days)
     return current
+
+
+def retention_offer(organization: Organization) -> dict[str, Any] | None:
+    """In HIPAA mode with audit retention under six years: the offer to raise it (the API's `offers`, the console's
+    note). Accepting it is an ordinary `compliance.log_retention_days` change (audited, `audit:manage`)."""
+    limits = retention()
+    days = limits.days(organization)
+    if not settings_for(organization).hipaa_mode or days >= limits.hipaa_days:
+        return None
+    return {
+        "field": "compliance.log_retention_days",
+        "current": days,
+        "offered": limits.hipaa_days,
+        "reason": f"HIPAA mode: keep audit logs six years ({limits.hipaa_days:,} days, 45 CFR 164.316(b)(2)); the "
+        "checklist's Audit Logging item fails below it.",
+    }

@@ -14,7 +14,7 @@ from accessctl.console import console_actor, member_actor
 from accessctl.forms import SETTINGS_ERROR_FIELDS, ApiKeyForm, AssignForm, RoleForm, SecuritySettingsForm
 from accessctl.models import ApiKey, Role, RoleAssignment, User
 from accessctl.policy import GrantDenied, is_allowed, organization_resource
-from accessctl.security import AccessChanges, SettingsError, security_settings_update, settings_for
+from accessctl.security import AccessChanges, SettingsError, retention_offer, security_settings_update, settings_for
 from accessctl.selectors import member_list
 from accessctl.services import LastAdminError, RoleError, role_assign, role_create, role_unassign
 from accessctl.tenancy import tenant_get
@@ -39,7 +39,8 @@ def security_settings_page(request: HttpRequest) -> HttpResponse:
     form = SecuritySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if data["hipaa_mode"] and not current.hipaa_mode:  # switching HIPAA mode on ticks what it forces
+        turning_on = data["hipaa_mode"] and not current.hipaa_mode
+        if turning_on:  # switching HIPAA mode on ticks what it forces
             data["require_mfa"] = data["phi_detection"] = True
         try:
             security_settings_update(
@@ -59,6 +60,13 @@ def security_settings_page(request: HttpRequest) -> HttpResponse:
             show_field_error(form, exc, SETTINGS_ERROR_FIELDS)
         else:
             messages.success(request, "Security settings saved.")
+            offer = retention_offer(actor.organization)
+            if offer is not None and turning_on:  # turning HIPAA mode on offers to raise retention
+                messages.warning(
+                    request,
+                    f"Audit logs are kept {offer['current']} days. {offer['reason']} Raise the retention to "
+                    f"{offer['offered']} days on the Audit log page.",
+                )
             return redirect("security-settings")
     return render(request, "accessctl/security_settings.html", {"form": form, "client_ip": actor.ip})
 

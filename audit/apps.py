@@ -11,7 +11,13 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from accessctl.extensions import Retention, register_recorder, register_retention
         from audit import signals  # noqa: F401 - records sign-in, sign-out and failed sign-in
-        from audit.retention import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, policy_for, retention_days_set
+        from audit.retention import (
+            HIPAA_DOCUMENTATION_DAYS,
+            MAX_RETENTION_DAYS,
+            MIN_RETENTION_DAYS,
+            policy_for,
+            retention_days_set,
+        )
         from audit.services import record
 
         register_recorder(record)
@@ -21,5 +27,6 @@ class AuditConfig(AppConfig):
                 maximum_days=MAX_RETENTION_DAYS,
                 days=lambda organization: policy_for(organization).log_retention_days,
                 update=retention_days_set,
+                hipaa_days=HIPAA_DOCUMENTATION_DAYS,
             )
         )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from accessctl.security import hipaa_mode
 from audit.merkle import CompactRange
 from audit.models import AuditEvent, AuditPolicy, PurgePermit
 from audit.services import locked_head, record, sequence_chain
@@ -18,6 +19,23 @@ if TYPE_CHECKING:
     from accessctl.models import Organization
 
 HIPAA_DOCUMENTATION_DAYS = 6 * 365  # 45 CFR 164.316(b)(2): keep documentation six years
+BASELINE_RETENTION_DAYS = 365  # without HIPAA mode: a year of audit logs
+
+
+def required_retention_days(organization: Organization) -> int:
+    """The audit retention the checklist and the audit page both ask for: six years (2,190 days) in HIPAA mode."""
+    return HIPAA_DOCUMENTATION_DAYS if hipaa_mode(organization) else BASELINE_RETENTION_DAYS
+
+
+def retention_shortfall(organization: Organization, days: int) -> str | None:
+    """Why `days` of audit retention fall short for this organisation (None when they do not)."""
+    required = required_retention_days(organization)
+    if days >= required:
+        return None
+    why = " (HIPAA mode: six years, 45 CFR 164.316(b)(2))" if required == HIPAA_DOCUMENTATION_DAYS else ""
+    return f"Audit logs are kept {days} days: keep them at least {required:,}{why}."
+
+
 MIN_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 36500
 

@@ -14,7 +14,13 @@ from accessctl.console import console_actor
 from accessctl.policy import is_allowed, organization_resource
 from audit.export import export_bundle
 from audit.forms import AuditFilterForm, AuditPolicyForm
-from audit.retention import HIPAA_DOCUMENTATION_DAYS, audit_policy_update, policy_for
+from audit.retention import (
+    HIPAA_DOCUMENTATION_DAYS,
+    audit_policy_update,
+    policy_for,
+    required_retention_days,
+    retention_shortfall,
+)
 from audit.selectors import AuditFilters, audit_event_get, audit_event_list, sequencer_lag
 from audit.signing import key_id_for, public_pem, signing_key
 from audit.verify_live import verify_chain
@@ -48,7 +54,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 "legal_hold_reason": policy.legal_hold_reason,
             }
         ),
-        "retention_below_hipaa": policy.log_retention_days < HIPAA_DOCUMENTATION_DAYS,
+        # the checklist's Audit Logging item asks exactly this (audit.retention.retention_shortfall)
+        "retention_shortfall": retention_shortfall(actor.organization, policy.log_retention_days),
+        "required_days": required_retention_days(actor.organization),
         "hipaa_days": HIPAA_DOCUMENTATION_DAYS,
         "can_export": is_allowed(actor, "audit:export", resource),
         "can_manage": is_allowed(actor, "audit:manage", resource),

@@ -16,6 +16,7 @@ from audit.services import record
 from compliance.models import BAA_TRANSITIONS, IN_FORCE, BaaHistory, BaaStatus, BusinessAssociateAgreement
 from core.errors import FieldError
 from core.uploads import check_size, safe_filename, upload_limit
+from deployments.associates import PAITIENT, normalize_associate
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -34,19 +35,27 @@ class BaaSpec:
     counterparty_contact: str = ""
     scope: str = ""
     reminder_days: int = 30
+    business_associate: str = PAITIENT
 
 
 def today() -> date:
     return timezone.localdate()
 
 
-def baa_in_force(organization: Organization, *, on: date | None = None) -> BusinessAssociateAgreement | None:
-    """The BAA that covers PHI today: active (or expiring) and within its effective dates."""
+def baa_in_force(
+    organization: Organization, associate: str, *, on: date | None = None
+) -> BusinessAssociateAgreement | None:
+    """The BAA with this business associate that covers PHI today: active (or expiring), within its dates."""
     day = on or today()
     return (
         BusinessAssociateAgreement.objects.filter(
-            organization=organization, status__in=IN_FORCE, effective_date__lte=day, expiry_date__gt=day
+            organization=organization,
+            business_associate=associate,
+            status__in=IN_FORCE,
+            effective_date__lte=day,
+            expiry_date__gt=day,
         )
+        .defer("document")
         .order_by("-expiry_date")
         .first()
     )
@@ -55,6 +64,10 @@ def baa_in_force(organization: Organization, *, on: date | None = None) -> Busin
 def _validate(spec: BaaSpec) -> None:
     if not spec.counterparty.strip():
         raise FieldError("counterparty", "Name the other party to the agreement.")
+    if normalize_associate(spec.business_associate) is None:
+        raise FieldError(
+            "business_associate", "Name the business associate: aws, paitient, or the host of an external endpoint."
+        )
     if spec.expiry_date <= spec.effective_date:
         raise FieldError("expiry_date", "The agreement must expire after it takes effect.")
     if (spec.expiry_date - spec.effective_date).days > MAX_TERM_DAYS:
@@ -81,12 +94,13 @@ def baa_create(*, actor: Actor, spec: BaaSpec) -> BusinessAssociateAgreement:
     with transaction.atomic():
         baa = BusinessAssociateAgreement.objects.create(
             organization=actor.organization, counterparty=spec.counterparty.strip(),
+            business_associate=normalize_associate(spec.business_associate) or PAITIENT,
             counterparty_contact=spec.counterparty_contact, scope=spec.scope, effective_date=spec.effective_date,
             expiry_date=spec.expiry_date, reminder_days=spec.reminder_days, created_by=actor.user,
         )  # fmt: skip
         BaaHistory.objects.create(baa=baa, to_status=BaaStatus.DRAFT, actor=actor.user, note="created")
         record(actor=actor, event_type="baa.created", resource=baa.resource, resource_id=baa.public_id,
-               details={"effective_date": spec.effective_date.isoformat(),
+               details={"effective_date": spec.effective_date.isoformat(), "business_associate": baa.business_associate,
                         "expiry_date": spec.expiry_date.isoformat()})  # fmt: skip
     return baa
 

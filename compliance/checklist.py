@@ -51,7 +51,7 @@ ITEMS: dict[str, ChecklistItem] = {
             "baa",
             "Business Associate Agreement",
             ("164.308(b)(1)", "164.502(e)"),
-            "A signed BAA is in force with the covered entity.",
+            "Every deployment that sends PHI to a business associate is covered by a BAA in force with it.",
             evaluators.baa,
         ),
         ChecklistItem(

@@ -16,10 +16,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accessctl.models import Membership, RoleAssignment, SecuritySettings
 from audit.models import AuditEvent, ChainHead
-from audit.retention import HIPAA_DOCUMENTATION_DAYS, policy_for
+from audit.retention import HIPAA_DOCUMENTATION_DAYS, policy_for, required_retention_days, retention_shortfall
 from audit.verify_live import verify_chain
 from compliance.baa import baa_in_force
 from compliance.models import BaaStatus, BusinessAssociateAgreement, ChecklistSnapshot
+from deployments.associates import business_associate, describe
+from deployments.isolation import is_isolated
 from deployments.models import Deployment, Provider, State
 from encryption.master import MasterKeyUnavailable, master_key
 from encryption.models import KeyAlgorithm, KeyStatus, OrganizationKey
@@ -32,7 +34,6 @@ Status = Literal["pass", "fail", "expiring", "not_evaluated"]
 WARNING_DAYS = 30  # an expiry this close makes an item "expiring"
 YEAR_DAYS = 365
 MAX_SESSION_TIMEOUT_MINUTES = 30
-MIN_AUDIT_RETENTION_DAYS = 365
 ADMIN_SHARE = 0.2  # least privilege: org-admins at most 20% of members (or 2 in a small team)
 MIN_ADMIN_ALLOWANCE = 2
 LIVE_VERIFY_MAX_EVENTS = 20_000  # bigger chains are verified in full by the daily run, not on page load
@@ -77,39 +78,57 @@ def active_members(organization: Organization) -> list[Membership]:
     return list(active.select_related("user").order_by("user__username"))
 
 
+def _uncovered_reasons(organization: Organization, associate: str, names: list[str]) -> list[str]:
+    agreements = BusinessAssociateAgreement.objects.filter(organization=organization, business_associate=associate)
+    reasons = [
+        f"No Business Associate Agreement with {describe(associate)} (business associate “{associate}”) is in "
+        f"force, yet deployment(s) {', '.join(names)} send it PHI."
+    ]
+    pending = agreements.filter(status__in=(BaaStatus.DRAFT, BaaStatus.SENT, BaaStatus.SIGNED)).count()
+    if pending:
+        reasons.append(f"{pending} agreement(s) with {associate} are drafted, sent or signed but not active.")
+    lapsed = agreements.filter(status=BaaStatus.EXPIRED).defer("document").order_by("-expiry_date").first()
+    if lapsed is not None:
+        reasons.append(f"The agreement with {lapsed.counterparty} expired on {lapsed.expiry_date.isoformat()}.")
+    return reasons
+
+
 def baa(organization: Organization, day: date) -> ItemResult:
-    agreement = baa_in_force(organization, on=day)
-    if agreement is None:
-        agreements = BusinessAssociateAgreement.objects.filter(organization=organization).defer("document")
-        counts: dict[str, int] = {}
-        for status in agreements.values_list("status", flat=True):
-            counts[status] = counts.get(status, 0) + 1
-        reasons = ["No Business Associate Agreement is in force."]
-        pending = sum(counts.get(s, 0) for s in (BaaStatus.DRAFT, BaaStatus.SENT, BaaStatus.SIGNED))
-        if pending:
-            reasons.append(f"{pending} agreement(s) are drafted, sent or signed but not active: sign and activate one.")
-        lapsed = agreements.filter(status=BaaStatus.EXPIRED).order_by("-expiry_date").first()
-        if lapsed is not None:
-            reasons.append(f"The agreement with {lapsed.counterparty} expired on {lapsed.expiry_date.isoformat()}.")
-        if not counts:
-            reasons.append("None is recorded: add the signed agreement under Compliance → BAAs.")
-        return ItemResult("fail", reasons, {"agreements_by_status": counts})
-    days_left = (agreement.expiry_date - day).days
-    facts = {
-        "baa_id": agreement.public_id,
-        "counterparty": agreement.counterparty,
-        "status": agreement.status,
-        "effective_date": agreement.effective_date.isoformat(),
-        "expiry_date": agreement.expiry_date.isoformat(),
-        "days_left": days_left,
-    }
-    warnings = []
-    if agreement.status == BaaStatus.EXPIRING or days_left <= max(WARNING_DAYS, agreement.reminder_days):
-        warnings.append(
-            f"The agreement with {agreement.counterparty} expires on {agreement.expiry_date.isoformat()} "
-            f"({days_left} days): renew it."
-        )
-    return verdict([], warnings, facts)
+    """Every live deployment that sends PHI to a business associate is covered by a BAA in force with it. The
+    local runtime on the organisation's own machine sends PHI to nobody and needs none."""
+    live = Deployment.objects.filter(organization=organization).exclude(state=State.STOPPED).order_by("name")
+    needs: dict[str, list[str]] = {}
+    own_machine = []
+    for deployment in live.only("name", "provider", "endpoint_url"):
+        associate = business_associate(deployment)
+        if associate is None:
+            own_machine.append(deployment.name)
+        else:
+            needs.setdefault(associate, []).append(deployment.name)
+    facts: dict[str, Any] = {"deployments_needing_a_baa": sum(len(n) for n in needs.values())}
+    if own_machine:
+        facts["deployments_on_own_machine"] = own_machine[:NAMES_SHOWN]
+        facts["own_machine"] = "The local runtime runs on your own machine: no business associate, no BAA needed."
+    failures: list[str] = []
+    warnings: list[str] = []
+    covered: dict[str, str] = {}
+    for associate, names in sorted(needs.items()):
+        agreement = baa_in_force(organization, associate, on=day)
+        if agreement is None:
+            failures.extend(_uncovered_reasons(organization, associate, names))
+            continue
+        covered[associate] = agreement.public_id
+        days_left = (agreement.expiry_date - day).days
+        if agreement.status == BaaStatus.EXPIRING or days_left <= max(WARNING_DAYS, agreement.reminder_days):
+            warnings.append(
+                f"The agreement with {agreement.counterparty} ({associate}) expires on "
+                f"{agreement.expiry_date.isoformat()} ({days_left} days): renew it."
+            )
+    facts["covered_by"] = covered
+    uncovered = sorted(set(needs) - set(covered))
+    if uncovered:
+        facts["business_associates_without_baa"] = uncovered
+    return verdict(failures, warnings, facts)
 
 
 def hipaa_mode(organization: Organization, day: date) -> ItemResult:
@@ -130,10 +149,10 @@ def network_security(organization: Organization, day: date) -> ItemResult:
     live = list(
         Deployment.objects.filter(organization=organization)
         .exclude(state=State.STOPPED)
-        .only("name", "provider", "state", "security_settings")
+        .only("name", "provider", "state", "security_settings", "endpoint_url")
         .order_by("name")
     )
-    open_ = [d.name for d in live if not d.security_settings.get("network_isolation")]
+    open_ = [d.name for d in live if not is_isolated(d)]  # derived from the provider, never a declared flag
     public = [d.name for d in live if d.provider == Provider.AWS and not d.security_settings.get("private_endpoints")]
     facts: dict[str, Any] = {"live_deployments": len(live), "deployments": f"{len(live)} deployments"}
     failures = []
@@ -265,10 +284,10 @@ def audit_logging(organization: Organization, day: date) -> ItemResult:
         facts["audit_chain"] = verification
         if not verification.get("ok"):
             failures.append(f"The audit chain does not verify: {verification.get('result', 'failed')}.")
-    if policy.log_retention_days < MIN_AUDIT_RETENTION_DAYS:
-        failures.append(
-            f"Audit logs are kept {policy.log_retention_days} days: keep them at least {MIN_AUDIT_RETENTION_DAYS}."
-        )
+    facts["required_log_retention_days"] = required_retention_days(organization)  # the audit page asks the same
+    shortfall = retention_shortfall(organization, policy.log_retention_days)
+    if shortfall:
+        failures.append(shortfall)
     result = verdict(failures, [], facts)
     if result.status == "pass" and verification is None:
         return ItemResult("not_evaluated", ["The audit chain has not been verified in the last 36 hours."], facts)

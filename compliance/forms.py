@@ -71,6 +71,11 @@ class BaaForm(forms.Form):
     counterparty = forms.CharField(
         max_length=200, label="Counterparty", help_text="the covered entity or business associate"
     )
+    business_associate = forms.CharField(
+        max_length=253, required=False, initial="paitient", label="Business associate",
+        help_text="who receives PHI under it: aws, paitient (PaiTIENT-hosted runtime) or an external endpoint's "
+        "host (api.vendor.example). The local runtime on your own machine needs no BAA.",
+    )  # fmt: skip
     counterparty_contact = forms.EmailField(required=False, label="Contact e-mail")
     scope = forms.CharField(required=False, max_length=500, label="Scope")
     effective_date = forms.DateField(widget=DateInput, label="Effective on")
@@ -78,7 +83,9 @@ class BaaForm(forms.Form):
     reminder_days = forms.IntegerField(initial=30, min_value=1, max_value=365, label="Reminder (days before expiry)")
 
     def spec(self) -> BaaSpec:
-        return BaaSpec(**self.cleaned_data)
+        return BaaSpec(
+            **{**self.cleaned_data, "business_associate": self.cleaned_data["business_associate"] or "paitient"}
+        )
 
 
 class SignForm(forms.Form):

@@ -42,6 +42,11 @@ class BusinessAssociateAgreement(TenantModel):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="baas")
     counterparty = models.CharField(max_length=200, help_text="the covered entity or business associate")
     counterparty_contact = models.EmailField(blank=True)
+    # Whom the agreement covers as the business associate receiving PHI: `aws`, `paitient` (PaiTIENT hosting the
+    # runtime) or an external endpoint's vendor by host. Agreements recorded before this field cover PaiTIENT.
+    business_associate = models.CharField(
+        max_length=253, default="paitient", help_text="aws, paitient, or the host of an external endpoint's vendor"
+    )
     scope = models.CharField(max_length=500, blank=True, help_text="the services and PHI the agreement covers")
     status = models.CharField(max_length=12, choices=BaaStatus.choices, default=BaaStatus.DRAFT)
     effective_date = models.DateField()

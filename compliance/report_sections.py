@@ -6,16 +6,21 @@ from datetime import datetime
 
 from accessctl.models import Organization
 from audit.models import AuditEvent
-from compliance.baa import baa_in_force, expiring_soon
+from compliance.baa import expiring_soon, today
 from compliance.checklist import ITEMS, STATUS_LABELS, evaluate, status_counts
-from compliance.models import BaaStatus, BusinessAssociateAgreement
+from compliance.models import IN_FORCE, BaaStatus, BusinessAssociateAgreement
 from reports.sections import Section, Table, register
 
 
 @register("baa", "Business Associate Agreements")
 def baa_section(organization: Organization, start: datetime, end: datetime) -> Section:
     agreements = list(BusinessAssociateAgreement.objects.filter(organization=organization).order_by("expiry_date"))
-    in_force = baa_in_force(organization)
+    day = today()
+    in_force = sorted(
+        f"{a.counterparty} ({a.business_associate})"
+        for a in agreements
+        if a.status in IN_FORCE and a.effective_date <= day < a.expiry_date
+    )
     changes = AuditEvent.objects.filter(
         chain=organization.public_id, event_type__startswith="baa.", timestamp__gte=start, timestamp__lt=end
     ).count()
@@ -25,7 +30,7 @@ def baa_section(organization: Organization, start: datetime, end: datetime) -> S
         description="Agreements under 45 CFR 164.502(e) and 164.504(e): which is in force, which expire soon, "
         "and the lifecycle events of the period.",
         figures=[
-            ("BAA in force", in_force.counterparty if in_force else "none"),
+            ("BAAs in force (business associate)", ", ".join(in_force) or "none"),
             ("Agreements on file", len(agreements)),
             ("Expiring within 60 days", len(expiring_soon(organization))),
             ("Expired or terminated", sum(a.status in {BaaStatus.EXPIRED, BaaStatus.TERMINATED} for a in agreements)),
@@ -34,10 +39,11 @@ def baa_section(organization: Organization, start: datetime, end: datetime) -> S
         tables=[
             Table(
                 title="Agreements",
-                columns=("Agreement", "Counterparty", "Status", "Effective", "Expires", "Signed document (SHA-256)"),
+                columns=("Agreement", "Counterparty", "Business associate", "Status", "Effective", "Expires",
+                         "Signed document (SHA-256)"),
                 rows=[
-                    (a.public_id, a.counterparty, a.status, a.effective_date.isoformat(), a.expiry_date.isoformat(),
-                     a.document_sha256[:16] or "none")
+                    (a.public_id, a.counterparty, a.business_associate, a.status, a.effective_date.isoformat(),
+                     a.expiry_date.isoformat(), a.document_sha256[:16] or "none")
                     for a in agreements
                 ],
             )

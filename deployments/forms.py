@@ -19,7 +19,7 @@ FIELD_FOR_ERROR = {
     "endpoint.url": "endpoint_url",
     "endpoint.api_key": "api_key",
     "endpoint.model": "remote_model",
-    "security_settings.network_isolation": "network_isolation",
+    "security_settings.network_isolation": "provider",  # derived from the provider and its settings
     "security_settings.private_endpoints": "private_endpoints",
     "security_settings.encryption_level": "encryption_level",
     "security_settings.phi_handling": "phi_handling",
@@ -43,7 +43,6 @@ class DeploymentForm(forms.Form):
     instance_type = forms.CharField(
         required=False, max_length=40, label="Instance type", help_text="AWS only, e.g. g4dn.xlarge"
     )
-    network_isolation = forms.BooleanField(required=False, initial=True, label="Network isolation")
     private_endpoints = forms.BooleanField(required=False, label="Private endpoints (AWS)")
     encryption_level = forms.ChoiceField(
         choices=[("maximum", "maximum"), ("standard", "standard")], initial="maximum", label="Encryption level"
@@ -100,10 +99,9 @@ class DeploymentForm(forms.Form):
         data = self.cleaned_data
         provider = data["provider"]
         security: dict[str, Any] = {"encryption_level": data["encryption_level"]}
-        # Unticked means "the provider's default": the local runtime is isolated whatever the box says.
-        for flag in ("network_isolation", "private_endpoints"):
-            if data[flag]:
-                security[flag] = True
+        # Network isolation is derived by the server from the provider and its settings, never ticked.
+        if data["private_endpoints"]:
+            security["private_endpoints"] = True
         vpc: dict[str, Any] = {}
         if provider == Provider.AWS:
             vpc = {"subnet_ids": _ids(data["subnet_ids"]), "security_group_ids": _ids(data["security_group_ids"])}

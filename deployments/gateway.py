@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,7 +21,10 @@ from django.db import transaction
 from accessctl.security import request_settings_for
 from audit.services import record
 from core.errors import FieldError, ProblemError, TooLarge
-from deployments.models import Deployment, State
+from deployments.associates import baa_covers, business_associate, describe
+from deployments.associates import register_baa_check as register_baa_check
+from deployments.isolation import is_isolated, uses_tls
+from deployments.models import Deployment, Provider, State
 from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
 from deployments.selectors import access_deployment
 from encryption.master import MasterKeyUnavailable, master_key
@@ -31,7 +34,7 @@ from phi.types import normalize_mode
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
-    from accessctl.models import Organization, SecuritySettings
+    from accessctl.models import SecuritySettings
 
 log = structlog.get_logger(__name__)
 
@@ -105,16 +108,6 @@ def requested_mode(request: GenerateRequest, deployment: Deployment, policy: Sec
     return mode
 
 
-# Whether an organisation has a Business Associate Agreement in force: compliance (which builds on this app)
-# registers it in its AppConfig.ready(). Until it has, HIPAA mode refuses (fail closed).
-_baa_in_force: Callable[[Organization], bool] | None = None
-
-
-def register_baa_check(check: Callable[[Organization], bool]) -> None:
-    global _baa_in_force
-    _baa_in_force = check
-
-
 class DisclosureRecorder(Protocol):
     def __call__(
         self, *, actor: Actor, deployment: Deployment, inference_id: str, mode: str,
@@ -136,13 +129,19 @@ def register_disclosure_recorder(recorder: DisclosureRecorder) -> None:
 def compliance_gate(deployment: Deployment, policy: SecuritySettings) -> None:
     """What must hold before any PHI may flow to this deployment's runtime."""
     if policy.hipaa_mode:
-        if _baa_in_force is None or not _baa_in_force(deployment.organization):
+        associate = business_associate(deployment)  # None: the organisation's own machine, no BAA needed
+        if associate is not None and not baa_covers(deployment.organization, associate):
             raise GatewayRefused(
                 403, "baa-required",
-                "HIPAA mode: no active Business Associate Agreement is on file for this organisation; "
-                "record and activate one before sending PHI to a model.",
+                f"HIPAA mode: no active Business Associate Agreement with {describe(associate)} "
+                f"(business associate \"{associate}\") is on file for this organisation; record and activate one "
+                "before sending PHI to this deployment.",
+                business_associate=associate,
             )  # fmt: skip
-        if not deployment.security_settings.get("network_isolation"):
+        # Isolation is derived, not read from a flag; an external endpoint (never isolated) is allowed only with
+        # its vendor's BAA (checked above) and TLS.
+        external_ok = deployment.provider == Provider.EXTERNAL and uses_tls(deployment)
+        if not is_isolated(deployment) and not external_ok:
             raise GatewayRefused(
                 409, "network-isolation-required", "HIPAA mode: this deployment is not network isolated."
             )

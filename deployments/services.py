@@ -14,6 +14,8 @@ from accessctl.security import hipaa_mode
 from audit.services import record
 from core.errors import FieldError
 from core.queueing import enqueue_on_commit, require_broker
+from deployments import isolation
+from deployments.associates import baa_covers, external_vendor
 from deployments.models import TRANSITIONS, CatalogModel, Deployment, Provider, State
 from deployments.providers import Provisioned, egress
 from phi.types import normalize_mode
@@ -164,14 +166,8 @@ def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
     live = Deployment.objects.filter(organization=actor.organization, name=spec.deployment_name)
     if live.exclude(state=State.STOPPED).exists():
         raise DeploymentError("deployment_name", f"A deployment named {spec.deployment_name} already exists.")
-    # The local runtime binds loopback only: it is network isolated by construction.
-    isolated = provider == Provider.LOCAL
-    security = {"network_isolation": isolated, "private_endpoints": False, "encryption_level": "maximum"}
-    security.update(spec.security_settings)
-    if not security["network_isolation"] and hipaa_mode(actor.organization):
-        raise DeploymentError(
-            "security_settings.network_isolation", "HIPAA mode requires network isolation for new deployments."
-        )
+    security = {"private_endpoints": False, "encryption_level": "maximum", **spec.security_settings}
+    security["network_isolation"] = _derived_isolation(actor, spec, provider, security)
     deployment = Deployment.objects.create(
         organization=actor.organization,
         name=spec.deployment_name,
@@ -198,6 +194,32 @@ def _deployment_create(*, actor: Actor, spec: DeploymentSpec) -> Deployment:
 
     enqueue_on_commit(tasks.provision_deployment, deployment.pk, failed=lambda: _not_queued(deployment.pk))
     return deployment
+
+
+def _derived_isolation(actor: Actor, spec: DeploymentSpec, provider: str, security: dict[str, Any]) -> bool:
+    """Network isolation as the server derives it (`deployments.isolation`); a declared `true` must match, and in
+    HIPAA mode a deployment that is not isolated is refused unless it is an external endpoint over https whose
+    vendor has a BAA in force."""
+    isolated, why = isolation.derive(provider, security)
+    if spec.security_settings.get("network_isolation") is True and not isolated:
+        raise DeploymentError(
+            "security_settings.network_isolation",
+            f"Network isolation is derived by the server, and this deployment is not isolated: {why}.",
+        )
+    if not isolated and hipaa_mode(actor.organization):
+        url = spec.endpoint.get("url", "")
+        vendor = external_vendor(url)
+        if provider != Provider.EXTERNAL or not url.startswith("https://"):
+            raise DeploymentError(
+                "security_settings.network_isolation", f"HIPAA mode requires network isolation: {why}."
+            )
+        if not baa_covers(actor.organization, vendor):
+            raise DeploymentError(
+                "security_settings.network_isolation",
+                f"HIPAA mode: {why}; it is allowed only with a Business Associate Agreement in force with its vendor "
+                f'(business associate "{vendor}").',
+            )
+    return isolated
 
 
 def _not_queued(deployment_id: int) -> None:

@@ -20,7 +20,7 @@ from accessctl.selectors import roles_for_actor
 from audit.selectors import AuditFilters, audit_event_list
 from core.errors import FieldError
 from core.forms import show_field_error
-from deployments import gateway
+from deployments import associates, gateway
 from deployments.forms import FIELD_FOR_ERROR, DeploymentForm, PlaygroundForm
 from deployments.models import Deployment, State
 from deployments.selectors import access_deployment, deployment_list
@@ -87,6 +87,7 @@ def _detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[
     context: dict[str, Any] = {
         "deployment": deployment,
         "security_rows": _settings_rows(deployment),
+        "business_associate": associates.describe(associates.business_associate(deployment)),
         "polling": deployment.state in MOVING,
         "can_stop": deployment.state not in {State.STOPPING, State.STOPPED}
         and is_allowed(actor, "deployment:delete", deployment.resource),

@@ -299,6 +299,8 @@ LOGGING = {
 
 # External deployments may reach loopback and private networks (local development only; off: public addresses only).
 PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = env_bool("PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS", default=False)
+# PaiTIENT hosts the local runtime (its machines, not the organisation's): PaiTIENT is then the business associate.
+PAITIENT_HOSTED_RUNTIME = env_bool("PAITIENT_HOSTED_RUNTIME", default=False)
 
 # Django admin: off by default; when on, only from these networks, and only for staff who passed MFA.
 PAITIENT_ADMIN_ENABLED = env_bool("PAITIENT_ADMIN_ENABLED", default=False)

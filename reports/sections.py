@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q
 
 from accessctl.models import Membership, Organization
 from audit.models import Outcome
+from deployments.isolation import is_isolated
 from deployments.models import Deployment, State
 from reports import queries
 
@@ -369,7 +370,7 @@ def deployments(organization: Organization, start: datetime, end: datetime) -> S
         figures=[
             ("Deployment events", sum(by_type.values())),
             ("Live deployments", len(live)),
-            ("With network isolation", sum(1 for d in live if setting(d, "network_isolation") is True)),
+            ("With network isolation", sum(1 for d in live if is_isolated(d))),  # derived, as the gate does
             ("With private endpoints", sum(1 for d in live if setting(d, "private_endpoints") is True)),
             ("With maximum encryption", sum(1 for d in live if setting(d, "encryption_level") == "maximum")),
         ],
@@ -394,7 +395,7 @@ def deployments(organization: Organization, start: datetime, end: datetime) -> S
                         d.model.name,
                         d.provider,
                         d.state,
-                        "yes" if setting(d, "network_isolation") else "no",
+                        "yes" if is_isolated(d) else "no",
                         "yes" if setting(d, "private_endpoints") else "no",
                         setting(d, "encryption_level") or "",
                     )

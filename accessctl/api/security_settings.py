@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accessctl.extensions import SETTINGS_SECTIONS, retention
 from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
-from accessctl.security import AccessChanges, security_settings_document, security_settings_update
+from accessctl.security import AccessChanges, retention_offer, security_settings_document, security_settings_update
 from core.api.serializers import StrictSerializer
 
 ALWAYS_ON = "This server always enforces it; it cannot be turned off."
@@ -117,4 +117,8 @@ class SecuritySettingsView(APIView):
             for name, section in SETTINGS_SECTIONS.items():
                 if name in data:
                     section.update(actor, data[name])
-        return Response(security_settings_document(actor.organization))
+        document = security_settings_document(actor.organization)
+        offer = retention_offer(actor.organization)
+        if offer is not None and compliance.get("hipaa"):  # turning HIPAA mode on offers to raise retention
+            document["offers"] = [offer]
+        return Response(document)

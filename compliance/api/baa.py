@@ -30,7 +30,8 @@ class BaaSerializer(serializers.ModelSerializer[BusinessAssociateAgreement]):
     class Meta:
         model = BusinessAssociateAgreement
         fields = [
-            "id", "counterparty", "counterparty_contact", "scope", "status", "effective_date", "expiry_date",
+            "id", "counterparty", "business_associate", "counterparty_contact", "scope", "status", "effective_date",
+            "expiry_date",
             "reminder_days", "signatory", "signed_at", "has_document", "document_name", "document_sha256",
             "document_size", "termination_reason", "created_at", "updated_at", "history",
         ]  # fmt: skip
@@ -48,6 +49,10 @@ class BaaSerializer(serializers.ModelSerializer[BusinessAssociateAgreement]):
 
 class BaaCreateSerializer(StrictSerializer):
     counterparty = serializers.CharField(max_length=200)
+    business_associate = serializers.CharField(
+        max_length=253, required=False, default="paitient",
+        help_text="whom the agreement covers: aws, paitient (hosted runtime) or an external endpoint's host",
+    )  # fmt: skip
     counterparty_contact = serializers.EmailField(required=False, allow_blank=True)
     scope = serializers.CharField(max_length=500, required=False, allow_blank=True)
     effective_date = serializers.DateField()

@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from core.config import env_str
 from core.tls import self_signed_pem
+from deployments.isolation import aws_exposures
 from deployments.providers import Generation, Progress, ProviderError, Provisioned, openai_compat
 
 if TYPE_CHECKING:
@@ -100,7 +101,9 @@ class AwsProvider:
         if len(vpcs) != 1:
             raise ProviderError("the subnets must all belong to one VPC")
         vpc_id = vpcs.pop()
-        self.ec2.describe_security_groups(GroupIds=group_ids)
+        exposures = aws_exposures(self.ec2, subnet_ids, group_ids)  # the cloud's answer, before creating anything
+        if exposures:
+            raise ProviderError(f"not network isolated: {'; '.join(exposures)}")
         image_id = env_str("PAITIENT_AWS_AMI_ID")
         if not image_id:
             raise ProviderError("PAITIENT_AWS_AMI_ID is not configured (a GPU-ready Linux AMI in this region)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record
@@ -67,11 +68,24 @@ def test_verification_panel_reports_the_chain(client, alice):
     assert "Verified." in html and "BEGIN PUBLIC KEY" in html
 
 
-def test_retention_below_six_years_is_warned_and_can_be_raised(client, alice):
+def test_retention_below_six_years_in_hipaa_mode_is_warned_like_the_checklist_and_can_be_raised(client, alice, acme):
+    """The audit page and the checklist's Audit Logging item ask the same: a year without HIPAA mode, six
+    years (2,190 days) with it."""
+    from accessctl.security import settings_for
+    from compliance.evaluators import audit_logging
+
+    def checklist_fails() -> bool:
+        return any("Audit logs are kept" in reason for reason in audit_logging(acme, timezone.localdate()).reasons)
+
     client.force_login(alice)
-    assert client.get("/audit/").context["retention_below_hipaa"] is True
+    assert client.get("/audit/").context["retention_shortfall"] is None and not checklist_fails()  # 365, no HIPAA
+    policy = settings_for(acme)
+    policy.hipaa_mode = True
+    policy.save()
+    shortfall = client.get("/audit/").context["retention_shortfall"]
+    assert "at least 2,190" in shortfall and checklist_fails()
     response = client.post("/audit/policy", {"log_retention_days": "2190", "legal_hold_reason": ""}, follow=True)
-    assert response.context["retention_below_hipaa"] is False
+    assert response.context["retention_shortfall"] is None and not checklist_fails()
     assert AuditEvent.objects.filter(event_type="settings.changed", user_id=alice.public_id).exists()
 
 

@@ -51,7 +51,8 @@ def test_draft_to_active_with_a_sealed_document_and_history(api_client, alice, a
         ("", "draft"), ("draft", "sent"), ("sent", "signed"), ("signed", "active"),
     ]  # fmt: skip
     stored = BusinessAssociateAgreement.objects.get(public_id=baa["id"])
-    assert baa_in_force(acme) == stored
+    assert stored.business_associate == "paitient"  # the default: agreements recorded without one cover PaiTIENT
+    assert baa_in_force(acme, "paitient") == stored and baa_in_force(acme, "aws") is None
     with connection.cursor() as cursor:
         cursor.execute("SELECT document FROM compliance_businessassociateagreement WHERE id = %s", [stored.pk])
         assert b"signed BAA" not in bytes(cursor.fetchone()[0])
@@ -71,6 +72,7 @@ def test_draft_to_active_with_a_sealed_document_and_history(api_client, alice, a
         ({"effective_date": "2026-01-01", "expiry_date": "2040-01-01"}, "expiry_date"),
         ({"effective_date": "yesterday"}, "effective_date"),
         ({"counterparty_contact": "not-an-email"}, "counterparty_contact"),
+        ({"business_associate": "not a host"}, "business_associate"),
         ({"reminder_days": 0}, "reminder_days"),
         ({"colour": "blue"}, "colour"),
     ],
@@ -135,8 +137,8 @@ def test_the_daily_refresh_activates_flags_reminds_and_expires(acme):
     reminder = AuditEvent.objects.filter(event_type="baa.reminder").order_by("id").last()
     assert reminder is not None
     assert reminder.details == {"days_left": 7, "expiry_date": "2026-06-20"} and reminder.outcome == "success"
-    assert baa_in_force(acme, on=date(2026, 6, 13)) in {future_start, near_end}
-    assert baa_in_force(acme, on=date(2026, 6, 20)) == future_start
+    assert baa_in_force(acme, "paitient", on=date(2026, 6, 13)) in {future_start, near_end}
+    assert baa_in_force(acme, "paitient", on=date(2026, 6, 20)) == future_start
 
 
 def test_an_auditor_reads_but_cannot_change_agreements(api_client, alice, acme):
@@ -165,11 +167,11 @@ def test_the_compliance_report_has_a_baa_section(acme):
     make(acme, "terminated", today - timedelta(days=400), today + timedelta(days=10))
     now = timezone.now()
     section = REGISTRY["baa"].builder(acme, now - timedelta(days=30), now + timedelta(minutes=1))
-    assert section.figure("BAA in force") == "Clinic"
+    assert section.figure("BAAs in force (business associate)") == "Clinic (paitient)"
     assert section.figure("Agreements on file") == 2
     assert section.figure("Expiring within 60 days") == 1
     assert section.figure("Expired or terminated") == 1
-    assert [row[2] for row in section.tables[0].rows] == ["terminated", "active"]
+    assert [row[3] for row in section.tables[0].rows] == ["terminated", "active"]
     assert isinstance(now, datetime)
 
 
@@ -185,4 +187,4 @@ def test_the_compliance_report_has_a_checklist_section(acme):
     assert len(section.tables[0].rows) == 10
     assert sum(int(value) for _, value in section.figures) == 10
     baa_row = next(row for row in section.tables[0].rows if row[0] == "Business Associate Agreement")
-    assert baa_row[1] == "164.308(b)(1), 164.502(e)" and baa_row[2] == "Fail"
+    assert baa_row[1] == "164.308(b)(1), 164.502(e)" and baa_row[2] == "Pass"  # no deployment sends PHI out

@@ -84,15 +84,27 @@ def test_the_checklist_lists_the_ten_items_with_citations(admin_client):
     assert all(item["status"] in {"pass", "fail", "expiring", "not_evaluated"} for item in listed.values())
 
 
-def test_baa_passes_once_an_agreement_is_signed_and_active(admin_client):
+def aws_deployment(organization, name: str = "gpu-one", **extra: Any) -> Deployment:
+    fields: dict[str, Any] = {"provider": "aws", "compute_type": "gpu", "instance_type": "g4dn.xlarge",
+                              "state": "ready", **extra}  # fmt: skip
+    return Deployment.objects.create(
+        organization=organization, name=name, model=CatalogModel.objects.get(name="ZimaBlueAI/HuatuoGPT-o1-8B"),
+        security_settings={"network_isolation": True, "private_endpoints": True}, **fields,
+    )  # fmt: skip
+
+
+def test_baa_passes_once_an_agreement_with_the_deployments_associate_is_signed_and_active(admin_client, acme):
+    aws_deployment(acme)
     item = items(admin_client)["baa"]
     assert item["status"] == "fail"
-    assert "No Business Associate Agreement is in force." in item["reasons"]
+    assert "No Business Associate Agreement with Amazon Web Services" in item["reasons"][0]
+    assert "gpu-one" in item["reasons"][0]
     today = timezone.localdate()
     created = admin_client.post(
         "/api/v1/baas",
         {
-            "counterparty": "Mercy General",
+            "counterparty": "Amazon Web Services",
+            "business_associate": "aws",
             "effective_date": (today - timedelta(days=1)).isoformat(),
             "expiry_date": (today + timedelta(days=365)).isoformat(),
         },
@@ -110,7 +122,23 @@ def test_baa_passes_once_an_agreement_is_signed_and_active(admin_client):
     assert signed.json()["status"] == "active"
     item = items(admin_client)["baa"]
     assert item["status"] == "pass" and item["reasons"] == []
-    assert item["facts"]["baa_id"] == baa_id
+    assert item["facts"]["covered_by"] == {"aws": baa_id}
+
+
+def test_baa_passes_with_only_the_local_runtime_and_an_aws_baa_covers_no_external_vendor(admin_client, acme):
+    Deployment.objects.create(
+        organization=acme, name="on-prem", model=CatalogModel.objects.get(name="HuggingFaceTB/SmolLM2-135M-Instruct"),
+        provider="local", compute_type="cpu", state="ready", security_settings={"network_isolation": True},
+    )  # fmt: skip
+    item = items(admin_client)["baa"]
+    assert item["status"] == "pass"
+    assert item["facts"]["deployments_on_own_machine"] == ["on-prem"]
+    assert "no BAA needed" in item["facts"]["own_machine"]
+    _active_baa(admin_client, days_left=300)  # with AWS
+    aws_deployment(acme, name="vendor-one", provider="external", endpoint_url="https://llm.vendor.example/v1")
+    item = items(admin_client)["baa"]
+    assert item["status"] == "fail" and "llm.vendor.example" in item["reasons"][0]
+    assert item["facts"]["business_associates_without_baa"] == ["llm.vendor.example"]
 
 
 def _active_baa(client, days_left: int, reminder_days: int = 7) -> str:
@@ -118,7 +146,8 @@ def _active_baa(client, days_left: int, reminder_days: int = 7) -> str:
     baa = client.post(
         "/api/v1/baas",
         {
-            "counterparty": "Mercy General",
+            "counterparty": "Amazon Web Services",
+            "business_associate": "aws",
             "reminder_days": reminder_days,
             "effective_date": (today - timedelta(days=300)).isoformat(),
             "expiry_date": (today + timedelta(days=days_left)).isoformat(),
@@ -133,7 +162,8 @@ def _active_baa(client, days_left: int, reminder_days: int = 7) -> str:
     return str(baa["id"])
 
 
-def test_baa_expiring_within_30_days_or_its_reminder_window_then_renewed(admin_client):
+def test_baa_expiring_within_30_days_or_its_reminder_window_then_renewed(admin_client, acme):
+    aws_deployment(acme)
     baa_id = _active_baa(admin_client, days_left=20)
     item = items(admin_client)["baa"]
     assert item["status"] == "expiring"
@@ -146,7 +176,8 @@ def test_baa_expiring_within_30_days_or_its_reminder_window_then_renewed(admin_c
     assert status(admin_client, "baa") == "pass"
 
 
-def test_baa_in_its_own_reminder_window_is_expiring(admin_client):
+def test_baa_in_its_own_reminder_window_is_expiring(admin_client, acme):
+    aws_deployment(acme)
     _active_baa(admin_client, days_left=50, reminder_days=60)
     assert status(admin_client, "baa") == "expiring"
 
@@ -461,8 +492,11 @@ def test_status_changes_are_snapshotted_and_audited(admin_client, acme):
     patch(admin_client, {"compliance": {"hipaa": True}})
     items(admin_client)
     assert ChecklistSnapshot.objects.filter(organization=acme).count() == 2
-    changed = AuditEvent.objects.get(event_type="checklist.status_changed")
+    changed = AuditEvent.objects.get(event_type="checklist.status_changed", resource="checklist/hipaa_mode")
     assert changed.details == {"item": "hipaa_mode", "from": "fail", "to": "pass"}
+    # HIPAA mode asks six years of audit logs: a year no longer passes (the audit page says the same)
+    retention = AuditEvent.objects.get(event_type="checklist.status_changed", resource="checklist/audit_logging")
+    assert retention.details == {"item": "audit_logging", "from": "pass", "to": "fail"}
     assert changed.resource == "checklist/hipaa_mode"
     history = admin_client.get(f"{CHECKLIST}/history", {"item": "hipaa_mode"}).json()["results"]
     assert [row["results"]["hipaa_mode"]["status"] for row in history] == ["pass", "fail"]

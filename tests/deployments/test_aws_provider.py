@@ -42,11 +42,38 @@ def make(alice, acme, aws, *, private_endpoints: bool = True) -> Deployment:
         deployment_name="hipaa-clinical-assistant",
         compute_type="gpu",
         instance_type="g4dn.xlarge",
-        security_settings={"network_isolation": True, "private_endpoints": private_endpoints},
+        # network isolation is derived: declared true only where a private endpoint makes it so
+        security_settings={"network_isolation": private_endpoints, "private_endpoints": private_endpoints},
         vpc_config={"subnet_ids": aws["subnets"], "security_group_ids": [aws["group"]]},
         tags={"compliance": "hipaa", "data-sensitivity": "phi"},
     )
     return deployment_create(actor=Actor(organization=acme, user=alice), spec=spec)
+
+
+def test_isolation_is_checked_against_the_clouds_answer_before_anything_is_created(alice, acme, aws):
+    """A subnet routing 0.0.0.0/0 to an internet gateway, or a group open to 0.0.0.0/0: not isolated, whatever
+    the request said; provisioning fails naming what is exposed and launches nothing."""
+    ec2 = aws["ec2"]
+    deployment = make(alice, acme, aws)
+    assert deployment.security_settings["network_isolation"] is True  # derived from the configuration
+    ec2.authorize_security_group_ingress(GroupId=aws["group"], IpProtocol="tcp", FromPort=8443, ToPort=8443,
+                                         CidrIp="0.0.0.0/0")  # fmt: skip
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=aws["vpc"])
+    table = ec2.create_route_table(VpcId=aws["vpc"])["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=aws["subnets"][0])
+    assert provision_deployment(deployment.pk) == "failed"
+    deployment.refresh_from_db()
+    assert deployment.failure_reason.startswith("not network isolated:")
+    assert f"subnet {aws['subnets'][0]} routes 0.0.0.0/0 to an internet gateway" in deployment.failure_reason
+    assert f"security group {aws['group']} admits 0.0.0.0/0" in deployment.failure_reason
+    assert (
+        ec2.describe_instances(Filters=[{"Name": "tag:paitient:deployment", "Values": [deployment.public_id]}])[
+            "Reservations"
+        ]
+        == []
+    )
 
 
 def test_provisioning_reaches_ready_with_a_locked_down_instance(alice, acme, aws):
