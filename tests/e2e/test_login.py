@@ -35,6 +35,7 @@ def test_sign_in_shows_the_dashboard(page, live_server, alice, bob):
             "Audit log",
             "PHI scans",
             "Reports",
+            "Disclosures",
             "Incidents",
             "Roles",
             "Security",
