@@ -8,7 +8,7 @@ from typing import Literal
 
 from phi.lexicon import load_lexicon
 from phi.propagate import coordinated, propagated, streets
-from phi.scan import Doc, Hit, tokenize
+from phi.scan import Doc, Hit, SourcedHit, tokenize
 from phi.tagger import WordTagger
 from phi.types import ENTITY_TYPES, DeidContext, Entity, PHIRejected, Result, normalize_mode
 
@@ -24,10 +24,6 @@ _JOIN_GAPS = {"NAME": frozenset({" ", "  ", "-", ". ", ".", ", ", ","}), "LOCATI
 def redaction_label(kind: str) -> str:
     """The placeholder that replaces an entity of this type in the `redact` mode."""
     return f"[REDACTED {kind}]"
-
-
-SourcedHit = tuple[int, int, str, float, str, str]
-"""A hit with the recognizer that found it and its evidence."""
 
 
 def merge_hits(hits: Iterable[Hit | SourcedHit], text: str, min_score: float = 0.0) -> list[Entity]:

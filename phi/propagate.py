@@ -20,12 +20,11 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 from phi.lexicon import CLINICAL, COMMON, ENGLISH, RARE, REGION, RELATIVE, ROLE, TITLE, Lexicon
-from phi.scan import Doc
+from phi.scan import Doc, SourcedHit
 from phi.types import Entity
 
 __all__ = ["coordinated", "propagated", "streets"]
 
-SourcedHit = tuple[int, int, str, float, str, str]
 
 _CARRIED = ("NAME", "LOCATION")
 _MIN_SCORE = 0.6  # only confident entities are carried: a guess repeated is still a guess

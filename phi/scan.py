@@ -25,6 +25,8 @@ _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 
 Hit = tuple[int, int, str, float]
 """A detection before merging: (start, end, type, score)."""
+SourcedHit = tuple[int, int, str, float, str, str]
+"""A hit with the recognizer that found it and its evidence."""
 
 
 @dataclass(slots=True)
