@@ -1,4 +1,5 @@
-"""The compliance app's sections of the PDF/JSON/CSV compliance report (`reports.sections.register`)."""
+"""The compliance app's sections of the PDF/JSON/CSV compliance report (`reports.sections.register`): the BAAs
+and the HIPAA checklist in HIPAA reports, the Trust Services Criteria in SOC 2 reports."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from accessctl.models import Organization
 from audit.models import AuditEvent
 from compliance.baa import expiring_soon, today
 from compliance.checklist import ITEMS, STATUS_LABELS, evaluate, status_counts
+from compliance.facts import facts_line
 from compliance.models import IN_FORCE, BaaStatus, BusinessAssociateAgreement
+from compliance.soc2 import CRITERIA, evaluate_soc2
 from reports.sections import Section, Table, register
 
 
-@register("baa", "Business Associate Agreements")
+@register("baa", "Business Associate Agreements", ("hipaa",))
 def baa_section(organization: Organization, start: datetime, end: datetime) -> Section:
     agreements = list(BusinessAssociateAgreement.objects.filter(organization=organization).order_by("expiry_date"))
     day = today()
@@ -51,7 +54,7 @@ def baa_section(organization: Organization, start: datetime, end: datetime) -> S
     )  # fmt: skip
 
 
-@register("checklist", "HIPAA compliance checklist")
+@register("checklist", "HIPAA compliance checklist", ("hipaa",))
 def checklist_section(organization: Organization, start: datetime, end: datetime) -> Section:
 
     results = evaluate(organization)
@@ -74,3 +77,38 @@ def checklist_section(organization: Organization, start: datetime, end: datetime
             )
         ],
     )  # fmt: skip
+
+
+@register("soc2", "SOC 2 Trust Services Criteria", ("soc2",))
+def soc2_section(organization: Organization, start: datetime, end: datetime) -> Section:
+    results = evaluate_soc2(organization)
+    counts = {status: sum(r.status == status for r in results.values()) for status in STATUS_LABELS}
+    figures: list[tuple[str, int | str]] = [("Criteria covered", len(CRITERIA))]
+    figures += [(f"Criteria: {STATUS_LABELS[status].lower()}", counts[status]) for status in STATUS_LABELS]
+    return Section(
+        key="soc2",
+        title="SOC 2 Trust Services Criteria",
+        description="Each criterion evaluated from live state when the report was rendered: its status is the "
+        "worst of the evidence behind it (the HIPAA checklist items it shares, and SOC 2 checks of change "
+        "management, provisioning and incident triage). An auditor reads the second table for the evidence.",
+        figures=figures,
+        tables=[
+            Table(
+                title="Criteria",
+                columns=("Criterion", "Title", "Status", "Why"),
+                rows=[
+                    (cid, r.criterion.title, STATUS_LABELS[r.status], "; ".join(r.reasons)[:300] or "-")
+                    for cid, r in results.items()
+                ],
+            ),
+            Table(
+                title="Evidence behind each criterion",
+                columns=("Criterion", "Evidence", "Status", "Facts"),
+                rows=[
+                    (cid, source.title, STATUS_LABELS[source.result.status], facts_line(source.result.facts))
+                    for cid, r in results.items()
+                    for source in r.sources
+                ],
+            ),
+        ],
+    )

@@ -30,31 +30,13 @@ from compliance.evidence import (
     evidence_revoke,
     is_current,
 )
+from compliance.facts import fact_rows
 from compliance.forms import ACTION_FORMS, BaaForm, EvidenceForm
 from compliance.history import checklist_evaluate, item_history, recent_changes
 from compliance.models import IN_FORCE, BaaStatus, BusinessAssociateAgreement, ChecklistEvidence
+from compliance.soc2 import FRAMEWORKS, evaluate_soc2
 from core.errors import FieldError
 from core.forms import show_field_error
-
-ACRONYMS = {"mfa": "MFA", "baa": "BAA", "id": "ID", "tls": "TLS", "hipaa": "HIPAA", "phi": "PHI", "aws": "AWS"}
-
-
-def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, text) for each fact: lists joined, the audit verification as its one-line result."""
-    rows = []
-    for key, value in facts.items():
-        if isinstance(value, bool):
-            text = "yes" if value else "no"
-        elif isinstance(value, dict):
-            text = str(value["result"]) if "result" in value else ", ".join(f"{k}: {v}" for k, v in value.items())
-        elif isinstance(value, list):
-            parts = [" ".join(str(v) for v in part.values()) if isinstance(part, dict) else str(part) for part in value]
-            text = ", ".join(parts) or "none"
-        else:
-            text = "—" if value is None else str(value)
-        words = [ACRONYMS.get(word, word) for word in key.split("_")]
-        rows.append((" ".join(words)[:1].upper() + " ".join(words)[1:], text))
-    return rows
 
 
 def row(key: str, result: ItemResult) -> dict[str, Any]:
@@ -76,7 +58,12 @@ def row(key: str, result: ItemResult) -> dict[str, Any]:
 @require_GET
 def checklist_page(request: HttpRequest) -> HttpResponse:
     actor = console_actor(request, "baa:read", "checklist/*")
+    framework = request.GET.get("framework", "hipaa")
+    if framework not in FRAMEWORKS:
+        raise Http404("no such framework")
     results = checklist_evaluate(actor=actor)
+    if framework == "soc2":
+        return _soc2_page(request, actor, results)
     evidence = [e for e in evidence_for(actor.organization.pk) if is_current(e)]
     rows = [
         {**row(key, result), "evidence": sum(1 for e in evidence if e.item == key)} for key, result in results.items()
@@ -91,7 +78,43 @@ def checklist_page(request: HttpRequest) -> HttpResponse:
         }
         for c in recent_changes(actor.organization)
     ]
-    return render(request, "compliance/checklist.html", {"rows": rows, "summary": summary, "changes": changes})
+    return render(
+        request,
+        "compliance/checklist.html",
+        {"rows": rows, "summary": summary, "changes": changes, "frameworks": FRAMEWORKS, "framework": framework},
+    )
+
+
+def _soc2_page(request: HttpRequest, actor: Actor, checklist: dict[str, ItemResult]) -> HttpResponse:
+    criteria = evaluate_soc2(actor.organization, checklist=checklist)
+    rows = [
+        {
+            "id": cid,
+            "title": result.criterion.title,
+            "summary": result.criterion.summary,
+            "status": result.status,
+            "status_label": STATUS_LABELS[result.status],
+            "reasons": result.reasons,
+            "sources": [
+                {
+                    "title": source.title,
+                    "item": source.source.removeprefix("checklist:") if source.source.startswith("checklist:") else "",
+                    "status": source.result.status,
+                    "status_label": STATUS_LABELS[source.result.status],
+                    "facts": fact_rows(source.result.facts),
+                }
+                for source in result.sources
+            ],
+        }
+        for cid, result in criteria.items()
+    ]
+    counts = {status: sum(r.status == status for r in criteria.values()) for status in STATUS_LABELS}
+    summary = [(status, STATUS_LABELS[status], counts[status]) for status in counts]
+    return render(
+        request,
+        "compliance/soc2.html",
+        {"rows": rows, "summary": summary, "frameworks": FRAMEWORKS, "framework": "soc2"},
+    )
 
 
 def _item_context(actor: Actor, key: str, form: EvidenceForm | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.db import transaction
 from accessctl.policy import authorize, organization_resource
 from audit.services import record
 from core.errors import FieldError
+from deployments.associates import NAMED, business_associate
 from disclosures.identifiers import (
     KINDS,
     Identifier,
@@ -72,6 +73,13 @@ def _store(disclosure: Disclosure, identifiers: set[Identifier]) -> None:
     )
 
 
+def recipient_of(deployment: Deployment) -> str:
+    """The business associate the text went to, as a patient's accounting names it; empty when it stayed on the
+    organisation's own machine (the local runtime), which is a use, not a disclosure (164.528(a)(1)(i))."""
+    associate = business_associate(deployment)
+    return "" if associate is None else NAMED.get(associate, associate)
+
+
 def disclosure_record_inference(
     *, actor: Actor, deployment: Deployment, inference_id: str, mode: str, texts: Sequence[tuple[str, Sequence[Entity]]]
 ) -> Disclosure | None:
@@ -87,7 +95,7 @@ def disclosure_record_inference(
         deployment_id=deployment.public_id,
         deployment_name=deployment.name[:100],
         provider=deployment.provider,
-        recipient=deployment.provider,  # the runtime's operator is the business associate the text went to
+        recipient=recipient_of(deployment),
         user=actor.user,
         user_id_label=actor.user.public_id if actor.user is not None else "",
         api_key_id=actor.api_key_id,

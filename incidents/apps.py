@@ -1,4 +1,5 @@
-"""App config for incidents: registers the live breach-deadline check on the compliance checklist."""
+"""App config for incidents: registers the live breach-deadline check on the compliance checklist and
+the triage check on SOC 2 CC7.3."""
 
 from django.apps import AppConfig
 
@@ -9,6 +10,8 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from compliance.checklist import register_check
-        from incidents.checks import notifications_on_time
+        from compliance.soc2 import register_check as register_soc2_check
+        from incidents.checks import incidents_triaged, notifications_on_time
 
         register_check("incident_response", notifications_on_time)
+        register_soc2_check("CC7.3", "incidents_triaged", "Incidents assessed within a week", incidents_triaged)

@@ -1,12 +1,15 @@
-"""The checklist's live incident-response check: no notifiable breach past a deadline without its notification."""
+"""Live incident checks: on the HIPAA checklist, no notifiable breach past a deadline without its notification;
+for SOC 2 (CC7.3), every active incident assessed within a week."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 from compliance.evaluators import ItemResult
-from incidents.models import Incident
+from incidents.models import ACTIVE_STATUSES, Alert, Incident
 from incidents.selectors import deadline_rows
 
 if TYPE_CHECKING:
@@ -48,4 +51,35 @@ def notifications_on_time(organization: Organization, day: date) -> ItemResult:
         )
     if soon:
         return ItemResult("expiring", [f"Breach notification due within a week: {', '.join(soon)}."], facts)
+    return ItemResult("pass", [], facts)
+
+
+TRIAGE_DAYS = 7  # an active incident should have its four-factor risk assessment within a week
+SOC2_WINDOW_DAYS = 90
+
+
+def incidents_triaged(organization: Organization, day: date) -> ItemResult:
+    """SOC 2 CC7.3: security events are evaluated: alerts become incidents and every active incident older
+    than a week has a risk assessment (45 CFR 164.402(2))."""
+    since = timezone.make_aware(datetime.combine(day - timedelta(days=SOC2_WINDOW_DAYS), time.min))
+    overdue_before = timezone.make_aware(datetime.combine(day - timedelta(days=TRIAGE_DAYS), time.min))
+    incidents = Incident.objects.filter(organization=organization)
+    unassessed = list(
+        incidents.filter(status__in=ACTIVE_STATUSES, assessments__isnull=True, discovered_at__lt=overdue_before)
+        .order_by("discovered_at")
+        .values_list("public_id", flat=True)
+    )
+    facts: dict[str, Any] = {
+        "window_days": SOC2_WINDOW_DAYS,
+        "alerts": Alert.objects.filter(organization=organization, created_at__gte=since).count(),
+        "incidents_opened": incidents.filter(discovered_at__gte=since).count(),
+        "incidents_assessed": incidents.filter(discovered_at__gte=since, assessments__isnull=False).distinct().count(),
+        "active_incidents_without_assessment_after_a_week": unassessed[:20],
+    }
+    if unassessed:
+        return ItemResult(
+            "fail",
+            [f"{len(unassessed)} active incident(s) open over {TRIAGE_DAYS} days without a risk assessment."],
+            facts,
+        )
     return ItemResult("pass", [], facts)

@@ -13,6 +13,7 @@ from encryption.fields import EncryptedBinaryField
 
 class ReportType(models.TextChoices):
     HIPAA = "hipaa", "HIPAA"
+    SOC2 = "soc2", "SOC 2"
 
 
 class TimePeriod(models.TextChoices):

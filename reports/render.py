@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from reports import charts, queries, sections
 from reports.evidence import ChainEvidence, chain_evidence
-from reports.models import ComplianceReport, OutputFormat
+from reports.models import ComplianceReport, OutputFormat, ReportType
 
 Progress = Callable[[int, str], None]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -78,8 +78,23 @@ def _inclusive_end(end: datetime) -> datetime:
     return end - timedelta(microseconds=1)
 
 
+# Each report type's title and the sentence under it on the cover.
+COVERS: dict[str, tuple[str, str]] = {
+    ReportType.HIPAA: (
+        "HIPAA compliance report",
+        "Audit controls (45 CFR 164.312(b)) and information system activity review (164.308(a)(1)(ii)(D))",
+    ),
+    ReportType.SOC2: (
+        "SOC 2 report: Trust Services Criteria",
+        "The AICPA Trust Services Criteria for security (CC6 logical access, CC7 system operations, CC8 change "
+        "management) and confidentiality, each with the live evidence behind it,",
+    ),
+}
+
+
 def pdf_context(document: ReportDocument) -> dict[str, Any]:
     report = document.report
+    title, scope = COVERS[ReportType(report.report_type)]
     shown = [
         {
             "key": section.key,
@@ -103,6 +118,8 @@ def pdf_context(document: ReportDocument) -> dict[str, Any]:
     ]
     return {
         "report": report,
+        "report_title": title,
+        "report_scope": scope,
         "organization": report.organization,
         "requested_by": report.requested_by.username if report.requested_by else "",
         "generated_at": document.generated_at,
@@ -118,7 +135,7 @@ def render_pdf(document: ReportDocument) -> bytes:
     from core.pdf import html_to_pdf  # WeasyPrint (Pango) loads only in the worker that renders
 
     # No base URL and a fetcher that refuses everything but data: URLs: the PDF never reaches the network.
-    return html_to_pdf(render_to_string("reports/hipaa.html", pdf_context(document)))
+    return html_to_pdf(render_to_string("reports/report.html", pdf_context(document)))
 
 
 # --- JSON and CSV -------------------------------------------------------------------------------

@@ -58,22 +58,27 @@ class Section:
 Builder = Callable[[Organization, datetime, datetime], Section]
 
 
+ALL_REPORT_TYPES = ("hipaa", "soc2")
+
+
 @dataclass(frozen=True)
 class SectionSpec:
     name: str
     title: str
     builder: Builder
+    report_types: tuple[str, ...] = ALL_REPORT_TYPES  # the types that include it when a request names none
 
 
 REGISTRY: dict[str, SectionSpec] = {}
 CORE_SECTIONS = ("phi_access", "security_events", "authentication_events", "user_activity", "deployments")
 
 
-def register(name: str, title: str) -> Callable[[Builder], Builder]:
-    """Add a section (another app's, say `checklist`); requests may then include it by name."""
+def register(name: str, title: str, report_types: tuple[str, ...] = ALL_REPORT_TYPES) -> Callable[[Builder], Builder]:
+    """Add a section (another app's, say `checklist`); requests may then include it by name, and reports of
+    `report_types` include it by default."""
 
     def decorate(builder: Builder) -> Builder:
-        REGISTRY[name] = SectionSpec(name=name, title=title, builder=builder)
+        REGISTRY[name] = SectionSpec(name=name, title=title, builder=builder, report_types=report_types)
         return builder
 
     return decorate
@@ -81,6 +86,13 @@ def register(name: str, title: str) -> Callable[[Builder], Builder]:
 
 def available() -> list[str]:
     return list(REGISTRY)
+
+
+def defaults(report_type: str) -> list[str]:
+    """The sections a report of this type has when the request names none: its own first (the SOC 2 criteria,
+    the HIPAA checklist), then those every report shares."""
+    chosen = [spec for spec in REGISTRY.values() if report_type in spec.report_types]
+    return [spec.name for spec in sorted(chosen, key=lambda spec: len(spec.report_types) > 1)]
 
 
 def build(name: str, organization: Organization, start: datetime, end: datetime) -> Section:

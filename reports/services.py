@@ -96,10 +96,10 @@ def resolve_period(
     return start, end
 
 
-def resolve_sections(include_sections: Any) -> list[str]:
+def resolve_sections(include_sections: Any, report_type: str = ReportType.HIPAA) -> list[str]:
     valid = sections.available()
     if include_sections is None:
-        return valid
+        return sections.defaults(report_type)
     if not isinstance(include_sections, list | tuple) or not all(isinstance(s, str) for s in include_sections):
         raise ReportError("include_sections", f"Give a list of section names: {', '.join(valid)}.")
     if not include_sections:
@@ -145,7 +145,7 @@ def _report_create(
     if output_format not in OutputFormat.values:
         raise ReportError("output_format", f"Choose one of: {', '.join(OutputFormat.values)}.")
     start, end = resolve_period(time_period, start_date, end_date)
-    chosen = resolve_sections(include_sections)
+    chosen = resolve_sections(include_sections, report_type)
     report = ComplianceReport.objects.create(
         organization=actor.organization,
         requested_by=actor.user,

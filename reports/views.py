@@ -50,8 +50,9 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             try:
                 report_request(
                     actor=actor,
+                    report_type=data["report_type"] or ReportType.HIPAA,
                     time_period=data["time_period"],
-                    include_sections=data["include_sections"] or [],
+                    include_sections=data["include_sections"] or None,
                     output_format=data["output_format"],
                     start_date=data["start_date"],
                     end_date=data["end_date"],

@@ -30,6 +30,7 @@ from compliance.evidence import (
 )
 from compliance.history import checklist_evaluate
 from compliance.models import ChecklistEvidence, ChecklistSnapshot, EvidenceKind
+from compliance.soc2 import FRAMEWORKS, CriterionResult, evaluate_soc2
 from core.api.pagination import CursorPagination
 from core.api.serializers import StrictSerializer
 
@@ -114,9 +115,35 @@ EVIDENCE_SCHEMA = inline_serializer(
 )
 
 
+def soc2_document(results: dict[str, CriterionResult]) -> dict[str, Any]:
+    statuses = [r.status for r in results.values()]
+    return {
+        "framework": "soc2",
+        "evaluated_at": timezone.now().isoformat(),
+        "summary": {status: statuses.count(status) for status in ("pass", "fail", "expiring", "not_evaluated")},
+        "criteria": [
+            {
+                "id": cid,
+                "title": r.criterion.title,
+                "summary": r.criterion.summary,
+                "status": r.status,
+                "reasons": r.reasons,
+                "sources": [
+                    {"source": s.source, "title": s.title, "status": s.result.status, "reasons": s.result.reasons,
+                     "facts": s.result.facts}
+                    for s in r.sources
+                ],
+            }
+            for cid, r in results.items()
+        ],
+    }  # fmt: skip
+
+
 class ChecklistView(APIView):
     @extend_schema(
-        summary="The HIPAA checklist evaluated from live state, with citations, reasons and evidence",
+        summary="The HIPAA checklist (or, with framework=soc2, the SOC 2 Trust Services Criteria) evaluated from "
+        "live state, with citations, reasons and evidence",
+        parameters=[OpenApiParameter("framework", str, enum=["hipaa", "soc2"], description="default hipaa")],
         responses=inline_serializer(
             "Checklist", {"summary": serializers.DictField(), "items": serializers.ListField()}
         ),
@@ -124,7 +151,12 @@ class ChecklistView(APIView):
     def get(self, request: Request) -> Response:
         actor = request_actor(request)
         require(actor, "baa:read", "checklist/*")
+        framework = request.query_params.get("framework", "hipaa")
+        if framework not in FRAMEWORKS:
+            raise ValidationError({"framework": [f"Choose one of: {', '.join(FRAMEWORKS)}."]})
         results = checklist_evaluate(actor=actor)
+        if framework == "soc2":
+            return Response(soc2_document(evaluate_soc2(actor.organization, checklist=results)))
         evidence = evidence_for(actor.organization.pk)
         return Response(
             {

@@ -26,7 +26,7 @@ def make_deployment(organization, name="hipaa-clinical-assistant", state="ready"
         organization=organization,
         name=name,
         model=CatalogModel.objects.get(name="HuggingFaceTB/SmolLM2-135M-Instruct"),
-        provider="local",
+        provider=extra.pop("provider", "local"),
         compute_type="cpu",
         state=state,
         security_settings={

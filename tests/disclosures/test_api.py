@@ -68,7 +68,8 @@ def test_csv_export_lists_each_disclosure_and_is_audited(api_client, alice, smit
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert sorted(r["reference"] for r in rows) == sorted(smith_inferences)
-    assert rows[0]["recipient"] == "local" and rows[0]["redacted"] == "False"
+    assert rows[0]["provider"] == "local" and rows[0]["redacted"] == "False"
+    assert rows[0]["recipient"] == ""  # the local runtime: nobody outside received it
     assert "Smith" not in response.content.decode()
     event = AuditEvent.objects.get(event_type="disclosure.searched")
     assert event.details["export"] == "csv" and event.details["matches"] == 3

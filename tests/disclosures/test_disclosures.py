@@ -148,3 +148,17 @@ def test_a_prompt_without_identifiers_records_nothing(api_client, alice, deploym
     api_client.force_authenticate(alice)
     assert generate(api_client, deployment, prompt="What is HbA1c?").status_code == 200
     assert not Disclosure.objects.exists()
+
+
+def test_the_recipient_is_the_business_associate_the_text_went_to(acme, settings):
+    from disclosures.services import recipient_of
+    from tests.deployments.test_gateway import make_deployment
+
+    local = make_deployment(acme, name="on-site")
+    aws = make_deployment(acme, name="in-vpc", provider="aws")
+    vendor = make_deployment(acme, name="vendor", provider="external", endpoint_url="https://API.Vendor.example/v1")
+    assert recipient_of(local) == ""  # stayed on the organisation's own machine: a use, not a disclosure
+    assert recipient_of(aws) == "Amazon Web Services"
+    assert recipient_of(vendor) == "api.vendor.example"
+    settings.PAITIENT_HOSTED_RUNTIME = True
+    assert recipient_of(local) == "PaiTIENT (hosted runtime)"

@@ -41,17 +41,22 @@ def test_olivia_requests_the_seed_report_and_a_worker_is_queued_with_its_id(
     assert event.user_id == olivia.public_id and event.details["sections"] == SEED_BODY["include_sections"]
 
 
-def test_sections_default_to_every_registered_one(api_client, olivia):
+def test_sections_default_to_every_section_of_the_report_type(api_client, olivia):
     api_client.force_authenticate(olivia)
     body = api_client.post("/api/v1/reports", {"output_format": "json"}, format="json").json()
     from reports.sections import REGISTRY
 
-    assert body["include_sections"][:5] == [
+    assert body["include_sections"][:2] == ["baa", "checklist"]  # the report type's own sections first
+    assert body["include_sections"][2:7] == [
         "phi_access", "security_events", "authentication_events", "user_activity", "deployments",
     ]  # fmt: skip
-    assert set(body["include_sections"]) == set(REGISTRY)  # the compliance app's sections too
+    assert set(body["include_sections"]) == set(REGISTRY) - {"soc2"}  # the compliance app's sections too
     assert {"baa", "checklist"} <= set(REGISTRY)
     assert body["time_period"] == "last_30_days"
+    soc2 = api_client.post("/api/v1/reports", {"report_type": "soc2", "output_format": "json"}, format="json").json()
+    assert soc2["report_type"] == "soc2"
+    assert soc2["include_sections"][0] == "soc2"
+    assert not {"baa", "checklist"} & set(soc2["include_sections"])
 
 
 @pytest.mark.parametrize(
