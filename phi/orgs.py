@@ -142,7 +142,7 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
             continue
         if i + 1 < n and keys[i + 1] in _NOT_AFTER and doc.tight(i + 1):
             continue  # an insurer (FALLON COMMUNITY HEALTH PLAN) or a product, not a place
-        j = i
+        j, clinical_inside = i, False
         while j > 0 and i - j < 5 and (doc.tight(j) or doc.gap(j) in _NAME_GAPS or _dotted_saint(doc, j)):
             k = j - 1
             if not _written_proper(doc, k) and keys[k] not in ("OF", "AND", "THE"):
@@ -155,11 +155,23 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
             if not plain and len(keys[k]) > 2 and keys[k] not in _GENERIC_WORDS:
                 j = k  # any other written-proper word inside the name: HADLEY PRECISION TOOL, CHARLES RIVER LABS
                 continue
+            if doc.classes[k] & CLINICAL and not clinical_inside and _clinical_inside(doc, k):
+                clinical_inside, j = True, k  # Kestrel Point Transplant Institute: one care word inside a name
+                continue
             break
         while j < i and not _proper_first(doc, j):
             j += 1  # the name opens on its proper word: FAMILY PRACTICE alone is no name
         if j < i:
             hits.append((doc.starts[j], doc.ends[_of_tail(doc, i)], "LOCATION", 0.7))
+
+
+def _clinical_inside(doc: Doc, k: int) -> bool:
+    """A care word (TRANSPLANT, HEART, KIDNEY) may stand inside a name when a proper word opens it right before:
+    Kestrel Point Transplant Institute, TRINITY HEART CENTER; never at its start (the cardiac rehab center)."""
+    if k < 1 or not doc.tight(k) or not _written_proper(doc, k - 1):
+        return False
+    before = k - 1
+    return (_proper_first(doc, before) or doc.keys[before] in _PLACE_PARTS) and not doc.classes[before] & CLINICAL
 
 
 def _where(doc: Doc, *words: str) -> list[int]:
@@ -443,6 +455,9 @@ _ORG_CONTEXT = re.compile(
     r"|\b(?:PASTOR|PRIEST|RABBI|IMAM|MINISTER|DEACON|MONK|REV|FR)S?\.?[ \t]+(?:FROM|AT|OF)[ \t]+(?:THE[ \t]+)?\Z"
     r"|\b(?:ATTENDS?|PRAYS[ \t]+AT|WORSHIPS[ \t]+AT|MEMBERS?[ \t]+OF|PARISHIONERS?[ \t]+AT)[ \t]+(?:THE[ \t]+)?\Z"
     r"|\b(?:CHURCH|PARISH|TEMPLE|CONGREGATION|EMPLOYER|BUSINESS|WORK)[ \t]*[(:][ \t]*\Z"
+    r"|\b(?:TRANSFERRED|TRANSFERED|TRANSFER|TX|ADMITTED|ADM|ARRIVED|ARRIVES|CAME|COMES|RESIDENT)[ \t]+"
+    r"(?:HERE[ \t]+|IN[ \t]+)?(?:FROM|OF)[ \t]+(?:THE[ \t]+)?\Z"
+    r"|\b(?:STAYING|STAYS|LIVES|LIVING|RESIDES)[ \t]+AT[ \t]+(?:THE[ \t]+)?\Z"
 )
 # The first word of each phrase above: only the few words after one of these are tested against the phrases.
 _CONTEXT_TRIGGERS = frozenset({"WORK", "WORKS", "WORKED", "WORKING", "EMPLOYED", "JOB", "STUDENT", "STUDIES",
@@ -453,7 +468,9 @@ _CONTEXT_TRIGGERS = frozenset({"WORK", "WORKS", "WORKED", "WORKING", "EMPLOYED",
                                "COMPANY", "IS", "WAS", "PASTOR", "PASTORS", "PRIEST", "PRIESTS", "RABBI", "IMAM",
                                "MINISTER", "DEACON", "MONK", "REV", "FR", "ATTEND", "ATTENDS", "PRAYS", "WORSHIPS",
                                "MEMBER", "MEMBERS", "PARISHIONER", "PARISHIONERS", "CHURCH", "PARISH", "TEMPLE",
-                               "CONGREGATION"})  # fmt: skip
+                               "CONGREGATION", "TRANSFERRED", "TRANSFERED", "TRANSFER", "TX", "ADMITTED", "ADM",
+                               "ARRIVED", "ARRIVES", "CAME", "COMES", "RESIDENT", "STAYING", "STAYS", "LIVES",
+                               "LIVING", "RESIDES"})  # fmt: skip
 _NOT_ORG_WORDS = frozenset({"HOME", "BASELINE", "BED", "SLEEP", "FLOOR", "ICU", "UNIT", "WORK", "SCHOOL", "REHAB",
                             "CHAIR", "NORMAL", "THE", "HIS", "HER", "THEIR"})  # fmt: skip
 
@@ -483,6 +500,8 @@ def _org_tail(doc: Doc, lex: Lexicon, j: int) -> bool:
     key = doc.keys[j]
     if key in _NOT_ORG_WORDS or c & (CLINICAL | TITLE | ROLE | RELATIVE) or len(key) < 3:
         return False
+    if key in _HEADS:
+        return True  # GREEN COUNTRY REGIONAL
     if c & ENGLISH and key not in lex.nouns:
         return False  # a verb or an adjective ends it (TIRE is a noun too)
     return doc.caps or _capitalised(doc, j)
@@ -514,6 +533,63 @@ def _slash_siblings(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
             hits.append((m.start(1), m.end(1), "LOCATION", 0.7))
 
 
+_FAR_TAILS = frozenset({"HOME", "VILLAS", "HOUSE", "APARTMENTS", "TOWERS"})
+
+
+def _extended_to_head(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> None:
+    """Sandhills Veterans Home, GOLDEN YEARS ADULT FOSTER HOME, Kindred Hospital Northeast: a place found runs on
+    over up to three words written like a name to the generic head that ends it."""
+    keys = doc.keys
+    _by_start, by_end = index
+    for start, end, kind, score in places:
+        last = by_end.get(end)
+        if kind != "LOCATION" or score < 0.6 or last is None:
+            continue
+        reach = None
+        k = last + 1
+        while k < len(keys) and k - last <= 3 and doc.tight(k) and _written_proper(doc, k):
+            if keys[k] in _TAILS or keys[k] in _FAR_TAILS:
+                reach = k
+            elif doc.classes[k] & (CLINICAL | TITLE | ROLE | RELATIVE) or len(keys[k]) < 3:
+                break
+            k += 1
+        if reach is not None and reach > last + 1:
+            hits.append((start, doc.ends[reach], "LOCATION", score))
+
+
+_AT_FROM = frozenset({"AT", "FROM"})
+
+
+def _at_org_in_town(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> None:
+    """pharmacist at rite aid in medfield, s/p vf arrest at planet fitness in middleton, HAIRDRESSER AT SHEAR BLISS
+    SALON IN FOXBOROUGH: what stands between AT (or FROM) and IN <a town found> is a place of its own. One
+    plain word alone (at the gym in Quincy) is no name; two, or one no list knows, are."""
+    keys = doc.keys
+    by_start, _by_end = index
+    for start, _end, kind, score in places:
+        t = by_start.get(start)
+        if kind != "LOCATION" or score < 0.6 or t is None or t < 3 or keys[t - 1] != "IN" or not doc.tight(t - 1):
+            continue
+        last = k = t - 2
+        while k > 0 and last - k < 4 and keys[k] not in _AT_FROM and doc.tight(k + 1):
+            if keys[k] == "THE" and keys[k - 1] in _AT_FROM and k < last:
+                k -= 1  # at the YMCA in Quincy
+                break
+            c = doc.classes[k]
+            if c & (CLINICAL | TITLE | ROLE | RELATIVE) or keys[k] in _NOT_ORG_WORDS or len(keys[k]) < 2:
+                break
+            k -= 1
+        if keys[k] not in _AT_FROM or k == last or not doc.tight(k + 1):
+            continue
+        first = k + 1
+        if keys[first] == "THE" and first < last:
+            first += 1
+        plain = all(doc.classes[w] & (COMMON | ENGLISH) for w in range(first, last + 1))
+        if first == last and plain:
+            continue
+        hits.append((doc.starts[first], doc.ends[last], "LOCATION", 0.6))
+
+
 def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     """LOCATION hits for named organisations and for towns that qualify a place already found."""
     hits: list[Hit] = []
@@ -532,4 +608,6 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _town_after_street(doc, [*places, *hits], hits)
     _context_orgs(doc, lex, hits)
     _slash_siblings(doc, [*places, *hits], hits)
+    _at_org_in_town(doc, [*places, *hits], hits, index)
+    _extended_to_head(doc, [*places, *hits], hits, index)
     return hits

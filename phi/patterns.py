@@ -108,6 +108,8 @@ _HISTORY_WORDS = frozenset({"S/P", "H/O", "PMH", "PSH", "HX", "DX", "DIAGNOSED"}
 _LINE_WORDS = re.compile(r"[A-Z]+(?:/[A-Z]+)?")
 _HISTORY_LINE = re.compile(r"\b(?:PMH|PSH|S/P|H/O|HX|HISTORY|DX|DIAGNOSED)\b")
 _TIMELINE_NEXT = re.compile(r"[ \t]*(?:-+|:)[ \t]")
+_DAY_WORDS = frozenset({"TODAY", "YESTERDAY", "TONIGHT", "TOMORROW", "OVERNIGHT"})
+_CLOCK_NEXT = re.compile(r"[ \t]+(?:[1-9]|1[0-2])(?::[0-5]\d)?(?:-(?:[1-9]|1[0-2])(?::[0-5]\d)?)?[ \t]*(?:AM|PM)\b")
 _TIME_NEXT = re.compile(r"[ \t]+(?:AT[ \t]+|@[ \t]*)?(?:[01]\d|2[0-3])[0-5]\d\b")
 _DATE_NEXT = re.compile(r"[ \t]*(?:[,.;:)\n-]|\Z|(?:AT|WITH|AND|FOR|ON|BY|WHEN|AFTER|BEFORE|THEN|AM|PM|PER|VIA|IN)\b)")
 _PAIN = re.compile(r"\b(?:PAIN|RELIEF|SCORE|SCALE|RATES|RATED|RATING|DISCOMFORT|HURTS|ACHE|ACHING|C/O|DENIES)\b")
@@ -380,7 +382,9 @@ def _dated(up: str, start: int, end: int, prev: str, words: list[str]) -> bool:
     """Context that makes a fraction-shaped number a date: FROM 3/5, S/P CATH 2/2, PLACED 3/5, 3/4 - EXTUBATED."""
     if prev in _DATE_PREPOSITIONS or prev in _EVENT_VERBS or not _HISTORY_WORDS.isdisjoint(words):
         return True
-    if _TIME_NEXT.match(up, end):  # 3/8 AT 1400
+    if prev in _DAY_WORDS and not up.startswith("10", end - 2):  # PLACED TODAY 3/4, but not PAIN TODAY 5/10
+        return True
+    if _TIME_NEXT.match(up, end) or _CLOCK_NEXT.match(up, end):  # 3/8 AT 1400, 3/3 2-4PM
         return True
     return not up[_line_start(up, start) : start].strip(" \t-*•") and bool(_TIMELINE_NEXT.match(up, end))
 

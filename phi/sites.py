@@ -124,8 +124,9 @@ _NOT_WARD_BEFORE = frozenset({"DR", "DRS", "MR", "MRS", "MS", "MISS", "SON", "DA
 
 
 _WARD_TALK = frozenset({"BED", "FLOOR", "CAMPUS", "TRANSFER", "TRANSFERRED", "CALLOUT", "C/O", "UNIT", "STEP",
-                        "ACCEPTED", "AWAITING", "HOSPITAL", "ARRIVAL", "ARRIVED", "LIKELY"})  # fmt: skip
-_WARD_TALK_WEAK = _WARD_TALK | {"TO", "FROM", "CALL", "OUT", "DOWN"}
+                        "ACCEPTED", "AWAITING", "HOSPITAL", "ARRIVAL", "ARRIVED", "LIKELY", "ADMITTED", "ADMIT",
+                        "ADM", "ADMISSION"})  # fmt: skip
+_WARD_TALK_WEAK = _WARD_TALK | {"TO", "FROM", "CALL", "OUT", "DOWN", "ON"}
 
 
 def _ward_talk(doc: Doc, i: int, words: frozenset[str] = _WARD_TALK) -> bool:
@@ -150,6 +151,8 @@ def _named_floors(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
             continue
         talk = _ward_talk(doc, i)
         unlisted = not c & (COMMON | ENGLISH | FIRST) and doc.shaped(i) and _ward_talk(doc, i, _WARD_TALK_WEAK)
+        if unlisted and not doc.caps and doc.word(i).isupper():
+            continue  # an unlisted word in capitals inside mixed-case text is shorthand (EPAP 8), not a building
         if not (c & (LAST | NAME) or unlisted) or key in _SCALE_EPONYMS:
             continue  # a listed surname only: DAY 3, STAGE 2 and device brands (SHILEY 8) are not buildings
         if c & (COMMON | ENGLISH) and not talk:
@@ -172,7 +175,7 @@ def _named_floors(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
 
 _SCALE_EPONYMS = words("scale_eponyms")
 _WORD_THEN_NUMBER = re.compile(r"[^\W\d_] (?=\d)")
-_NAMED_FLOOR = re.compile(r" (?:1\d|[1-9])[NSEWnsew]?(?![\w:/%'.-]|\.\d| ?/)")
+_NAMED_FLOOR = re.compile(r" (?:1\d|[1-9])[NSEWnsew]?(?![\w:/%'-]|\.\d| ?/)")
 
 
 def _stays(doc: Doc, hits: list[Hit]) -> None:

@@ -441,3 +441,49 @@ def test_names_by_a_relative_after_them_a_role_before_them_and_broken_sign_offs(
 
 def test_a_unit_glued_to_a_number_is_no_role():
     assert found("RESP: L CHEST TUBE TO -20CM SUX, PLEUREVAC WITH SMALL AIR LEAK.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # a care word inside a name a proper word opens
+        ("s/p liver tx at Kestrel Point Transplant Institute, readmitted", "Kestrel Point Transplant Institute"),
+        # what stands between AT and IN <a town>
+        ("social: pt is a pharmacist at rite aid in medfield. partner", "rite aid"),
+        ("PT IS A HAIRDRESSER AT SHEAR BLISS SALON IN FOXBOROUGH.", "SHEAR BLISS SALON"),
+        ("pt works at the YMCA in Quincy.", "YMCA"),
+        # after words about where a patient came from or stays
+        ("PT ON VENT, TRANSFERRED FROM GREEN COUNTRY REGIONAL. OSH IMAGES ON CD", "GREEN COUNTRY REGIONAL"),
+        ("urosepsis, from Sandhills Veterans Home (Grand Island, NE).", "Sandhills Veterans Home"),
+        # a ward at the end of a sentence
+        ("Call out to floor today, likely Baker 5. K. O'Brien, RN", "Baker 5"),
+    ],
+)
+def test_names_with_care_words_context_and_wards_at_a_full_stop(text, place):
+    assert any(place in span for span, _kind in found(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "arrest at the gym in the city, bystander CPR.",  # one plain word between AT and IN is no name
+        "admitted from the floor to the MICU.",  # a care word is no place after ADMITTED FROM
+        "BiPAP FiO2 to 70%, EPAP 8. ABG 7.30/38/64.",  # shorthand in capitals is no building
+        "the cardiac rehab center called.",  # a care word never opens a name
+    ],
+)
+def test_plain_places_and_settings_stay_plain(text):
+    assert not [t for t, kind in found(text) if kind == "LOCATION"], found(text)
+
+
+def test_one_plain_word_between_at_and_a_town_is_no_name():
+    assert ("Quincy", "LOCATION") in found("arrest at the gym in Quincy, bystander CPR.")
+    assert not [t for t, _kind in found("arrest at the gym in Quincy, bystander CPR.") if "gym" in t]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("PPM placed today 3/4 by EP.", "3/4"), ("training sessions booked: 3/3 2-4pm and 3/4 9-11am", "3/3")],
+)
+def test_short_dates_by_a_day_word_or_a_clock_time(text, value):
+    assert (value, "DATE") in found(text), found(text)
