@@ -210,11 +210,12 @@ def _drug_names() -> set[str]:
 
 
 def _drug_stems(drugs: set[str], keep: set[str]) -> set[str]:
-    """Nurses' shorthand for drugs: four or more leading letters shared by at least two drug names (VANCO,
-    AMIO, LEVO, DOPA, FENT), except words in `keep` (names that need to stay names)."""
+    """Nurses' shorthand for drugs: four or five leading letters shared by at least two drug names (VANCO,
+    AMIO, LEVO, DOPA, FENT), except words in `keep` (names that need to stay names). Longer shared prefixes
+    (DERMOT, of DERMOTIC) are seldom written as shorthand and too often are given names."""
     counts: dict[str, int] = {}
     for drug in drugs:
-        for n in range(4, min(len(drug), 8)):
+        for n in range(4, min(len(drug), 6)):
             counts[drug[:n]] = counts.get(drug[:n], 0) + 1
     return {stem for stem, count in counts.items() if count >= 2 and stem not in drugs and stem not in keep}
 
