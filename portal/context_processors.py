@@ -1,4 +1,5 @@
-"""Navigation for the console shell: only sections that exist and that the user may open."""
+"""Navigation for the console shell: only sections that exist and that the user may open, in the sidebar's
+groups (Overview · Models · Compliance · Access · Audit · Help). `nav_items` is the same links in one list."""
 
 from __future__ import annotations
 
@@ -8,51 +9,80 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accessctl.actor import NoOrganization, actor_for_request
+from accessctl.actor import Actor, NoOrganization, actor_for_request
 from accessctl.policy import is_allowed, organization_resource
 from deployments.views import may_somewhere
 from emergency.models import Notification
+
+Item = dict[str, Any]
+
+
+def _groups(actor: Actor | None) -> list[tuple[str, list[Item]]]:
+    models: list[Item] = []
+    compliance: list[Item] = []
+    access: list[Item] = []
+    audit: list[Item] = []
+    if actor is not None:
+        resource = organization_resource(actor)
+
+        def allowed(permission: str, target: str = resource) -> bool:
+            return is_allowed(actor, permission, target)
+
+        if may_somewhere(actor, "deployment:read"):  # also a role limited to some deployments (a pattern)
+            models.append({"label": "Deployments", "url": reverse("deployments")})
+        if allowed("phi_scan:run"):
+            models.append({"label": "PHI scans", "url": reverse("phi-scans")})
+        if allowed("baa:read", "checklist/*"):
+            compliance.append({"label": "Compliance", "url": reverse("compliance")})
+        for permission, label, name in (
+            ("report:read", "Reports", "reports"),
+            ("disclosure:read", "Disclosures", "disclosures"),
+            ("incident:manage", "Incidents", "incidents"),
+        ):
+            if allowed(permission):
+                compliance.append({"label": label, "url": reverse(name)})
+        for permission, label, name in (
+            ("role:manage", "Roles", "roles"),
+            ("settings:manage", "Security", "security-settings"),
+            ("settings:manage", "Keys", "encryption-keys"),
+        ):
+            if allowed(permission):
+                access.append({"label": label, "url": reverse(name)})
+        if allowed("emergency:request", "emergency-access/*") or allowed("emergency:approve", "emergency-access/*"):
+            access.append({"label": "Emergency access", "url": reverse("emergency")})
+        access.append({"label": "API keys", "url": reverse("api-keys-page")})
+        if allowed("audit:read"):
+            audit.append({"label": "Audit log", "url": reverse("audit-log")})
+    return [
+        ("Overview", [{"label": "Dashboard", "url": reverse("dashboard")}]),
+        ("Models", models),
+        ("Compliance", compliance),
+        ("Access", access),
+        ("Audit", audit),
+    ]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items: list[dict[str, Any]] = [{"label": "Dashboard", "url": reverse("dashboard")}]
+        return {"nav_items": [], "nav_groups": []}
     try:
-        actor = actor_for_request(request)
+        actor: Actor | None = actor_for_request(request)
     except NoOrganization:
         actor = None
-    if actor is not None:
-        resource = organization_resource(actor)
-        if may_somewhere(actor, "deployment:read"):  # also a role limited to some deployments (a pattern)
-            items.append({"label": "Deployments", "url": reverse("deployments")})
-        if is_allowed(actor, "baa:read", "checklist/*"):
-            items.append({"label": "Compliance", "url": reverse("compliance")})
-        for permission, label, name in (
-            ("audit:read", "Audit log", "audit-log"),
-            ("phi_scan:run", "PHI scans", "phi-scans"),
-            ("report:read", "Reports", "reports"),
-            ("disclosure:read", "Disclosures", "disclosures"),
-            ("incident:manage", "Incidents", "incidents"),
-            ("role:manage", "Roles", "roles"),
-            ("settings:manage", "Security", "security-settings"),
-            ("settings:manage", "Keys", "encryption-keys"),
-        ):
-            if is_allowed(actor, permission, resource):
-                items.append({"label": label, "url": reverse(name)})
-        if is_allowed(actor, "emergency:request", "emergency-access/*") or is_allowed(
-            actor, "emergency:approve", "emergency-access/*"
-        ):
-            items.append({"label": "Emergency access", "url": reverse("emergency")})
-        items.append({"label": "API keys", "url": reverse("api-keys-page")})
-    items.append({"label": "API docs", "url": reverse("api-docs")})
+    groups = _groups(actor)
+    help_items: list[Item] = [{"label": "API docs", "url": reverse("api-docs")}]
     if user.is_superuser and settings.PAITIENT_ADMIN_ENABLED:
-        items.append({"label": "Admin", "url": reverse("admin:index")})
+        help_items.append({"label": "Admin", "url": reverse("admin:index")})
+    groups.append(("Help", help_items))
     current = request.path
+    items = [item for _label, members in groups for item in members]
     for item in items:
         item["active"] = current == item["url"] or (item["url"] != "/" and current.startswith(item["url"]))
-    return {"nav_items": items}
+    return {
+        "nav_items": items,
+        "nav_groups": [{"label": label, "items": members} for label, members in groups if members],
+    }
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:

@@ -38,9 +38,8 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
     assert links == [
         "/",
         "/deployments/",
-        "/compliance/",
-        "/audit/",
         "/scans/",
+        "/compliance/",
         "/reports/",
         "/disclosures/",
         "/incidents/",
@@ -49,12 +48,16 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
         "/settings/keys/",
         "/emergency/",
         "/account/api-keys",
+        "/audit/",
         "/api/docs/",
     ]
+    groups = client.get("/").context["nav_groups"]
+    assert [g["label"] for g in groups] == ["Overview", "Models", "Compliance", "Access", "Audit", "Help"]
     for url in links:
         assert client.get(url).status_code == 200
     client.force_login(bob)  # a member without roles
     assert [item["url"] for item in client.get("/").context["nav_items"]] == ["/", "/account/api-keys", "/api/docs/"]
+    assert [g["label"] for g in client.get("/").context["nav_groups"]] == ["Overview", "Access", "Help"]
     assert client.get("/audit/").status_code == 403
 
 
@@ -116,3 +119,8 @@ def test_unknown_console_page_is_a_friendly_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "There is no page at this address." in response.content.decode()
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("portal/favicon.svg")
