@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from audit.investigate import event_type_query
 from audit.models import AuditEvent, ChainHead
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ class AuditFilters:
     user_id: str | None = None
     outcome: str | None = None
     resource: str | None = None
+    event_patterns: list[str] = field(default_factory=list)  # auth.* or auth.login: a family of event types
+    none: bool = False  # the filters could not be applied (a bad value): nothing matches, never everything
 
 
 def audit_event_list(*, actor: Actor, filters: AuditFilters) -> QuerySet[AuditEvent]:
@@ -41,6 +44,10 @@ def audit_event_list(*, actor: Actor, filters: AuditFilters) -> QuerySet[AuditEv
         events = events.filter(outcome=filters.outcome)
     if filters.resource:
         events = events.filter(resource=filters.resource)
+    if filters.event_patterns:
+        events = events.filter(event_type_query(filters.event_patterns))
+    if filters.none:
+        events = events.none()
     return events
 
 

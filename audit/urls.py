@@ -9,5 +9,6 @@ urlpatterns = [
     path("events/<str:event_id>", views.audit_event_detail, name="audit-event"),
     path("verify", views.audit_verify_status, name="audit-verify"),
     path("export", views.audit_export, name="audit-export"),
+    path("export.<str:fmt>", views.audit_export_range, name="audit-export-range"),
     path("policy", views.audit_policy, name="audit-policy"),
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,6 +16,7 @@ from accessctl.console import console_actor
 from accessctl.policy import is_allowed, organization_resource
 from audit.export import export_bundle
 from audit.forms import AuditFilterForm, AuditPolicyForm
+from audit.investigate import detail_rows, event_type_suggestions, export_lines, names_for
 from audit.retention import (
     HIPAA_DOCUMENTATION_DAYS,
     audit_policy_update,
@@ -21,7 +24,8 @@ from audit.retention import (
     required_retention_days,
     retention_shortfall,
 )
-from audit.selectors import AuditFilters, audit_event_get, audit_event_list, sequencer_lag
+from audit.selectors import audit_event_get, audit_event_list, sequencer_lag
+from audit.services import record
 from audit.signing import key_id_for, public_pem, signing_key
 from audit.verify_live import verify_chain
 
@@ -33,10 +37,10 @@ PAGE_SIZE = 50
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     actor = console_actor(request, "audit:read")
-    form = AuditFilterForm(request.GET or None)
-    filters = form.to_filters() if form.is_bound and form.is_valid() else AuditFilters()
-    events = audit_event_list(actor=actor, filters=filters).order_by("-id")
+    form = AuditFilterForm(_filter_query(request) or None, organization=actor.organization)
+    events = audit_event_list(actor=actor, filters=form.to_filters()).order_by("-id")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = names_for(actor.organization, page.object_list)
     policy = policy_for(actor.organization)
     query = request.GET.copy()
     query.pop("page", None)
@@ -44,6 +48,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": [(event, names.actor(event)) for event in page.object_list],
+        "event_types": event_type_suggestions(actor.organization),
+        "filtered": form.is_bound,
         "query": query.urlencode(),
         "lag": sequencer_lag(actor=actor),
         "policy": policy,
@@ -72,7 +79,49 @@ def audit_event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
     event = audit_event_get(actor=actor, event_id=event_id)
     if event is None:
         raise Http404("no such event")
-    return render(request, "audit/event.html", {"event": event})
+    names = names_for(actor.organization, [event])
+    return render(
+        request,
+        "audit/event.html",
+        {"event": event, "actor_name": names.actor(event), "detail_rows": detail_rows(event.details)},
+    )
+
+
+FILTER_FIELDS = ("start_time", "end_time", "event_type", "user", "deployment", "outcome")
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+
+
+def _filter_query(request: HttpRequest) -> dict[str, str]:
+    """The filter fields of the query string (paging and the export format are not filters)."""
+    return {key: request.GET[key] for key in FILTER_FIELDS if key in request.GET}
+
+
+@login_required
+@never_cache
+@require_GET
+def audit_export_range(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """Exactly the filtered events (oldest first) as CSV or JSON lines; the export itself is audited."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404("no such format")
+    actor = console_actor(request, "audit:export")
+    form = AuditFilterForm(_filter_query(request) or None, organization=actor.organization)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(
+            "The filters are not valid; fix them on the audit page first.", status=400, content_type="text/plain"
+        )
+    events = audit_event_list(actor=actor, filters=form.to_filters()).order_by("id")
+    with transaction.atomic():
+        record(
+            actor=actor,
+            event_type="audit.exported",
+            resource=f"audit/{actor.organization.public_id}",
+            details={"format": fmt, "events": events.count(), "filters": form.described()},
+        )
+    response = StreamingHttpResponse(export_lines(actor.organization, events, fmt), content_type=EXPORT_TYPES[fmt])
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = f'attachment; filename="audit-{actor.organization.public_id}-{stamp}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
