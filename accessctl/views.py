@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from accessctl.security import AccessChanges, SettingsError, retention_offer, se
 from accessctl.selectors import member_list
 from accessctl.services import LastAdminError, RoleError, role_assign, role_create, role_unassign
 from accessctl.tenancy import tenant_get
+from core.confirm import confirmation
 from core.forms import show_field_error
 
 
@@ -117,6 +119,16 @@ def role_unassign_view(request: HttpRequest, user_id: str, role_name: str) -> Ht
     role = Role.objects.filter(organization=actor.organization, name=role_name).first()
     if user is None or role is None:
         raise Http404("no such assignment")
+    confirm = confirmation(
+        request,
+        action="Remove a role",
+        target=f"{role.name} from {user.username}",
+        consequences=f"{user.username} loses every permission the {role.name} role gives, at their next request.",
+        button=f"Remove {role.name} from {user.username}",
+        back=reverse("roles"),
+    )
+    if confirm is not None:
+        return confirm
     try:
         role_unassign(actor=actor, user=user, role=role)
     except GrantDenied as exc:
@@ -161,6 +173,17 @@ def api_key_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
     key = tenant_get(ApiKey.objects.all(), actor, key_id)
     if key.user != actor.user:
         console_actor(request, "role:manage")
+    confirm = confirmation(
+        request,
+        action="Revoke an API key",
+        target=f"{key.name} ({key.prefix}…)",
+        consequences="Every integration using this key is refused from its next request. This cannot be undone: "
+        "a new key would have a new secret.",
+        button=f"Revoke {key.name}",
+        back=reverse("api-keys-page"),
+    )
+    if confirm is not None:
+        return confirm
     api_key_revoke(actor=actor, key=key)
     messages.success(request, f"Key {key.name} revoked.")
     return redirect("api-keys-page")

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,6 +36,7 @@ from compliance.forms import ACTION_FORMS, BaaForm, EvidenceForm
 from compliance.history import checklist_evaluate, item_history, recent_changes
 from compliance.models import IN_FORCE, BaaStatus, BusinessAssociateAgreement, ChecklistEvidence
 from compliance.soc2 import FRAMEWORKS, evaluate_soc2
+from core.confirm import confirmation
 from core.errors import FieldError
 from core.forms import show_field_error
 
@@ -172,6 +174,17 @@ def _evidence(actor: Actor, evidence_id: str, permission: str) -> ChecklistEvide
 def evidence_revoke_view(request: HttpRequest, evidence_id: str) -> HttpResponse:
     actor = member_actor(request)
     evidence = _evidence(actor, evidence_id, "baa:manage")
+    confirm = confirmation(
+        request,
+        action="Revoke evidence",
+        target=f"“{evidence.title}” for {ITEMS[evidence.item].title}",
+        consequences="The evidence stops counting for its checklist item at once; it stays on file (revoked, "
+        "never deleted) and cannot be made current again.",
+        button="Revoke the evidence",
+        back=reverse("compliance-item", args=[evidence.item]),
+    )
+    if confirm is not None:
+        return confirm
     try:
         evidence_revoke(actor=actor, evidence=evidence)
     except FieldError as exc:

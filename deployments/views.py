@@ -9,15 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessctl.actor import Actor
 from accessctl.console import member_actor
 from accessctl.models import User
-from accessctl.policy import is_allowed, organization_resource
+from accessctl.policy import authorize, is_allowed, organization_resource
 from accessctl.selectors import roles_for_actor
 from audit.selectors import AuditFilters, audit_event_list
+from core.confirm import confirmation
 from core.errors import FieldError
 from core.forms import show_field_error
 from deployments import associates, gateway
@@ -175,6 +177,18 @@ def deployment_inferences(request: HttpRequest, deployment_id: str) -> HttpRespo
 def deployment_stop_view(request: HttpRequest, deployment_id: str) -> HttpResponse:
     actor = member_actor(request)
     deployment = _access(actor, deployment_id, "deployment:read")
+    authorize(actor, "deployment:delete", deployment.resource)  # a refusal (audited) before the question
+    confirm = confirmation(
+        request,
+        action="Stop a deployment",
+        target=deployment.name,
+        consequences="The runtime is stopped and its resources released; prompts to it are refused from now on. "
+        "A stopped deployment is not restarted: create a new one.",
+        button=f"Stop {deployment.name}",
+        back=reverse("deployment-detail", args=[deployment.public_id]),
+    )
+    if confirm is not None:
+        return confirm
     deployment_stop(actor=actor, deployment=deployment)
     messages.success(request, f"Stopping {deployment.name}.")
     return redirect("deployment-detail", deployment_id=deployment.public_id)

@@ -131,7 +131,7 @@ def test_console_issues_and_revokes_keys(client, bob):
     page = client.post("/account/api-keys", {"name": "script"}).content.decode()
     assert 'data-testid="new-token">psk_' in page
     key = ApiKey.objects.get(user=bob)
-    client.post(f"/account/api-keys/{key.public_id}/revoke")
+    client.post(f"/account/api-keys/{key.public_id}/revoke", {"confirmed": "yes"})
     key.refresh_from_db()
     assert key.revoked_at is not None
 

@@ -266,7 +266,7 @@ def test_the_last_administrator_keeps_the_role_until_the_operator_restores_one(a
 
 def test_the_console_refuses_removing_the_last_administrator(client, acme, alice):
     client.force_login(alice)
-    page = client.post(f"/access/roles/org-admin/users/{alice.public_id}/remove", follow=True)
+    page = client.post(f"/access/roles/org-admin/users/{alice.public_id}/remove", {"confirmed": "yes"}, follow=True)
     assert "last org-admin" in page.content.decode()
     assert Role.objects.get(organization=acme, name="org-admin").assignments.filter(user=alice).exists()
 

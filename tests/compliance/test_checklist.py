@@ -273,7 +273,7 @@ def test_encryption_passes_once_keys_exist_and_fails_when_the_hybrid_key_is_over
     assert item["status"] == "fail" and "no active encryption keys" in item["reasons"][0]
     assert item["facts"]["tls_enforced"] is True
     client.force_login(alice)
-    assert client.post("/settings/keys/rotate").status_code == 302
+    assert client.post("/settings/keys/rotate", {"confirmed": "yes"}).status_code == 302
     item = items(admin_client)["encryption"]
     assert item["status"] == "pass" and item["facts"]["hybrid_key_age_days"] == 0
     OrganizationKey.objects.filter(organization=acme).update(created_at=timezone.now() - timedelta(days=340))
@@ -281,7 +281,7 @@ def test_encryption_passes_once_keys_exist_and_fails_when_the_hybrid_key_is_over
     OrganizationKey.objects.filter(organization=acme).update(created_at=timezone.now() - timedelta(days=400))
     item = items(admin_client)["encryption"]
     assert item["status"] == "fail" and "400 days ago" in item["reasons"][0]
-    client.post("/settings/keys/rotate")
+    client.post("/settings/keys/rotate", {"confirmed": "yes"})
     assert status(admin_client, "encryption") == "pass"
 
 

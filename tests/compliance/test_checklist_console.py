@@ -69,7 +69,7 @@ def test_item_page_upload_makes_the_item_pass_and_revoke_makes_it_fail(client, o
     assert evidence.owner == officer and evidence.created_by == officer
     download = client.get(f"/compliance/evidence/{evidence.public_id}/file")
     assert download.status_code == 200 and download.content == PDF
-    assert client.post(f"/compliance/evidence/{evidence.public_id}/revoke").status_code == 302
+    assert client.post(f"/compliance/evidence/{evidence.public_id}/revoke", {"confirmed": "yes"}).status_code == 302
     checklist = client.get("/compliance/").content.decode()
     assert item_status(checklist, "incident_response") == "fail"
     changes = checklist.split('data-testid="changes"')[1].split("</table>")[0]

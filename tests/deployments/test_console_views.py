@@ -266,7 +266,7 @@ def test_stop_button_moves_the_deployment_to_stopping(client, alice, viewer, dja
     assert "Stop hipaa-notes" in client.get(f"/deployments/{deployment.public_id}/").content.decode()
     assert client.get(f"/deployments/{deployment.public_id}/stop").status_code == 405
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post(f"/deployments/{deployment.public_id}/stop")
+        response = client.post(f"/deployments/{deployment.public_id}/stop", {"confirmed": "yes"})
     assert response.status_code == 302
     assert Deployment.objects.get(pk=deployment.pk).state == "stopping"
     assert len(callbacks) == 1  # the deprovisioning task

@@ -160,7 +160,7 @@ def test_console_lists_keys_without_material_and_rotates(client, alice, note):
     key = OrganizationKey.objects.filter(organization=note.organization).first()
     assert key is not None and key.key_id in page
     assert bytes(key.sealed_secret).hex()[:16] not in page
-    response = client.post("/settings/keys/rotate")
+    response = client.post("/settings/keys/rotate", {"confirmed": "yes"})
     assert response.status_code == 302
     assert OrganizationKey.objects.filter(organization=note.organization, status="retired").exists()
 
