@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from emergency import views
+from emergency import settings_views, views
 
 urlpatterns = [
     path("", views.emergency_page, name="emergency"),
+    path("settings", settings_views.emergency_settings, name="emergency-settings"),
     path("mine", views.emergency_mine, name="emergency-mine"),
     path("inbox", views.emergency_inbox, name="emergency-inbox"),
     path("grants", views.emergency_grants, name="emergency-grants"),

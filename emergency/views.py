@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accessctl.models import User
-from accessctl.policy import PolicyDenied
+from accessctl.policy import PolicyDenied, is_allowed, organization_resource
 from core.errors import FieldError
 from core.forms import show_field_error
 from emergency import services
@@ -94,6 +94,7 @@ def emergency_page(request: HttpRequest) -> HttpResponse:
         "access": access,
         "form": form,
         "policy": policy,
+        "may_manage": is_allowed(access.actor, "settings:manage", organization_resource(access.actor)),
         "notifications": unread_notifications(access) if request.method == "GET" else [],
         **mine_context(access, now),
         "inbox": inbox_rows(access, now),

@@ -46,6 +46,8 @@ def console_pages(acme, alice) -> list[str]:
         "/incidents/thresholds",
         "/audit/?event_type=auth.login.succeeded",
         "/account/mfa",
+        "/emergency/settings",
+        "/reports/",
     ]
 
 
