@@ -9,7 +9,7 @@ from django.db import models
 
 from accessctl.models import Organization, TenantModel, User
 from core.ids import new_public_id
-from encryption.fields import EncryptedBinaryField, EncryptedJSONField
+from encryption.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
 
 
 class ScanStatus(models.TextChoices):
@@ -35,6 +35,7 @@ class PhiScan(TenantModel):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="phi_scans")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     filename_hash = models.CharField(max_length=64, help_text="keyed hash: file names may carry PHI")
+    filename = EncryptedTextField(help_text="as uploaded, sealed: file names may carry PHI")
     format = models.CharField(max_length=8, choices=ScanFormat.choices)
     size_bytes = models.PositiveIntegerField()
     upload = EncryptedBinaryField()

@@ -63,12 +63,29 @@ def redacted_download(scan: PhiScan) -> HttpResponse:
     return response
 
 
+def is_text(data: bytes) -> bool:
+    """UTF-8 text without NUL bytes (a PDF, a Word file or an image is not)."""
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def scan_start(*, actor: Actor, filename: str, data: bytes, fmt: str | None = None) -> PhiScan:
     fmt = fmt or guess_format(filename)
     if fmt not in ScanFormat.values:
         raise ScanError("format", f"Choose one of: {', '.join(ScanFormat.values)}.")
     if not data:
         raise ScanError("file", "The file is empty.")
+    if not is_text(data):
+        raise ScanError(
+            "file",
+            "This is not a text file: upload plain text, JSON lines or CSV in UTF-8 (PDF, Word and images are "
+            "not read).",
+        )
     check_size("file", data, scan_limit(), ScanTooLarge)  # 413: PAITIENT_MAX_SCAN_BYTES
     require_broker()  # an upload no worker can scan is refused before it is stored
     return _scan_create(actor=actor, filename=filename, data=data, fmt=fmt)
@@ -80,6 +97,7 @@ def _scan_create(*, actor: Actor, filename: str, data: bytes, fmt: str) -> PhiSc
         organization=actor.organization,
         created_by=actor.user,
         filename_hash=blind_index(actor.organization, filename, purpose="scan-filename"),
+        filename=filename[:255],
         format=fmt,
         size_bytes=len(data),
         upload=data,

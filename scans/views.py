@@ -59,6 +59,18 @@ def scans_table(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
+def scan_detail(request: HttpRequest, scan_id: str) -> HttpResponse:
+    """One scan: its file, progress, what was found by type, and the redacted copy (positions stay in the API)."""
+    actor = console_actor(request, "phi_scan:run")
+    scans = PhiScan.objects.defer("upload", "redacted", "findings").select_related("created_by")
+    scan = tenant_get(scans, actor, scan_id)
+    counts = sorted(scan.counts.items(), key=lambda item: (-item[1], item[0]))
+    return render(request, "scans/detail.html", {"scan": scan, "counts": counts, "found": sum(scan.counts.values())})
+
+
+@login_required
+@never_cache
+@require_GET
 def scan_redacted(request: HttpRequest, scan_id: str) -> HttpResponse:
     actor = console_actor(request, "phi_scan:run")
     return redacted_download(tenant_get(PhiScan.objects.filter(status=ScanStatus.DONE), actor, scan_id))

@@ -47,6 +47,7 @@ def console_pages(acme, alice) -> list[str]:
         "/audit/?event_type=auth.login.succeeded",
         "/account/mfa",
         "/emergency/settings",
+        "/scans/",
         "/reports/",
     ]
 

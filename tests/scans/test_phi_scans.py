@@ -127,3 +127,30 @@ def test_jsonl_ids_are_never_echoed(api_client, alice):
     assert {f["document"] for f in detail["findings"]} == {"line1"}
     for leak in ("00981234", "Quackenbush"):
         assert leak not in json.dumps(detail) and leak not in redacted
+
+
+def test_scans_are_listed_by_file_name_sealed_at_rest_with_a_detail_page(client, alice):
+    from django.db import connection
+
+    client.force_login(alice)
+    client.post("/scans/", {"file": SimpleUploadedFile("ward-7-handoff.txt", b"SEEN BY DR. QUACKENBUSH 7/22")})
+    scan = PhiScan.objects.get()
+    phi_scan_run.run(scan.pk)
+    table = client.get("/scans/table").content.decode()
+    assert f'<a href="/scans/{scan.public_id}/">ward-7-handoff.txt</a>' in table
+    detail = client.get(f"/scans/{scan.public_id}/").content.decode()
+    assert "ward-7-handoff.txt" in detail and 'data-type="NAME"' in detail and "QUACKENBUSH" not in detail
+    with connection.cursor() as cursor:  # the name may carry PHI: stored sealed, never in the clear
+        cursor.execute("SELECT filename FROM scans_phiscan")
+        (stored,) = cursor.fetchone()
+    assert b"ward-7-handoff" not in bytes(stored if isinstance(stored, bytes | memoryview) else str(stored).encode())
+
+
+def test_a_file_that_is_not_text_is_refused_on_the_field(client, api_client, alice):
+    client.force_login(alice)
+    pdf = client.post("/scans/", {"file": SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n\x00\x01\x02binary")})
+    assert pdf.status_code == 200 and "not a text file" in pdf.content.decode()
+    api_client.force_authenticate(alice)
+    latin1 = upload(api_client, "note.txt", "Seen by Dr. Müller".encode("latin-1"))
+    assert latin1.status_code == 400 and "file" in latin1.json()["errors"]
+    assert not PhiScan.objects.exists()
