@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def asks(response, *names: str) -> str:
     assert response.status_code == 200
-    html = response.content.decode()
+    html: str = response.content.decode()
     assert 'name="confirmed" value="yes"' in html and "Cancel" in html
     for name in names:
         assert name in html, name
