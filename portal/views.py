@@ -13,6 +13,7 @@ from accessctl.policy import is_allowed
 from accessctl.selectors import member_list
 from compliance.dashboard import compliance_panel
 from core.problems import problem_response
+from portal.dashboard_tiles import deployments_tile, incidents_tile
 from portal.health import readiness
 
 
@@ -51,6 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if is_allowed(actor, "baa:read", "checklist/*"):
         context["compliance"] = compliance_panel(actor=actor)
+    context["incidents"] = incidents_tile(actor)
+    context["deployments"] = deployments_tile(actor)
     return render(request, "portal/dashboard.html", context)
 
 
