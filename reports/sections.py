@@ -173,15 +173,12 @@ def phi_access(organization: Organization, start: datetime, end: datetime) -> Se
                 ],
             ),
             Table(
-                "Per day",
+                "Days with activity",  # the chart shows every day; the table only those with something to count
                 ("Day (UTC)", "Inferences", "PHI detections"),
                 [
-                    (
-                        day.isoformat(),
-                        daily.get(day, {}).get("model.inference", 0),
-                        daily.get(day, {}).get("phi.detection", 0),
-                    )
+                    (day.isoformat(), counts.get("model.inference", 0), counts.get("phi.detection", 0))
                     for day in queries.days(start, end)
+                    if (counts := daily.get(day, {})) and (counts.get("model.inference") or counts.get("phi.detection"))
                 ],
             ),
         ],

@@ -18,6 +18,7 @@ from accessctl.actor import Actor
 from accessctl.console import console_actor
 from accessctl.policy import is_allowed
 from core.forms import show_field_error
+from reports import sections
 from reports.forms import ReportForm
 from reports.models import ComplianceReport, ReportStatus, ReportType
 from reports.selectors import access_report, report_list
@@ -33,7 +34,11 @@ def _reports_actor(request: HttpRequest) -> Actor:
 def _table_context(actor: Actor) -> dict[str, object]:
     reports: QuerySet[ComplianceReport] = report_list(actor=actor)[:50]
     rows = list(reports)
-    return {"reports": rows, "pending": any(report.status in PENDING for report in rows)}
+    titles = {name: spec.title for name, spec in sections.REGISTRY.items()}
+    return {
+        "reports": [(report, [titles.get(name, name) for name in report.sections]) for report in rows],
+        "pending": any(report.status in PENDING for report in rows),
+    }
 
 
 @login_required

@@ -28,6 +28,7 @@ def test_olivia_requests_a_report_with_the_sections_she_ticks(client, olivia):
     table = client.get("/reports/").content.decode()
     assert f'data-report="{report.public_id}"' in table
     assert 'hx-trigger="every 2s"' in table  # polls while the report is queued
+    assert "PHI access, User activity" in table and "phi_access" not in table.split("<tbody>")[1]  # titles
 
 
 def test_a_custom_period_without_dates_is_refused_on_the_field(client, olivia):

@@ -193,3 +193,16 @@ def test_when_the_audit_log_refuses_report_generated_nothing_is_stored(acme, ali
     stored = ComplianceReport.objects.get(pk=report.pk)
     assert stored.content is None and stored.sha256 == ""
     assert AuditEvent.objects.filter(event_type="report.failed", resource_id=report.public_id).exists()
+
+
+def test_the_daily_table_lists_only_days_with_activity(acme, alice):
+    from accessctl.actor import Actor
+    from audit.services import record
+
+    record(actor=Actor(organization=acme, user=alice), event_type="model.inference", resource="deployment/a",
+           resource_id="dep_aaaaaaaaaa")  # fmt: skip
+    end = timezone.now() + timedelta(minutes=1)
+    section = sections.build("phi_access", acme, end - timedelta(days=30), end)
+    table = next(t for t in section.tables if t.title == "Days with activity")
+    assert len(table.rows) == 1 and table.rows[0][1] == 1  # not thirty rows of zeros
+    assert len(section.charts[0].points) >= 30  # the chart still shows every day
