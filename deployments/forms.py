@@ -8,7 +8,7 @@ from django import forms
 
 from deployments.gateway import MAX_PROMPT_CHARS, MAX_TOKENS_LIMIT
 from deployments.models import CatalogModel, Provider
-from deployments.services import DeploymentSpec
+from deployments.services import DEPLOYMENT_NAME, INSTANCE_TYPE, SECURITY_GROUP_ID, SUBNET_ID, DeploymentSpec
 
 # A service error's dotted field → the form field that shows it.
 FIELD_FOR_ERROR = {
@@ -82,6 +82,29 @@ class DeploymentForm(forms.Form):
             (model.name, f"{model.name} ({', '.join(sorted(model.providers))})")
             for model in CatalogModel.objects.order_by("name")
         ]
+
+    def clean(self) -> dict[str, Any]:
+        """Every mistake the form can see, at once (the service then checks what needs the database or the
+        cloud); the settings of another provider are ignored, never refused."""
+        data = super().clean() or {}
+        name = (data.get("deployment_name") or "").strip()
+        if name and not DEPLOYMENT_NAME.fullmatch(name):
+            self.add_error("deployment_name", "Use 1-63 lower-case letters, digits and inner hyphens.")
+        provider = data.get("provider")
+        if provider == Provider.AWS:
+            if not INSTANCE_TYPE.match((data.get("instance_type") or "").strip()):
+                self.add_error("instance_type", "Give an EC2 instance type, e.g. g4dn.xlarge.")
+            subnets = _ids(data.get("subnet_ids") or "")
+            if not subnets or not all(SUBNET_ID.match(s) for s in subnets):
+                self.add_error("subnet_ids", "Give one or more subnet ids (subnet-…) of your VPC.")
+            groups = _ids(data.get("security_group_ids") or "")
+            if not groups or not all(SECURITY_GROUP_ID.match(g) for g in groups):
+                self.add_error("security_group_ids", "Give one or more security group ids (sg-…).")
+        if provider == Provider.EXTERNAL:
+            url = (data.get("endpoint_url") or "").strip()
+            if not url.startswith(("https://", "http://")):
+                self.add_error("endpoint_url", "Give the endpoint's base URL, https://…/v1.")
+        return data
 
     def clean_tags(self) -> dict[str, str]:
         tags: dict[str, str] = {}

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{6,17}$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{6,17}$")
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+DEPLOYMENT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 GPU_FAMILIES = ("g4dn.", "g4ad.", "g5.", "g5g.", "g6.", "g6e.", "gr6.", "p3.", "p3dn.", "p4d.", "p4de.", "p5.")
 SECURITY_KEYS = {"network_isolation", "private_endpoints", "encryption_level", "phi_handling"}
 ENCRYPTION_LEVELS = {"standard", "maximum"}
@@ -58,7 +59,7 @@ def _provider_for(spec: DeploymentSpec) -> str:
 
 
 def _validate(spec: DeploymentSpec, provider: str) -> CatalogModel:
-    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", spec.deployment_name):
+    if not DEPLOYMENT_NAME.fullmatch(spec.deployment_name):
         raise DeploymentError("deployment_name", "Use 1-63 lower-case letters, digits and inner hyphens.")
     if spec.compute_type not in {"cpu", "gpu"}:
         raise DeploymentError("compute_type", "Choose cpu or gpu.")

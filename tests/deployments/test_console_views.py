@@ -120,13 +120,32 @@ def test_create_form_creates_a_pending_deployment_and_shows_it(client, alice):
     ("overrides", "field", "message"),
     [
         ({"deployment_name": "Bad Name"}, "deployment_name", "lower-case letters"),
-        ({"provider": "aws", "instance_type": "g4dn.xlarge", "compute_type": "gpu"}, "subnet_ids", "subnet ids"),
+        (
+            {
+                "provider": "aws",
+                "instance_type": "g4dn.xlarge",
+                "compute_type": "gpu",
+                "security_group_ids": "sg-abc123",
+            },
+            "subnet_ids",
+            "subnet ids",
+        ),
         (
             {"provider": "aws", "instance_type": "g4dn.xlarge", "subnet_ids": "subnet-abc123, subnet-def456"},
             "security_group_ids",
             "security group",
         ),
-        ({"provider": "aws", "instance_type": "t3.micro", "compute_type": "gpu"}, "instance_type", "no GPU"),
+        (
+            {
+                "provider": "aws",
+                "instance_type": "t3.micro",
+                "compute_type": "gpu",
+                "subnet_ids": "subnet-abc123",
+                "security_group_ids": "sg-abc123",
+            },
+            "instance_type",
+            "no GPU",
+        ),
         ({"provider": "local", "private_endpoints": "on"}, "private_endpoints", "loopback"),
         ({"provider": "external", "endpoint_url": "http://llm.example.org/v1"}, "endpoint_url", "https://"),
         ({"tags": "no equals sign"}, "tags", "key=value"),
@@ -272,3 +291,27 @@ def test_stop_button_moves_the_deployment_to_stopping(client, alice, viewer, dja
     assert len(callbacks) == 1  # the deprovisioning task
     html = client.get(response["Location"]).content.decode()
     assert "Stop hipaa-notes" not in html and 'data-testid="deployment-state">stopping<' in html
+
+
+def test_the_create_form_shows_every_error_at_once(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        "/deployments/new",
+        {"deployment_name": "Bad Name!", "model_name": "HuggingFaceTB/SmolLM2-135M-Instruct", "provider": "aws",
+         "compute_type": "gpu", "encryption_level": "maximum", "subnet_ids": "not-a-subnet"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"deployment_name", "instance_type", "subnet_ids", "security_group_ids"} <= set(errors)
+    assert "Fix the 4 fields marked below." in response.content.decode()
+
+
+def test_settings_of_another_provider_are_ignored_not_refused(client, alice, django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            "/deployments/new",
+            {"deployment_name": "local-one", "model_name": "HuggingFaceTB/SmolLM2-135M-Instruct", "provider": "local",
+             "compute_type": "cpu", "encryption_level": "maximum", "subnet_ids": "garbage", "endpoint_url": "x"},
+        )  # fmt: skip
+    assert response.status_code == 302

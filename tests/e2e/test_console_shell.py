@@ -121,3 +121,16 @@ def test_the_account_menu_opens_by_keyboard(page, live_server, alice):
     link.focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/account/mfa")
+
+
+def test_the_deployment_form_shows_only_the_chosen_providers_fields(page, live_server, alice):
+    sign_in(page, live_server, "alice", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/deployments/new")
+    expect(page.get_by_label("Subnet ids")).to_be_hidden()
+    expect(page.get_by_label("Endpoint URL")).to_be_hidden()
+    page.get_by_label("Provider").select_option("aws")
+    expect(page.get_by_label("Subnet ids")).to_be_visible()
+    expect(page.get_by_label("Endpoint URL")).to_be_hidden()
+    page.get_by_label("Provider").select_option("external")
+    expect(page.get_by_label("Endpoint URL")).to_be_visible()
+    expect(page.get_by_label("Subnet ids")).to_be_hidden()
