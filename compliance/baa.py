@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from accessctl.policy import authorize
 from audit.services import record
+from compliance.baa_mail import send_for_signature
 from compliance.models import BAA_TRANSITIONS, IN_FORCE, BaaHistory, BaaStatus, BusinessAssociateAgreement
 from core.errors import FieldError
 from core.uploads import check_size, safe_filename, upload_limit
@@ -134,7 +136,11 @@ def baa_transition(
         locked = BusinessAssociateAgreement.objects.select_for_update().select_related("organization").get(pk=baa.pk)
         day = today()
         if action == "send":
-            _move(locked, BaaStatus.SENT, actor)
+            contact = locked.counterparty_contact
+            _move(locked, BaaStatus.SENT, actor, note="e-mailed to the counterparty's contact" if contact else
+                  "no contact e-mail on file: nothing was e-mailed", emailed=bool(contact))  # fmt: skip
+            if contact:
+                transaction.on_commit(partial(send_for_signature, locked.pk))
         elif action == "revise":
             _move(locked, BaaStatus.DRAFT, actor, note="back to draft for changes")
         elif action == "sign":

@@ -207,7 +207,7 @@ def evidence_download(request: HttpRequest, evidence_id: str) -> HttpResponse:
 # The actions each status offers on the detail page (the service still decides).
 OFFERED: dict[str, tuple[str, ...]] = {
     BaaStatus.DRAFT: ("document", "send", "terminate"),
-    BaaStatus.SENT: ("document", "sign", "revise", "terminate"),
+    BaaStatus.SENT: ("sign", "revise", "terminate"),  # signing takes the signed PDF: one upload field, not two
     BaaStatus.SIGNED: ("activate", "terminate"),
     BaaStatus.ACTIVE: ("renew", "terminate"),
     BaaStatus.EXPIRING: ("renew", "terminate"),
@@ -256,6 +256,7 @@ def _detail_context(
         "baa": baa,
         "history": baa.history.select_related("actor"),
         "plain_actions": [a for a in offered if a in PLAIN_ACTIONS],
+        "sends_mail": bool(baa.counterparty_contact),
         "action_forms": action_forms,
         "errors": errors or [],
         "in_force": baa.status in IN_FORCE,
@@ -291,6 +292,10 @@ def _perform(actor: Actor, baa: BusinessAssociateAgreement, action: str, form: f
         baa_transition(actor=actor, baa=baa, action="terminate", reason=data["reason"])
         return "Agreement terminated."
     moved = baa_transition(actor=actor, baa=baa, action=action)
+    if action == "send":
+        if moved.counterparty_contact:
+            return f"Agreement e-mailed for signature to {moved.counterparty_contact}; it is now sent."
+        return "Agreement marked as sent. No contact e-mail is on file, so nothing was e-mailed: send it yourself."
     return f"Agreement is now {moved.status}."
 
 

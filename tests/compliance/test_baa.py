@@ -188,3 +188,29 @@ def test_the_compliance_report_has_a_checklist_section(acme):
     assert sum(int(value) for _, value in section.figures) == 10
     baa_row = next(row for row in section.tables[0].rows if row[0] == "Business Associate Agreement")
     assert baa_row[1] == "164.308(b)(1), 164.502(e)" and baa_row[2] == "Pass"  # no deployment sends PHI out
+
+
+def test_send_for_signature_emails_the_contact_with_the_agreement(api_client, alice, mailoutbox,
+                                                                  django_capture_on_commit_callbacks):  # fmt: skip
+    api_client.force_authenticate(alice)
+    baa = create(api_client)
+    assert upload(api_client, baa["id"]).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert act(api_client, baa["id"], "send").json()["status"] == "sent"
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["privacy@mercy.example"] and "for signature" in message.subject
+    assert baa["id"] in message.body and "Mercy General Hospital" in message.body
+    assert message.attachments[0][0] == "mercy-baa.pdf" and message.attachments[0][1] == PDF
+    sent = AuditEvent.objects.get(event_type="baa.sent", resource_id=baa["id"])
+    assert sent.details["emailed"] is True and "privacy@" not in str(sent.details)
+
+
+def test_without_a_contact_nothing_is_emailed_and_the_history_says_so(api_client, alice, mailoutbox,
+                                                                      django_capture_on_commit_callbacks):  # fmt: skip
+    api_client.force_authenticate(alice)
+    baa = create(api_client, counterparty_contact="")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = act(api_client, baa["id"], "send").json()
+    assert sent["status"] == "sent" and mailoutbox == []
+    assert "nothing was e-mailed" in sent["history"][-1]["note"]
