@@ -93,7 +93,8 @@ def _detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[
         "polling": deployment.state in MOVING,
         "can_stop": deployment.state not in {State.STOPPING, State.STOPPED}
         and is_allowed(actor, "deployment:delete", deployment.resource),
-        "can_generate": is_allowed(actor, "text:generate", deployment.resource),
+        # the playground only for a deployment that answers (a stopped or failed one would only refuse)
+        "can_generate": deployment.state == State.READY and is_allowed(actor, "text:generate", deployment.resource),
         "inferences": _recent_inferences(actor, deployment),
         "playground_form": PlaygroundForm(),
     }

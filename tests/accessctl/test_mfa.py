@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django.utils.http import urlencode
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
@@ -95,10 +96,17 @@ def test_required_mfa_leads_a_user_without_a_device_through_totp_enrolment(clien
     assert not StaticToken.objects.filter(device__user=alice).exists()
     assert not mfa_events(alice, "auth.mfa.enrolled").exists()
 
-    # django-otp throttles a device for 1 s after a wrong code; let that second pass.
+    # django-otp throttles a device for 1 s after a wrong code: a code sent meanwhile is told to wait, not that
+    # the phone's clock is wrong
     assert device.throttling_failure_timestamp is not None
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now())  # still locked
+    throttled = client.post("/account/mfa", {"code": current_code(key_from_secret(secret))})
+    assert "Too many wrong codes" in throttled.context["form"].errors["code"][0]
+    assert "time on your phone" not in throttled.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
     TOTPDevice.objects.filter(pk=device.pk).update(
-        throttling_failure_timestamp=device.throttling_failure_timestamp - timedelta(seconds=2)
+        throttling_failure_timestamp=timezone.now() - timedelta(minutes=5)  # the lock has passed
     )
 
     response = client.post("/account/mfa", {"code": current_code(key_from_secret(secret))})

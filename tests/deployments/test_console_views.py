@@ -315,3 +315,13 @@ def test_settings_of_another_provider_are_ignored_not_refused(client, alice, dja
              "compute_type": "cpu", "encryption_level": "maximum", "subnet_ids": "garbage", "endpoint_url": "x"},
         )  # fmt: skip
     assert response.status_code == 302
+
+
+def test_only_a_ready_deployment_offers_the_playground(client, alice, acme):
+    from tests.deployments.test_gateway import make_deployment
+
+    ready = make_deployment(acme, name="ready-one")
+    stopped = make_deployment(acme, name="stopped-one", state="stopped")
+    client.force_login(alice)
+    assert 'id="playground-heading"' in client.get(f"/deployments/{ready.public_id}/").content.decode()
+    assert 'id="playground-heading"' not in client.get(f"/deployments/{stopped.public_id}/").content.decode()
