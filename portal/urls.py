@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import views
+from portal import setup, views
 from portal.forms import LoginForm
 
 handler404 = "portal.views.not_found"
@@ -16,6 +16,7 @@ handler500 = "portal.views.server_error"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("dashboard/health", views.dashboard_health, name="dashboard-health"),
+    path("setup/", setup.setup_page, name="setup"),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

@@ -9,12 +9,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accessctl.actor import NoOrganization, actor_for_request
-from accessctl.policy import is_allowed
+from accessctl.policy import is_allowed, organization_resource
 from accessctl.selectors import member_list
 from compliance.dashboard import compliance_panel
 from core.problems import problem_response
 from portal.dashboard_tiles import deployments_tile, incidents_tile
 from portal.health import readiness
+from portal.setup import steps_left
 
 
 @require_GET
@@ -52,6 +53,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if is_allowed(actor, "baa:read", "checklist/*"):
         context["compliance"] = compliance_panel(actor=actor)
+    if is_allowed(actor, "settings:manage", organization_resource(actor)):
+        context["setup_left"] = steps_left(actor)
     context["incidents"] = incidents_tile(actor)
     context["deployments"] = deployments_tile(actor)
     return render(request, "portal/dashboard.html", context)

@@ -48,6 +48,7 @@ def console_pages(acme, alice) -> list[str]:
         "/account/mfa",
         "/emergency/settings",
         "/scans/",
+        "/setup/",
         "/reports/",
     ]
 
