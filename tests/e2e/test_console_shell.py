@@ -5,6 +5,7 @@ accessibility violation. With PAITIENT_SCREENSHOTS_DIR set, the walk also saves 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,38 @@ def test_the_deployment_form_shows_only_the_chosen_providers_fields(page, live_s
     page.get_by_label("Provider").select_option("external")
     expect(page.get_by_label("Endpoint URL")).to_be_visible()
     expect(page.get_by_label("Subnet ids")).to_be_hidden()
+
+
+def _tab_to(page, name: str, limit: int = 80) -> None:
+    """Press Tab until the focused element's accessible text is `name`; fail if it never is."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        text = page.evaluate(
+            "() => (document.activeElement.innerText || document.activeElement.getAttribute('aria-label') || "
+            "(document.activeElement.labels && document.activeElement.labels[0] && "
+            "document.activeElement.labels[0].innerText) || '').trim()"
+        )
+        if text == name:
+            outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+            assert outline not in ("none", ""), f"no visible focus on {name}"
+            return
+    raise AssertionError(f"{name} is not reachable by Tab")
+
+
+def test_sign_in_and_filter_the_audit_log_by_keyboard_alone(page, live_server, alice):
+    page.goto(f"{live_server.url}/login/")
+    _tab_to(page, "Username")
+    page.keyboard.type("alice")
+    _tab_to(page, "Password")
+    page.keyboard.type(TEST_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    _tab_to(page, "Audit log")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/audit/")
+    _tab_to(page, "Event type")
+    page.keyboard.type("auth.*")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"event_type=auth\.\*"))
+    rows = page.locator("table.audit-events tbody tr")
+    expect(rows.first).to_have_attribute("data-event-type", re.compile(r"^auth\."))
