@@ -22,51 +22,34 @@ from phi.lexicon import (
     FIRST,
     LAST,
     NAME,
-    RARE,
     REGION,
     RELATIVE,
     ROLE,
     TITLE,
     Lexicon,
 )
+from phi.org_context import _at_org_in_town, _context_orgs, _lower_case_orgs
+from phi.org_shapes import (
+    _GENERIC_WORDS,
+    _HEADS,
+    _LEADS,
+    _MIDDLE,
+    _PLACE_PARTS,
+    _camel,
+    _capitalised,
+    _cased,
+    _Index,
+    _unlisted,
+    _where,
+    _written_proper,
+)
 from phi.scan import Doc, Hit
-from phi.words import words
 
 __all__ = ["find_orgs"]
 
-_HEADS = words("org_heads")
-_GENERIC_WORDS = words("generic")
-_PLACE_PARTS = words("place_parts")
 _INTRO = frozenset({"AT", "FROM", "FOR", "TO", "VIA", "WITH", "THE", "BY", "IN"})
-_MIDDLE = words("org_middle")
 _PROPER = CITY | CITY_AMBIG | CITY_HEAD | FIRST | LAST | NAME | REGION
 _NOT_AFTER = frozenset({"PLAN", "PLANS", "INSURANCE", "ID", "BENEFITS", "PROTEIN", "SCIENTIFIC", "CARD"})
-_LEADS = frozenset({"NORTH", "SOUTH", "EAST", "WEST", "NEW", "OLD", "CAPE", "MOUNT", "MT", "SAINT", "ST", "FORT",
-                    "HOLY", "SACRED", "BLESSED", "DIVINE", "IMMACULATE"})  # fmt: skip
-
-
-def _written_proper(doc: Doc, i: int) -> bool:
-    """Token i is written like a proper word: capitalised in mixed-case text or in lower-case text (where a
-    capital is rare and telling), any case in ALL-CAPS text."""
-    if doc.lowered:
-        return doc.titlecase(i) or (doc.word(i).isupper() and len(doc.keys[i]) > 1)
-    return doc.caps or doc.titlecase(i) or (doc.word(i).isupper() and len(doc.keys[i]) > 1)
-
-
-def _capitalised(doc: Doc, i: int) -> bool:
-    """Written with a capital and lower-case letters: Tufts, and the camel case of brands (UMass, DaVita)."""
-    word = doc.word(i)
-    return word[:1].isupper() and any(ch.islower() for ch in word[1:])
-
-
-def _camel(word: str) -> bool:
-    """UMass, DaVita: a capital inside a word that has lower-case letters, the way brands write themselves."""
-    return len(word) > 2 and word[0].isupper() and any(ch.isupper() for ch in word[1:]) and not word.isupper()
-
-
-def _cased(doc: Doc) -> bool:
-    """Letter case is a signal: mixed-case text, or lower-case text where a capital word stands out."""
-    return not doc.caps or doc.lowered
 
 
 def _proper_first(doc: Doc, i: int) -> bool:
@@ -174,15 +157,6 @@ def _clinical_inside(doc: Doc, k: int) -> bool:
     return (_proper_first(doc, before) or doc.keys[before] in _PLACE_PARTS) and not doc.classes[before] & CLINICAL
 
 
-def _where(doc: Doc, *words: str) -> list[int]:
-    """Indexes (never 0) of the tokens whose key is one of `words`: the rules ask for a few words each, so the
-    document's keys are indexed once (on the Doc) instead of scanned once per rule."""
-    index = doc.positions()
-    if len(words) == 1:
-        return index.get(words[0], [])
-    return sorted(i for word in words for i in index.get(word, ()))
-
-
 def _after_bracket(doc: Doc) -> list[int]:
     """Tokens that open a bracket: the only places the bracket rules look."""
     if "(" not in doc.text:
@@ -191,7 +165,6 @@ def _after_bracket(doc: Doc) -> list[int]:
     return sorted(i for i in found if 0 < i < len(doc.keys))
 
 
-_Index = tuple[dict[int, int], dict[int, int]]
 _OPEN_BRACKET = re.compile(r"\([ \t]*")
 
 
@@ -436,89 +409,6 @@ def _acronym_in_brackets(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
             hits.append((doc.starts[i], doc.ends[i], "LOCATION", 0.7))
 
 
-def _unlisted(doc: Doc, i: int) -> bool:
-    """A capitalised word no list knows, in mixed-case text (Hearthstone, Wingate)."""
-    return _cased(doc) and doc.titlecase(i) and not doc.classes[i] & (COMMON | ENGLISH | CLINICAL) and doc.shaped(i)
-
-
-# Phrases after which a capitalised name is where someone works, studies or goes for care.
-_ORG_CONTEXT = re.compile(
-    r"\b(?:WORKS?|WORKED|WORKING|EMPLOYED|JOB|STUDENT|STUDIES|TEACHES|TAUGHT|PROFESSOR|VOLUNTEERS?|RETIRED)"
-    r"(?:[ \t]+(?:AS[ \t]+(?:AN?[ \t]+)?[A-Z]+))?[ \t]+(?:AT|FOR|BY|FROM)[ \t]+(?:THE[ \t]+)?\Z"
-    r"|\bEMPLOYER[ \t]*[(:][ \t]*\Z"
-    r"|\b(?:RETURN|RETURNS|RETURNING|GO[ \t]+BACK|GOING[ \t]+BACK|BACK|D/C|DC|DISCHARGED?|APPLICATIONS?|"
-    r"ACCEPTED)[ \t]+(?:TO|AT)[ \t]+(?:THE[ \t]+)?\Z"
-    r"|\bSCREEN(?:ED|ING)?[ \t]+FOR[ \t]+REHAB[ \t]*[:-]?[ \t]*\Z"
-    r"|\b(?:DRIVES|DRIVER|OWNS|OWNED|RUNS|RUN|LAID[ \t]+OFF|BUSINESS|COMPANY)[ \t]+(?:FOR|FROM|AT)?[ \t]*"
-    r"(?:THE[ \t]+)?\Z"
-    r"|\b(?:IS|WAS)[ \t]+(?:AN?[ \t]+)?(?:[A-Z]+[ \t]+){1,2}?(?:AT|FOR)[ \t]+(?:THE[ \t]+)?\Z"
-    r"|\b(?:PASTOR|PRIEST|RABBI|IMAM|MINISTER|DEACON|MONK|REV|FR)S?\.?[ \t]+(?:FROM|AT|OF)[ \t]+(?:THE[ \t]+)?\Z"
-    r"|\b(?:ATTENDS?|PRAYS[ \t]+AT|WORSHIPS[ \t]+AT|MEMBERS?[ \t]+OF|PARISHIONERS?[ \t]+AT)[ \t]+(?:THE[ \t]+)?\Z"
-    r"|\b(?:CHURCH|PARISH|TEMPLE|CONGREGATION|EMPLOYER|BUSINESS|WORK)[ \t]*[(:][ \t]*\Z"
-    r"|\b(?:TRANSFERRED|TRANSFERED|TRANSFER|TX|ADMITTED|ADM|ARRIVED|ARRIVES|CAME|COMES|RESIDENT)[ \t]+"
-    r"(?:HERE[ \t]+|IN[ \t]+)?(?:FROM|OF)[ \t]+(?:THE[ \t]+)?\Z"
-    r"|\b(?:STAYING|STAYS|LIVES|LIVING|RESIDES)[ \t]+AT[ \t]+(?:THE[ \t]+)?\Z"
-)
-# The first word of each phrase above: only the few words after one of these are tested against the phrases.
-_CONTEXT_TRIGGERS = frozenset({"WORK", "WORKS", "WORKED", "WORKING", "EMPLOYED", "JOB", "STUDENT", "STUDIES",
-                               "TEACHES", "TAUGHT", "PROFESSOR", "VOLUNTEER", "VOLUNTEERS", "RETIRED", "EMPLOYER",
-                               "RETURN", "RETURNS", "RETURNING", "GO", "GOING", "BACK", "D", "DC", "DISCHARGE",
-                               "DISCHARGED", "APPLICATION", "APPLICATIONS", "ACCEPTED", "SCREEN", "SCREENED",
-                               "SCREENING", "DRIVES", "DRIVER", "OWNS", "OWNED", "RUNS", "RUN", "LAID", "BUSINESS",
-                               "COMPANY", "IS", "WAS", "PASTOR", "PASTORS", "PRIEST", "PRIESTS", "RABBI", "IMAM",
-                               "MINISTER", "DEACON", "MONK", "REV", "FR", "ATTEND", "ATTENDS", "PRAYS", "WORSHIPS",
-                               "MEMBER", "MEMBERS", "PARISHIONER", "PARISHIONERS", "CHURCH", "PARISH", "TEMPLE",
-                               "CONGREGATION", "TRANSFERRED", "TRANSFERED", "TRANSFER", "TX", "ADMITTED", "ADM",
-                               "ARRIVED", "ARRIVES", "CAME", "COMES", "RESIDENT", "STAYING", "STAYS", "LIVES",
-                               "LIVING", "RESIDES"})  # fmt: skip
-_NOT_ORG_WORDS = frozenset({"HOME", "BASELINE", "BED", "SLEEP", "FLOOR", "ICU", "UNIT", "WORK", "SCHOOL", "REHAB",
-                            "CHAIR", "NORMAL", "THE", "HIS", "HER", "THEIR"})  # fmt: skip
-
-
-def _context_orgs(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
-    """WORKS FOR THE MBTA, grad student at Northeastern, employer (Raytheon), return to Golden Pond, SCREENED FOR
-    REHAB - YOUVILLE AND SPAULDING: a name after words about work, study or where a patient goes next."""
-    up, keys = doc.up, doc.keys
-    if not any(w in up for w in ("AT", "FOR", "TO", "EMPLOYER", "REHAB")):
-        return
-    after = {k for t in _where(doc, *_CONTEXT_TRIGGERS) for k in range(t + 1, t + 6)}
-    for i in sorted(k for k in after if 0 < k < len(keys)):
-        if not _ORG_CONTEXT.search(up, max(0, doc.starts[i] - 48), doc.starts[i]):
-            continue  # the phrase must end right before this word
-        j = i
-        while j < len(keys) and j - i < 4 and (j == i or doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ")):
-            if not (_org_word(doc, j) or (j > i and _org_tail(doc, lex, j))):
-                break
-            j += 1
-        if j > i:
-            hits.append((doc.starts[i], doc.ends[j - 1], "LOCATION", 0.65))
-
-
-def _org_tail(doc: Doc, lex: Lexicon, j: int) -> bool:
-    """A plain noun may continue a name once it has begun: TULSA TIRE & LUBE, PEACHTREE POLYTECHNIC."""
-    c = doc.classes[j]
-    key = doc.keys[j]
-    if key in _NOT_ORG_WORDS or c & (CLINICAL | TITLE | ROLE | RELATIVE) or len(key) < 3:
-        return False
-    if key in _HEADS:
-        return True  # GREEN COUNTRY REGIONAL
-    if c & ENGLISH and key not in lex.nouns:
-        return False  # a verb or an adjective ends it (TIRE is a noun too)
-    return doc.caps or _capitalised(doc, j)
-
-
-def _org_word(doc: Doc, j: int) -> bool:
-    c = doc.classes[j]
-    key = doc.keys[j]
-    if key in _NOT_ORG_WORDS or c & (CLINICAL | TITLE | ROLE | RELATIVE) or len(key) < 2:
-        return False
-    if _cased(doc) and (_capitalised(doc, j) or (doc.word(j).isupper() and len(key) >= 2)):
-        return True
-    if not doc.caps:
-        return False  # mixed-case text writes a name capitalised
-    return not c & (COMMON | ENGLISH) or bool(c & (CITY | CITY_AMBIG | RARE))
-
-
 _SLASHED = re.compile(r"/([A-Z]{2,5})\b")
 
 
@@ -557,43 +447,12 @@ def _extended_to_head(doc: Doc, places: list[Hit], hits: list[Hit], index: _Inde
             hits.append((start, doc.ends[reach], "LOCATION", score))
 
 
-_AT_FROM = frozenset({"AT", "FROM"})
-
-
-def _at_org_in_town(doc: Doc, places: list[Hit], hits: list[Hit], index: _Index) -> None:
-    """pharmacist at rite aid in medfield, s/p vf arrest at planet fitness in middleton, HAIRDRESSER AT SHEAR BLISS
-    SALON IN FOXBOROUGH: what stands between AT (or FROM) and IN <a town found> is a place of its own. One
-    plain word alone (at the gym in Quincy) is no name; two, or one no list knows, are."""
-    keys = doc.keys
-    by_start, _by_end = index
-    for start, _end, kind, score in places:
-        t = by_start.get(start)
-        if kind != "LOCATION" or score < 0.6 or t is None or t < 3 or keys[t - 1] != "IN" or not doc.tight(t - 1):
-            continue
-        last = k = t - 2
-        while k > 0 and last - k < 4 and keys[k] not in _AT_FROM and doc.tight(k + 1):
-            if keys[k] == "THE" and keys[k - 1] in _AT_FROM and k < last:
-                k -= 1  # at the YMCA in Quincy
-                break
-            c = doc.classes[k]
-            if c & (CLINICAL | TITLE | ROLE | RELATIVE) or keys[k] in _NOT_ORG_WORDS or len(keys[k]) < 2:
-                break
-            k -= 1
-        if keys[k] not in _AT_FROM or k == last or not doc.tight(k + 1):
-            continue
-        first = k + 1
-        if keys[first] == "THE" and first < last:
-            first += 1
-        plain = all(doc.classes[w] & (COMMON | ENGLISH) for w in range(first, last + 1))
-        if first == last and plain:
-            continue
-        hits.append((doc.starts[first], doc.ends[last], "LOCATION", 0.6))
-
-
 def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     """LOCATION hits for named organisations and for towns that qualify a place already found."""
     hits: list[Hit] = []
     _orgs(doc, hits)
+    if doc.lowered:
+        _lower_case_orgs(doc, hits)
     _counties(doc, lex, hits)
     _in_parentheses(doc, lex, [*places, *hits], hits)
     _linked(doc, [*places, *hits], hits)

@@ -457,6 +457,9 @@ def test_a_unit_glued_to_a_number_is_no_role():
         ("urosepsis, from Sandhills Veterans Home (Grand Island, NE).", "Sandhills Veterans Home"),
         # a ward at the end of a sentence
         ("Call out to floor today, likely Baker 5. K. O'Brien, RN", "Baker 5"),
+        # lower-case notes: a listed town opens the name or follows its OF
+        ("pt's pcp dr haskins at north reading family practice to get d/c summary", "north reading family practice"),
+        ("with their pastor, rev. wilkins of first baptist church of weymouth. plan: sbt", "church of weymouth"),
     ],
 )
 def test_names_with_care_words_context_and_wards_at_a_full_stop(text, place):
@@ -470,6 +473,7 @@ def test_names_with_care_words_context_and_wards_at_a_full_stop(text, place):
         "admitted from the floor to the MICU.",  # a care word is no place after ADMITTED FROM
         "BiPAP FiO2 to 70%, EPAP 8. ABG 7.30/38/64.",  # shorthand in capitals is no building
         "the cardiac rehab center called.",  # a care word never opens a name
+        "turned and repositioned. oral care done, lips moisturized.",  # a town that is a word opens nothing
     ],
 )
 def test_plain_places_and_settings_stay_plain(text):
