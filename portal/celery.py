@@ -38,7 +38,7 @@ app.conf.update(
     result_expires=24 * 3600,
     broker_connection_retry_on_startup=True,
     beat_schedule={
-        "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 5.0, "options": {"expires": 5}},
+        "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 1.0, "options": {"expires": 1}},
         "audit-checkpoint": {"task": "audit.tasks.checkpoint_chains", "schedule": crontab(minute="*/10")},
         "deployments-reconcile": {
             "task": "deployments.tasks.reconcile_deployments",

@@ -68,10 +68,10 @@ def test_details_must_be_small_json_of_types_counts_and_hashes(alice_actor, deta
 
 
 def test_a_failed_audit_write_fails_the_operation(alice_actor, monkeypatch):
-    def broken_save(self, *args, **kwargs):
+    def broken_insert(db, row):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(AuditEvent, "save", broken_save)
+    monkeypatch.setattr("audit.services._insert_event", broken_insert)
     with pytest.raises(AuditError, match="could not be written"), transaction.atomic():
         ChainHead.objects.create(chain="side-effect")
         record(actor=alice_actor, event_type="deployment.created")
