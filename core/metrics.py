@@ -9,7 +9,7 @@ every process's counts add up in one scrape.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -18,6 +18,8 @@ STAGE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
 GATEWAY_STAGES = ("policy", "compliance", "phi_prompt", "provider", "phi_answer", "audit")
 OTHER = "other"
+PHI_MODES = ("off", "detect", "redact", "reject", "deidentify")
+OUTCOMES = ("success", "denied", "error")
 
 GATEWAY_STAGE_SECONDS = Histogram(
     "paitient_gateway_stage_seconds",
@@ -74,6 +76,20 @@ class StageClock:
     def observe(self) -> None:
         for stage, seconds in self.stages.items():
             GATEWAY_STAGE_SECONDS.labels(label_value(stage, GATEWAY_STAGES)).observe(seconds)
+
+
+def count_gateway_call(
+    mode: str, outcome: str, *, entity_types: Iterable[str] = (), prompt: Mapping[str, int] | None = None,
+    response: Mapping[str, int] | None = None,
+) -> None:  # fmt: skip
+    """One gateway call's outcome and the PHI entity types it found: counts only, and a type outside
+    `entity_types` (the PHI engine's fixed list; core may not import phi) is counted as `other`."""
+    entity_types = frozenset(entity_types)
+    mode = label_value(mode, PHI_MODES)
+    GATEWAY_CALLS.labels(mode, label_value(outcome, OUTCOMES)).inc()
+    for where, counts in (("prompt", prompt), ("response", response)):
+        for entity_type, count in (counts or {}).items():
+            PHI_DETECTIONS.labels(label_value(entity_type, entity_types), mode, where).inc(count)
 
 
 def record_sequenced(lags: list[float]) -> None:
