@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_failure
 from kombu import Exchange, Queue
+
+from core.metrics import CELERY_TASK_FAILURES, label_value
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -75,6 +79,13 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
+
+
+@task_failure.connect(dispatch_uid="metrics_task_failure")
+def _count_task_failure(sender: Any = None, **kwargs: Any) -> None:
+    """A failed task, by name: names come from the registered tasks, never from arguments."""
+    name = str(getattr(sender, "name", ""))
+    CELERY_TASK_FAILURES.labels(label_value(name, app.tasks.keys())).inc()
 
 
 def ensure_filesystem_broker_folders() -> None:

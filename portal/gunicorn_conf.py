@@ -22,3 +22,11 @@ keyfile = os.environ.get("PAITIENT_TLS_KEY") or None
 
 def ssl_context(config: Any, default_ssl_context_factory: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
     return harden(default_ssl_context_factory())
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Prometheus multiprocess mode: a dead worker's live gauges must stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
