@@ -8,10 +8,15 @@ every process's counts add up in one scrape.
 
 from __future__ import annotations
 
+import glob
+import os
 import time
 from collections.abc import Iterable, Mapping
 
 from prometheus_client import Counter, Gauge, Histogram
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # each instrument below opens its file there at once
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # Gateway stages take between tens of microseconds (policy) and seconds (a real model): one bucket set for all.
 STAGE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -99,3 +104,14 @@ def record_sequenced(lags: list[float]) -> None:
     for lag in lags:
         AUDIT_SEQUENCING_LAG.observe(lag)
     AUDIT_LAST_BATCH_LAG.set(max(lags))
+
+
+def wipe_metrics_folder() -> None:
+    """At a server's start (gunicorn master, Celery worker): an empty PROMETHEUS_MULTIPROC_DIR, so that files
+    of processes from a previous run are not added to this run's figures."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for path in glob.glob(os.path.join(folder, "*.db")):
+        os.unlink(path)

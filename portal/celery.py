@@ -8,10 +8,10 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import task_failure
+from celery.signals import task_failure, worker_init
 from kombu import Exchange, Queue
 
-from core.metrics import CELERY_TASK_FAILURES, label_value
+from core.metrics import CELERY_TASK_FAILURES, label_value, wipe_metrics_folder
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -79,6 +79,11 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
+
+
+@worker_init.connect(dispatch_uid="metrics_fresh_folder")
+def _fresh_metrics_folder(**kwargs: Any) -> None:
+    wipe_metrics_folder()
 
 
 @task_failure.connect(dispatch_uid="metrics_task_failure")

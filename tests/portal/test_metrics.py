@@ -173,3 +173,46 @@ def test_no_metric_label_carries_prompt_text_names_or_identifiers(client, api_cl
                     continue
                 assert allowed_label_value.match(label_text), (sample.name, label, label_text)
                 assert "@" not in label_text and not re.search(r"\d{5,}", label_text), (sample.name, label_text)
+
+
+def test_the_grafana_dashboard_and_prometheus_config_use_metrics_that_exist(client, api_client, alice, acme, token,
+                                                                          monkeypatch):  # fmt: skip
+    """Every series the dashboard queries is in a real scrape, and Prometheus scrapes /metrics with the token."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    use_echo_provider(monkeypatch)
+    api_client.force_authenticate(alice)
+    infer(api_client, make_deployment(acme))
+    sequence_all()
+    from celery.signals import task_failure
+
+    from audit.tasks import sequence_pending
+
+    task_failure.send(sender=sequence_pending, task_id="t", exception=RuntimeError("x"), args=(), kwargs={})
+    exposed = {name for name, _ in samples(scrape(client))}
+    docker = Path(__file__).resolve().parents[2] / "docker"
+    dashboard = json.loads((docker / "grafana" / "dashboards" / "paitient.json").read_text())
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bpaitient_[a-z_]+", target["expr"])
+    }
+    assert len(queried) >= 12
+    assert queried <= exposed, sorted(queried - exposed)
+
+    prometheus = yaml.safe_load((docker / "prometheus.yml").read_text())
+    (job,) = prometheus["scrape_configs"]
+    assert job["metrics_path"] == "/metrics" and job["authorization"]["type"] == "Bearer"
+    compose = yaml.safe_load((docker / "compose.yaml").read_text())
+    assert {"prometheus", "grafana"} <= set(compose["services"])
+    assert compose["secrets"]["metrics_token"]["environment"] == "PAITIENT_METRICS_TOKEN"
+    web_env = compose["services"]["web"]["environment"]
+    assert web_env["PAITIENT_METRICS_TOKEN"].startswith("${PAITIENT_METRICS_TOKEN:?")
+    assert (
+        web_env["PAITIENT_METRICS_EXTRA_DIRS"]
+        == compose["services"]["worker"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    )
