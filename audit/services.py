@@ -159,6 +159,8 @@ def record(
     event = AuditEvent.__new__(AuditEvent)
     event._state = ModelState()
     event._state.adding, event._state.db = False, DEFAULT_DB_ALIAS
+    if organization is not None:
+        event._state.fields_cache["organization"] = organization
     event.__dict__.update(
         zip(_ATTNAMES, (pk, event_id, organization_id, chain, None, timestamp, actor_type, actor_id, user_id,
                         api_key_id, ip, user_agent, request_id, event_type, resource, resource_id, outcome, details,

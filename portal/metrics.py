@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu.exceptions import ChannelError
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -80,7 +81,10 @@ class CeleryQueues(Collector):
                 connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_S)
                 channel: Any = connection.default_channel  # a kombu channel: queue_declare is on every transport
                 for queue in QUEUES:
-                    _, count, _ = channel.queue_declare(queue=queue, passive=True)
+                    try:
+                        _, count, _ = channel.queue_declare(queue=queue, passive=True)
+                    except ChannelError:  # Redis keeps no empty queue: "not found" means nothing is waiting
+                        count = 0
                     depth.add_metric([queue], count)
         except Exception as exc:  # any broker failure is a 0 on broker_up, not a failed scrape
             log.warning("metrics.broker_unavailable", exception_type=type(exc).__name__)
