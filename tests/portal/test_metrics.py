@@ -216,3 +216,36 @@ def test_the_grafana_dashboard_and_prometheus_config_use_metrics_that_exist(clie
         web_env["PAITIENT_METRICS_EXTRA_DIRS"]
         == compose["services"]["worker"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
     )
+
+
+def test_figures_of_every_process_and_container_folder_add_up(tmp_path):
+    """Multiprocess mode as gunicorn and Celery run it: two processes write to their own folders (web and
+    worker containers on the shared volume) and the scrape adds both up."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from portal.metrics import ProcessFiles
+
+    write = (
+        "import os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; import django; django.setup()\n"
+        "from core.metrics import AUDIT_APPENDED, CELERY_TASK_FAILURES, GATEWAY_STAGE_SECONDS\n"
+        "AUDIT_APPENDED.inc(int(sys.argv[1])); GATEWAY_STAGE_SECONDS.labels('audit').observe(0.002)\n"
+        "CELERY_TASK_FAILURES.labels('audit.tasks.sequence_pending').inc()\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    folders = [tmp_path / "web", tmp_path / "worker"]
+    for folder, appended in zip(folders, ("3", "4"), strict=True):
+        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder), "DEBUG": "1"}
+        subprocess.run([sys.executable, "-c", write, appended], cwd=root, env=env, check=True, timeout=120)  # noqa: S603
+        assert list(folder.glob("*.db"))
+    merged = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in ProcessFiles([str(f) for f in folders]).collect()
+        for sample in family.samples
+    }
+    assert merged[("paitient_audit_events_appended_total", ())] == 7
+    assert merged[("paitient_gateway_stage_seconds_count", (("stage", "audit"),))] == 2
+    failures = ("paitient_celery_task_failures_total", (("task", "audit.tasks.sequence_pending"),))
+    assert merged[failures] == 2
