@@ -216,7 +216,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the verify figure")
     parser.add_argument("--per-writer", type=int, default=2_000, help="appends per writer (8 writers)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating baseline and audit rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating baseline and audit rounds")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("note: DATABASE_URL is not PostgreSQL; the issue's targets are for PostgreSQL", file=sys.stderr)
