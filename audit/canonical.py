@@ -53,8 +53,13 @@ def encode_details(details: Mapping[str, Any]) -> str:
 def canonical_text(event: Mapping[str, Any]) -> str:
     """`event` holds every name in FIELDS: `timestamp` in its canonical string form and `details`
     as its canonical JSON text (what `encode_details` returns)."""
-    head = _encoder.encode([FORMAT, *(event[name] for name in FIELDS[:-1])])
-    return f"{head[:-1]},{event['details']}]"
+    return canonical_text_of(tuple(event[name] for name in FIELDS[:-1]), event["details"])
+
+
+def canonical_text_of(fields: tuple[Any, ...], details_text: str) -> str:
+    """The same text from the values of FIELDS but `details`, in order, and the canonical details text."""
+    head = _encoder.encode([FORMAT, *fields])
+    return f"{head[:-1]},{details_text}]"
 
 
 def text_leaf_hash(text: str) -> bytes:

@@ -5,7 +5,9 @@
 The runtime answers instantly (an in-process provider), so the figures are the gateway's own cost: policy
 check, compliance gate, PHI engine on prompt and answer, two audit events, and (for the REST figure) bearer-key
 authentication, DRF parsing and serialisation. Baselines in the same process: the PHI engine alone on the
-prompt, and a bare authenticated REST call (`GET /api/v1/me`). Target (issue 8): gateway overhead <= 10 ms p99.
+prompt, and a bare authenticated REST call (`GET /api/v1/me`). Each gateway figure is followed by its per-stage
+breakdown (policy, compliance gate, PHI prompt, provider, PHI answer, audit), read from the gateway's Prometheus
+histogram. Targets (issue 23): REST redact p50 <= 1.6x and p99 <= 2.0x `GET /api/v1/me` in the same run.
 Runs in a throw-away database (test_<name>), created and dropped here.
 """
 
@@ -18,6 +20,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +58,48 @@ class InstantRuntime:
                           completion_tokens=12)  # fmt: skip
 
 
-def timed(call: Callable[[], Any], calls: int, warmup: int = 20) -> list[float]:
+def timed(call: Callable[[], Any], calls: int, warmup: int = 20, warm: Callable[[], Any] | None = None) -> list[float]:
     for _ in range(warmup):
         call()
+    if warm is not None:  # after the warm-up, before the timed calls
+        warm()
     samples = []
     for _ in range(calls):
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
+
+
+def stage_totals() -> dict[str, tuple[float, float]]:
+    """Seconds and calls so far per gateway stage, read from the Prometheus histogram the gateway feeds."""
+    from prometheus_client import REGISTRY
+
+    from core.metrics import GATEWAY_STAGES
+
+    totals = {}
+    for stage in GATEWAY_STAGES:
+        seconds = REGISTRY.get_sample_value("paitient_gateway_stage_seconds_sum", {"stage": stage}) or 0.0
+        calls = REGISTRY.get_sample_value("paitient_gateway_stage_seconds_count", {"stage": stage}) or 0.0
+        totals[stage] = (seconds, calls)
+    return totals
+
+
+def mark(totals: dict[str, tuple[float, float]]) -> None:
+    totals.update(stage_totals())
+
+
+def breakdown(before: dict[str, tuple[float, float]], samples: list[float]) -> str:
+    """Mean milliseconds per call in each stage since `before`, and what the stages don't cover."""
+    after = stage_totals()
+    parts, staged = [], 0.0
+    for stage, (seconds, calls) in after.items():
+        done = calls - before[stage][1]
+        mean_ms = (seconds - before[stage][0]) / done * 1000 if done else 0.0
+        staged += mean_ms
+        parts.append(f"{stage} {mean_ms:.2f}")
+    rest = statistics.mean(samples) - staged
+    return f"    stages, mean ms per call: {', '.join(parts)}; outside the stages {rest:.2f}"
 
 
 def describe(name: str, samples: list[float], baseline: list[float] | None = None) -> str:
@@ -126,8 +162,10 @@ def run(calls: int, test_name: str) -> None:
         def call(request: gateway.GenerateRequest = request) -> None:
             gateway.generate(actor=actor, deployment_id=deployment.public_id, request=request)
 
-        results[mode] = timed(call, calls)
+        before: dict[str, tuple[float, float]] = {}
+        results[mode] = timed(call, calls, warm=partial(mark, before))
         print(describe(f"gateway service, {mode}", results[mode], baseline))
+        print(breakdown(before, results[mode]))
 
     from rest_framework.test import APIClient
 
@@ -145,11 +183,19 @@ def run(calls: int, test_name: str) -> None:
 
     rest_baseline = timed(rest_me, calls)
     print(describe("baseline: authenticated GET /api/v1/me", rest_baseline))
-    rest = timed(rest_generate, calls)
+    before = {}
+    rest = timed(rest_generate, calls, warm=partial(mark, before))
     print(describe("REST POST .../generate, redact (full stack)", rest, rest_baseline))
+    print(breakdown(before, rest) + " (authentication, DRF, serialisation)")
+    p50_ratio = statistics.median(rest) / statistics.median(rest_baseline)
     p99 = statistics.quantiles(rest, n=100)[98]
-    verdict = "meets" if p99 <= 10 else "misses"
-    print(f"gateway overhead p99 (REST, redact): {p99:.2f} ms — {verdict} the 10 ms target")
+    p99_ratio = p99 / statistics.quantiles(rest_baseline, n=100)[98]
+    service_ratio = statistics.median(results["detect"]) / statistics.median(baseline)
+    print(
+        f"ratios: REST redact p50 {p50_ratio:.2f}x GET /me (target <= 1.6x), p99 {p99_ratio:.2f}x (target <= 2.0x); "
+        f"gateway service detect p50 {service_ratio:.2f}x the PHI engine alone"
+    )
+    print(f"gateway overhead p99 (REST, redact): {p99:.2f} ms (issue 8's absolute target: 10 ms on its machine)")
 
 
 if __name__ == "__main__":

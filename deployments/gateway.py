@@ -21,6 +21,7 @@ from django.db import transaction
 from accessctl.security import request_settings_for
 from audit.services import record
 from core.errors import FieldError, ProblemError, TooLarge
+from core.metrics import StageClock, count_gateway_call
 from deployments.associates import baa_covers, business_associate, describe
 from deployments.associates import register_baa_check as register_baa_check
 from deployments.isolation import is_isolated, uses_tls
@@ -30,7 +31,7 @@ from deployments.selectors import access_deployment
 from encryption.master import MasterKeyUnavailable, master_key
 from encryption.services import hmac_key
 from phi import DeidContext, Entity, PHIRejected, Result, process
-from phi.types import normalize_mode
+from phi.types import ENTITY_TYPES, normalize_mode
 
 if TYPE_CHECKING:
     from accessctl.actor import Actor
@@ -182,14 +183,17 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
     """Run one prompt through the gateway. Raises DeploymentNotFound, PolicyDenied (audited by authorize),
     FieldError, GatewayRefused (audited here)."""
     started = time.perf_counter()
+    clock = StageClock()  # per-stage timings for /metrics and bench/gateway_bench.py
     deployment = access_deployment(actor=actor, deployment_id=deployment_id, permission="text:generate")
     _validate(request)
     policy = request_settings_for(deployment.organization)
     mode = requested_mode(request, deployment, policy)
+    clock.lap("policy")
     inference_id = f"inf_{uuid.uuid4().hex[:20]}"
     base = {"inference_id": inference_id, "mode": mode, "prompt_chars": len(request.prompt)}
 
     def refuse(exc: GatewayRefused, outcome: str, phi: dict[str, dict[str, int]] | None = None) -> GatewayRefused:
+        count_gateway_call(mode, outcome)
         with transaction.atomic():
             if phi is not None:
                 record(actor=actor, event_type="phi.detection", resource=deployment.resource,
@@ -211,6 +215,7 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
     context = None
     if mode == "deidentify":
         context = DeidContext(hmac_key(deployment.organization, purpose="deid"), request.subject_id)
+    clock.lap("compliance")
     try:
         prompt = _phi(request.prompt, mode, context)
     except PHIRejected as exc:
@@ -219,6 +224,7 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
         raise refuse(refused, "denied", {"prompt": dict(sorted(exc.counts.items())), "response": {}}) from None
     except GatewayRefused as exc:
         raise refuse(exc, "error") from None
+    clock.lap("phi_prompt")
     model_started = time.perf_counter()
     try:
         generation = provider_for(deployment.provider).generate(
@@ -229,11 +235,18 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
     except ProviderError as exc:
         raise refuse(GatewayRefused(502, "runtime-error", str(exc)), "error") from None
     model_ms = (time.perf_counter() - model_started) * 1000
+    clock.lap("provider")
     try:
         answer = _phi(generation.text, RESPONSE_MODE[mode], context)
     except GatewayRefused as exc:
         raise refuse(exc, "error") from None
-    return _finish(actor, deployment, request, generation, prompt, answer, base, started, model_ms)
+    clock.lap("phi_answer")
+    inference = _finish(actor, deployment, request, generation, prompt, answer, base, started, model_ms)
+    clock.lap("audit")
+    clock.observe()
+    count_gateway_call(mode, "success", entity_types=ENTITY_TYPES, prompt=inference.phi_counts["prompt"],
+                       response=inference.phi_counts["response"])  # fmt: skip
+    return inference
 
 
 def _finish(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_failure, worker_init
 from kombu import Exchange, Queue
+
+from core.metrics import CELERY_TASK_FAILURES, label_value, wipe_metrics_folder
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -38,7 +42,7 @@ app.conf.update(
     result_expires=24 * 3600,
     broker_connection_retry_on_startup=True,
     beat_schedule={
-        "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 5.0, "options": {"expires": 5}},
+        "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 1.0, "options": {"expires": 1}},
         "audit-checkpoint": {"task": "audit.tasks.checkpoint_chains", "schedule": crontab(minute="*/10")},
         "deployments-reconcile": {
             "task": "deployments.tasks.reconcile_deployments",
@@ -75,6 +79,18 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
+
+
+@worker_init.connect(dispatch_uid="metrics_fresh_folder")
+def _fresh_metrics_folder(**kwargs: Any) -> None:
+    wipe_metrics_folder()
+
+
+@task_failure.connect(dispatch_uid="metrics_task_failure")
+def _count_task_failure(sender: Any = None, **kwargs: Any) -> None:
+    """A failed task, by name: names come from the registered tasks, never from arguments."""
+    name = str(getattr(sender, "name", ""))
+    CELERY_TASK_FAILURES.labels(label_value(name, app.tasks.keys())).inc()
 
 
 def ensure_filesystem_broker_folders() -> None:

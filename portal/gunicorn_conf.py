@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
+from core.metrics import wipe_metrics_folder
 from core.tls import harden
 
 bind = os.environ.get("PAITIENT_BIND", "127.0.0.1:8443")
@@ -22,3 +23,16 @@ keyfile = os.environ.get("PAITIENT_TLS_KEY") or None
 
 def ssl_context(config: Any, default_ssl_context_factory: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
     return harden(default_ssl_context_factory())
+
+
+def on_starting(server: Any) -> None:
+    """Prometheus multiprocess mode: figures of a previous run's processes must not be added to this run's."""
+    wipe_metrics_folder()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Prometheus multiprocess mode: a dead worker's live gauges must stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_prometheus",
     "portal",
     "accessctl",
     "audit",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request latency by view (route name), never path
     "django.middleware.security.SecurityMiddleware",
     "portal.admin_site.AdminGateMiddleware",  # /admin/ is 404 unless the operator turned it on for their network
     # Outside everything that may answer early (access policy, CSRF, lockout), so every response gets them.
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "core.middleware.SafeguardPageMiddleware",  # innermost: a view's failed-closed safeguard becomes a 503 page
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -216,6 +219,14 @@ for _limit in ("PAITIENT_MAX_REQUEST_BYTES", "PAITIENT_MAX_UPLOAD_BYTES", "PAITI
 DATA_UPLOAD_MAX_MEMORY_SIZE = PAITIENT_MAX_REQUEST_BYTES
 # An accepted upload stays in memory: Django would otherwise spool files over 2.5 MB to a plaintext temp file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = PAITIENT_MAX_UPLOAD_BYTES
+
+# --- Prometheus (/metrics, portal/metrics.py) -------------------------------------------------
+# Off (404) without a token; Prometheus sends it as a bearer credential. Under gunicorn and Celery set
+# PROMETHEUS_MULTIPROC_DIR (an empty folder per host or container, wiped at start); EXTRA_DIRS adds other
+# containers' folders on a shared volume (the worker's task failures) to what the web process reports.
+PAITIENT_METRICS_TOKEN = env_str("PAITIENT_METRICS_TOKEN") or ""
+PAITIENT_METRICS_EXTRA_DIRS = env_list("PAITIENT_METRICS_EXTRA_DIRS", [])
+PROMETHEUS_METRIC_NAMESPACE = "paitient"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

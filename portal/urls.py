@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import setup, views
+from portal import metrics, setup, views
 from portal.forms import LoginForm
 
 handler404 = "portal.views.not_found"
@@ -37,6 +37,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the API docs, error pages).
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True), name="favicon"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -68,10 +68,10 @@ def test_details_must_be_small_json_of_types_counts_and_hashes(alice_actor, deta
 
 
 def test_a_failed_audit_write_fails_the_operation(alice_actor, monkeypatch):
-    def broken_save(self, *args, **kwargs):
+    def broken_insert(db, row):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(AuditEvent, "save", broken_save)
+    monkeypatch.setattr("audit.services._insert_event", broken_insert)
     with pytest.raises(AuditError, match="could not be written"), transaction.atomic():
         ChainHead.objects.create(chain="side-effect")
         record(actor=alice_actor, event_type="deployment.created")
@@ -137,3 +137,20 @@ def test_the_guard_names_every_column_of_the_table():
 
     columns = {field.column for field in AuditEvent._meta.concrete_fields}
     assert columns == set(CONTENT_COLUMNS) | set(SEQUENCER_FIELDS)
+
+
+def test_event_ids_sort_by_creation_time_so_the_unique_index_grows_at_its_right_edge(alice_actor, monkeypatch):
+    import time
+
+    from core.ids import new_ordered_id
+
+    first = record(actor=alice_actor, event_type="deployment.created").event_id
+    ids = [new_ordered_id("evt") for _ in range(200)]
+    later = time.time_ns() + 5_000_000  # five milliseconds on
+    monkeypatch.setattr("core.ids.time.time_ns", lambda: later)
+    last = record(actor=alice_actor, event_type="deployment.created").event_id
+    assert first < last and all(i < last for i in ids)
+    assert len(set(ids)) == 200
+    for event_id in (first, last, *ids):
+        prefix, _, body = event_id.partition("_")
+        assert prefix == "evt" and len(body) == 20 and set(body) <= set("abcdefghijklmnopqrstuvwxyz234567")

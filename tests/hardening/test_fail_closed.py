@@ -209,7 +209,7 @@ def test_nothing_happens_when_the_audit_log_cannot_be_written(setup, echo, monke
         raise DatabaseError("audit table is read-only")
 
     before = database_state()
-    monkeypatch.setattr(AuditEvent, "save", refuse)
+    monkeypatch.setattr("audit.services._insert_event", refuse)
     response = FLOWS[flow](setup)
     monkeypatch.undo()
     assert_refused(response, "audit log")
@@ -217,8 +217,12 @@ def test_nothing_happens_when_the_audit_log_cannot_be_written(setup, echo, monke
     assert_nothing_written(before)
 
 
+def _disk_full(*args: Any, **kwargs: Any) -> None:
+    raise DatabaseError("disk full")
+
+
 def test_an_inference_whose_audit_fails_returns_no_answer(setup, echo, monkeypatch):
-    monkeypatch.setattr(AuditEvent, "save", lambda *a, **k: (_ for _ in ()).throw(DatabaseError("disk full")))
+    monkeypatch.setattr("audit.services._insert_event", _disk_full)
     response = flows.generate(setup["client"], setup["deployment"].public_id, "detect")
     assert_refused(response, "audit log")
     assert "Echo:" not in response.content.decode()
@@ -343,7 +347,7 @@ def test_a_broker_lost_after_the_commit_leaves_a_failed_row_not_a_queued_one(acm
 def test_a_console_page_answers_a_styled_503_when_the_audit_log_is_down(client, acme, alice, monkeypatch):
     client.force_login(alice)
     before = database_state()
-    monkeypatch.setattr(AuditEvent, "save", lambda *a, **k: (_ for _ in ()).throw(DatabaseError("disk full")))
+    monkeypatch.setattr("audit.services._insert_event", _disk_full)
     body = {"form": "role", "name": "night-nurse", "permissions": ["deployment:read"], "resource_pattern": "*"}
     response = client.post("/access/roles", body)
     assert response.status_code == 503 and response["Retry-After"] == "30"
