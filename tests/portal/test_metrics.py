@@ -33,7 +33,8 @@ def scrape(client, token: str = TOKEN) -> str:
     response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200, response.content[:200]
     assert response["Content-Type"].startswith("text/plain")
-    return response.content.decode()
+    text: str = response.content.decode()
+    return text
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
