@@ -35,6 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("report:read", "Reports", "reports"),
             ("disclosure:read", "Disclosures", "disclosures"),
             ("incident:manage", "Incidents", "incidents"),
+            ("user:read", "Users", "users"),
             ("role:manage", "Roles", "roles"),
             ("settings:manage", "Security", "security-settings"),
             ("settings:manage", "Keys", "encryption-keys"),
