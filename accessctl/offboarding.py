@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accessctl.extensions import OFFBOARDING_STEPS, record
 from accessctl.invitations import refuse_self
-from accessctl.models import ApiKey, Invitation, InvitationStatus, Membership, MemberStatus, User, UserSession
-from accessctl.policy import ADMIN_ROLE, authorize, organization_resource
+from accessctl.models import ApiKey, Invitation, InvitationStatus, Membership, MemberStatus, Role, User, UserSession
+from accessctl.policy import ADMIN_ROLE, authorize, organization_resource, require_grantable
 from accessctl.services import LastAdminError, is_last_admin
 from core.errors import StateConflict
 
@@ -38,6 +38,14 @@ class Offboarded:
     ended: dict[str, int] = field(default_factory=dict)
 
 
+def require_over(actor: Actor, user: User, action: str) -> None:
+    """Nobody acts on themselves here, nor on a member holding anything they could not grant (403, audited):
+    a security admin does not deactivate, reactivate or reset the organisation's administrator."""
+    refuse_self(actor, user, action)
+    for role in Role.objects.filter(organization=actor.organization, assignments__user=user):
+        require_grantable(actor, list(role.permissions), role.resource_pattern, f"user/{user.public_id}")
+
+
 def _membership(actor: Actor, user: User) -> Membership:
     membership = Membership.objects.select_for_update().filter(organization=actor.organization, user=user).first()
     if membership is None:
@@ -47,7 +55,7 @@ def _membership(actor: Actor, user: User) -> Membership:
 
 def user_deactivate(*, actor: Actor, user: User) -> Offboarded:
     authorize(actor, "user:manage", organization_resource(actor))
-    refuse_self(actor, user, "deactivate")
+    require_over(actor, user, "deactivate")
     refused = False
     with transaction.atomic():
         membership = _membership(actor, user)
@@ -94,21 +102,21 @@ def _offboard(actor: Actor, user: User, membership: Membership) -> dict[str, int
     return ended
 
 
-@transaction.atomic
 def user_reactivate(*, actor: Actor, user: User) -> User:
     """The member can sign in again with their password and MFA; revoked keys and ended sessions stay ended."""
     authorize(actor, "user:manage", organization_resource(actor))
-    refuse_self(actor, user, "reactivate")
-    membership = _membership(actor, user)
-    if membership.status != MemberStatus.DEACTIVATED:
-        raise MemberStateError("status", f"The member is {membership.status}, not deactivated.")
-    membership.is_active = True
-    membership.deactivated_at = None
-    membership.save(update_fields=["is_active", "deactivated_at"])
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    record(actor=actor, event_type="user.reactivated", resource=f"user/{user.public_id}", resource_id=user.public_id,
-           details={"usable_password": user.has_usable_password()})  # fmt: skip
+    require_over(actor, user, "reactivate")  # outside the write transaction: a refusal's audit event stays
+    with transaction.atomic():
+        membership = _membership(actor, user)
+        if membership.status != MemberStatus.DEACTIVATED:
+            raise MemberStateError("status", f"The member is {membership.status}, not deactivated.")
+        membership.is_active = True
+        membership.deactivated_at = None
+        membership.save(update_fields=["is_active", "deactivated_at"])
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record(actor=actor, event_type="user.reactivated", resource=f"user/{user.public_id}",
+               resource_id=user.public_id, details={"usable_password": user.has_usable_password()})  # fmt: skip
     return user
 
 
@@ -117,7 +125,7 @@ def password_reset_send(*, actor: Actor, user: User) -> None:
     they hash the current password, and valid PASSWORD_RESET_TIMEOUT). The administrator never sees the link,
     and the reset does not touch MFA: the next sign-in still asks for the second factor."""
     authorize(actor, "user:manage", organization_resource(actor))
-    refuse_self(actor, user, "reset the password of")
+    require_over(actor, user, "reset the password of")
     with transaction.atomic():
         membership = _membership(actor, user)
         if membership.status != MemberStatus.ACTIVE or not user.email:

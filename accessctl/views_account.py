@@ -111,8 +111,10 @@ def account_page(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         with transaction.atomic():
             form.save()
-            update_session_auth_hash(request, user)
-            ended = end_sessions_of(user, keep=request.session.session_key)
+            this_session = request.session.session_key
+            ended = end_sessions_of(user, keep=this_session)
+            update_session_auth_hash(request, user)  # stays signed in, under a new session key
+            UserSession.objects.filter(session_key=this_session).update(session_key=request.session.session_key)
             record(actor=actor, event_type="auth.password_changed", resource=f"user/{user.public_id}",
                    resource_id=user.public_id, details={"other_sessions_ended": ended})  # fmt: skip
         messages.success(request, "Password changed. Your other sessions were signed out.")
