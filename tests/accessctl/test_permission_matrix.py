@@ -65,9 +65,9 @@ CASES = [
     Case("post", "/api/v1/users/{subject}/unlock", "role:manage"),
     Case("get", "/api/v1/users", "user:read"),
     Case("get", "/api/v1/users/{subject}", "user:read"),
-    Case("post", "/api/v1/users/{subject}/deactivate", "user:manage"),
-    Case("post", "/api/v1/users/{subject}/reactivate", "user:manage"),
-    Case("post", "/api/v1/users/{subject}/password-reset", "user:manage"),
+    Case("post", "/api/v1/users/{member}/deactivate", "user:manage"),
+    Case("post", "/api/v1/users/{member}/reactivate", "user:manage"),
+    Case("post", "/api/v1/users/{member}/password-reset", "user:manage"),
     Case("get", "/api/v1/invitations", "user:manage"),
     Case("post", "/api/v1/invitations", "user:manage", {"email": "matrix-invitee@example.org"}),
     Case("post", "/api/v1/invitations/{invitation}/resend", "user:manage"),
@@ -159,6 +159,7 @@ def api_routes() -> set[str]:
 def normalise(path: str) -> str:
     return (
         path.replace("{subject}", "<str:user_id>")
+        .replace("{member}", "<str:user_id>")
         .replace("{subject_key}", "<str:key_id>")
         .replace("{role}", "<str:role_name>")
         .replace("{deployment}", "<str:deployment_id>")
@@ -259,10 +260,14 @@ def test_each_role_gets_exactly_what_it_is_granted(
     if role:
         grant(caller, acme, role)
     user, key, deployment, baa = subject
+    # offboarding acts only on members holding nothing the caller could not grant: matrix-reader alone
+    member = UserFactory.create(username="member", organization=acme)
+    grant(member, acme, "matrix-reader")
     client = APIClient()
     client.force_authenticate(caller)
     path = (
         case.path.replace("{subject}", user.public_id)
+        .replace("{member}", member.public_id)
         .replace("{subject_key}", key.public_id)
         .replace("{role}", "matrix-reader")
         .replace("{deployment}", deployment.public_id)
