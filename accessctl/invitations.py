@@ -20,6 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accessctl.extensions import record
 from accessctl.models import Invitation, InvitationStatus, Membership, Role, User
@@ -61,7 +62,8 @@ def _send(invitation: Invitation, token: str) -> None:
         "inviter": invitation.invited_by.get_full_name() or invitation.invited_by.username
         if invitation.invited_by
         else "An administrator",
-        "link": f"{settings.PAITIENT_CONSOLE_URL.rstrip('/')}{reverse('invitation-accept', args=[token])}",
+        "link": f"{settings.PAITIENT_CONSOLE_URL.rstrip('/')}{reverse('invitation-accept')}?"
+        + urlencode({"token": token}),
         "hours": int(INVITATION_TTL.total_seconds() // 3600),
     }
     subject = f"[PaiTIENT] You are invited to {invitation.organization.name}"

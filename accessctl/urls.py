@@ -13,8 +13,10 @@ urlpatterns = [
     path("account/mfa/backup-codes", views_account.backup_codes_regenerate_view, name="mfa-backup-codes"),
     path("account/api-keys", views.api_keys_page, name="api-keys-page"),
     path("account/api-keys/<str:key_id>/revoke", views.api_key_revoke_view, name="api-key-revoke-page"),
-    path("invite/<str:token>", views_account.invitation_accept_page, name="invitation-accept"),
+    # Links carry their tokens in the query string, which the access log leaves out (portal/gunicorn_conf.py).
+    path("invite/accept", views_account.invitation_accept_page, name="invitation-accept"),
     path("password-reset/", views_account.PasswordResetRequestView.as_view(), name="password_reset"),
+    path("password-reset/link", views_account.password_reset_link, name="password_reset_link"),
     path(
         "password-reset/sent",
         auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),

@@ -41,9 +41,11 @@ def test_a_reset_link_sets_a_new_password_once_and_ends_every_session(client, bo
     _ask_for_reset(client, bob.email.upper(), django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [[bob.email]]
     link = _reset_path(mail.outbox[0])
+    assert link.startswith("/password-reset/link?u=")  # the token stays out of paths (and access logs)
     form = client.get(link, follow=True)
     assert "Choose a new password" in form.content.decode()
     set_url = form.redirect_chain[-1][0]
+    assert set_url.endswith("/set-password") and link.split("t=")[1] not in set_url
     weak = client.post(set_url, {"new_password1": "bob", "new_password2": "bob"})
     assert "too short" in weak.content.decode()
     done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
