@@ -17,13 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from accessctl.extensions import record
-from accessctl.models import Invitation, InvitationStatus, Membership, Role, User
+from accessctl.models import Invitation, InvitationStatus, Membership, Role, RoleAssignment, User
 from accessctl.policy import authorize, organization_resource, refuse_grant, require_grantable
 from accessctl.security import settings_for
 from accessctl.services import _role_assign
@@ -98,17 +99,20 @@ def invitation_create(
 
 @transaction.atomic
 def _invitation_create(*, actor: Actor, email: str, first_name: str, last_name: str, roles: list[Role]) -> Invitation:
-    if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
-        raise InvitationError("email", "Someone with this e-mail address already has an account.")
-    user = User(username=email, email=email, first_name=first_name.strip()[:150], last_name=last_name.strip()[:150])
-    user.set_unusable_password()
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise InvitationError("email" if field == "username" else field, " ".join(messages)) from None
-    user.save()
-    Membership.objects.create(organization=actor.organization, user=user, is_active=False, joined_at=None)
+    again = _uninvited_again(actor, email)
+    user = again or _new_user(email, first_name, last_name)
+    if again is not None:  # the roles are this invitation's, not what a lapsed one held
+        for assignment in RoleAssignment.objects.filter(organization=actor.organization, user=user).select_related(
+            "role"
+        ):
+            assignment.delete()
+            record(actor=actor, event_type="role.unassigned", resource=f"role/{assignment.role.name}",
+                   resource_id=user.public_id, details={"user_id": user.public_id, "role": assignment.role.name,
+                                                        "reason": "invited_again"})  # fmt: skip
+    Membership.objects.update_or_create(
+        organization=actor.organization, user=user, defaults={"is_active": False, "joined_at": None,
+                                                              "deactivated_at": None}
+    )  # fmt: skip
     now = timezone.now()
     invitation = Invitation(
         organization=actor.organization,
@@ -132,6 +136,32 @@ def _invitation_create(*, actor: Actor, email: str, first_name: str, last_name: 
         _role_assign(actor=actor, organization=actor.organization, user=user, role=role, allow_invited=True)
     _send(invitation, token)
     return invitation
+
+
+def _uninvited_again(actor: Actor, email: str) -> User | None:
+    """Someone whose earlier invitation here lapsed (revoked, or deactivated before accepting: never a
+    password) may be invited again under the same identity; anyone else with the address is refused."""
+    existing = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).first()
+    if existing is None:
+        return None
+    membership = Membership.objects.filter(organization=actor.organization, user=existing).first()
+    if membership is None or membership.is_active or existing.has_usable_password():
+        raise InvitationError("email", "Someone with this e-mail address already has an account.")
+    if Invitation.objects.filter(user=existing, status=InvitationStatus.PENDING).exists():
+        raise InvitationError("email", "This person has a pending invitation; resend it instead.")
+    return existing
+
+
+def _new_user(email: str, first_name: str, last_name: str) -> User:
+    user = User(username=email, email=email, first_name=first_name.strip()[:150], last_name=last_name.strip()[:150])
+    user.set_unusable_password()
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise InvitationError("email" if field == "username" else field, " ".join(messages)) from None
+    user.save()
+    return user
 
 
 def _lock(actor: Actor, invitation: Invitation) -> Invitation:

@@ -110,6 +110,8 @@ def user_reactivate(*, actor: Actor, user: User) -> User:
         membership = _membership(actor, user)
         if membership.status != MemberStatus.DEACTIVATED:
             raise MemberStateError("status", f"The member is {membership.status}, not deactivated.")
+        if not user.has_usable_password():
+            raise MemberStateError("status", "They never accepted their invitation: invite them again instead.")
         membership.is_active = True
         membership.deactivated_at = None
         membership.save(update_fields=["is_active", "deactivated_at"])

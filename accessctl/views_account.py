@@ -4,6 +4,7 @@ backup codes). None of them signs anybody past MFA: after a reset the next sign-
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accessctl.console import member_actor
 from accessctl.extensions import record
+from accessctl.flood import failure_count, repeats_to_record
 from accessctl.forms import ConfirmPasswordForm, NewPasswordForm
 from accessctl.invitations import InvitationError, invitation_accept, invitation_for_token
 from accessctl.mfa import backup_codes_regenerate, mfa_satisfied
@@ -31,8 +33,13 @@ from accessctl.models import User, UserSession
 from accessctl.offboarding import send_password_reset
 from accessctl.selectors import organization_of
 from core.forms import show_field_error
+from core.network import client_ip
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Self-service reset requests a minute (accessctl/flood.py windows) before mail stops: per inbox, per address.
+RESET_FLOOD = "auth.password_reset.requested"
+RESETS_PER_INBOX = 3
+RESETS_PER_IP = 20
 
 
 @never_cache
@@ -89,12 +96,25 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = form.cleaned_data["email"]
+        if self._flooding(email):  # the same answer, but no more mail to that inbox or from that address
+            return HttpResponseRedirect(str(self.success_url))
         with transaction.atomic():
             for user in form.get_users(email):
                 record(actor=None, request=self.request, organization=organization_of(user), user=user,
                        event_type="auth.password_reset.requested", details={"via": "self_service"})  # fmt: skip
             transaction.on_commit(lambda: send_password_reset(email))
         return HttpResponseRedirect(str(self.success_url))
+
+    def _flooding(self, email: str) -> bool:
+        per_inbox = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        over = False
+        for source, limit in (
+            (f"inbox:{per_inbox}", RESETS_PER_INBOX),
+            (f"ip:{client_ip(self.request)}", RESETS_PER_IP),
+        ):
+            repeats_to_record(RESET_FLOOD, source)  # counts it
+            over = over or failure_count(RESET_FLOOD, source) > limit
+        return over
 
 
 class PasswordResetSetView(auth_views.PasswordResetConfirmView):

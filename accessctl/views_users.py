@@ -33,7 +33,7 @@ def _rows(memberships: list[Membership], mfa_required: bool) -> list[dict[str, o
             "membership": m,
             "user": m.user,
             "roles": sorted(a.role.name for a in getattr(m.user, "org_assignments", [])),
-            "mfa": mfa_status_of(m.user, mfa_required),
+            "mfa": mfa_status_of(m, mfa_required),
         }
         for m in memberships
     ]

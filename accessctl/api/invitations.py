@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -48,6 +48,9 @@ class InvitationCreateSerializer(StrictSerializer):
                                   help_text="role names; each must be one you could grant")  # fmt: skip
 
 
+CLOSED = OpenApiResponse(description="the invitation was accepted or revoked already")
+
+
 def _manage(request: Request) -> Any:
     actor = request_actor(request)
     require(actor, "user:manage", organization_resource(actor))
@@ -74,7 +77,11 @@ class InvitationListCreateView(generics.ListCreateAPIView[Invitation]):
 
 
 class InvitationResendView(APIView):
-    @extend_schema(request=None, responses=InvitationSerializer, summary="Send a new link (the old one stops working)")
+    @extend_schema(
+        request=None,
+        responses={200: InvitationSerializer, 409: CLOSED},
+        summary="Send a new link (the old one stops working)",
+    )
     def post(self, request: Request, invitation_id: str) -> Response:
         actor = _manage(request)
         invitation = tenant_get(Invitation.objects.select_related("user"), actor, invitation_id)
@@ -82,7 +89,7 @@ class InvitationResendView(APIView):
 
 
 class InvitationRevokeView(APIView):
-    @extend_schema(request=None, responses=InvitationSerializer, summary="Revoke an invitation")
+    @extend_schema(request=None, responses={200: InvitationSerializer, 409: CLOSED}, summary="Revoke an invitation")
     def post(self, request: Request, invitation_id: str) -> Response:
         actor = _manage(request)
         invitation = tenant_get(Invitation.objects.select_related("user"), actor, invitation_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -48,7 +48,7 @@ class UserSerializer(serializers.Serializer[Membership]):
 
     @extend_schema_field(MfaSerializer)
     def get_mfa(self, membership: Membership) -> dict[str, Any]:
-        status = mfa_status_of(membership.user, bool(self.context.get("mfa_required")))
+        status = mfa_status_of(membership, bool(self.context.get("mfa_required")))
         return {"enrolled": status.enrolled, "methods": status.methods, "required_by_policy": status.required}
 
 
@@ -78,6 +78,7 @@ class OffboardedSerializer(serializers.Serializer[None]):
     ended = serializers.DictField(child=serializers.IntegerField(), help_text="what deactivation ended, counted")
 
 
+CONFLICT = OpenApiResponse(description="the member is not in a state this applies to, or is the last org-admin")
 STATUS_PARAM = OpenApiParameter("status", str, enum=list(MemberStatus.values), description="only members in it")
 ROLE_PARAM = OpenApiParameter("role", str, description="only holders of this role")
 Q_PARAM = OpenApiParameter("q", str, description="part of a name, user name or e-mail address")
@@ -85,7 +86,7 @@ Q_PARAM = OpenApiParameter("q", str, description="part of a name, user name or e
 
 class UserListView(generics.ListAPIView[Membership]):
     serializer_class = UserSerializer
-    ordering = ("user__username", "id")
+    ordering = ("sort_name", "id")  # the cursor's position must be an attribute of each row
 
     @extend_schema(parameters=[STATUS_PARAM, ROLE_PARAM, Q_PARAM], summary="The organisation's people")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -95,10 +96,10 @@ class UserListView(generics.ListAPIView[Membership]):
         actor = request_actor(self.request)
         require(actor, "user:read", organization_resource(actor))
         params = self.request.query_params
-        status = params.get("status", "")
-        if status and status not in MemberStatus.values:
+        status = params.get("status")
+        if status is not None and status not in MemberStatus.values:
             raise serializers.ValidationError({"status": [f"One of: {', '.join(MemberStatus.values)}."]})
-        filters = DirectoryFilters(status=status, role=params.get("role", "")[:64], q=params.get("q", "")[:100])
+        filters = DirectoryFilters(status=status or "", role=params.get("role", "")[:64], q=params.get("q", "")[:100])
         return member_directory(actor=actor, filters=filters)
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -124,7 +125,11 @@ class UserDetailView(APIView):
 
 
 class UserDeactivateView(APIView):
-    @extend_schema(request=None, responses=OffboardedSerializer, summary="Deactivate (offboard) a member")
+    @extend_schema(
+        request=None,
+        responses={200: OffboardedSerializer, 409: CONFLICT},
+        summary="Deactivate (offboard) a member",
+    )
     def post(self, request: Request, user_id: str) -> Response:
         """Ends the member's sessions, revokes their API keys, pending invitation and break-glass requests and
         grants, at once and audited as `user.deactivated`. Nothing is deleted. 409 for the last org-admin."""
@@ -135,7 +140,7 @@ class UserDeactivateView(APIView):
 
 
 class UserReactivateView(APIView):
-    @extend_schema(request=None, responses=UserSerializer, summary="Reactivate a deactivated member")
+    @extend_schema(request=None, responses={200: UserSerializer, 409: CONFLICT}, summary="Reactivate a member")
     def post(self, request: Request, user_id: str) -> Response:
         membership, context = _member(request, user_id, "user:manage")
         user_reactivate(actor=request_actor(request), user=membership.user)
@@ -144,7 +149,7 @@ class UserReactivateView(APIView):
 
 
 class UserPasswordResetView(APIView):
-    @extend_schema(request=None, responses={202: None}, summary="E-mail a member a password-reset link")
+    @extend_schema(request=None, responses={202: None, 409: CONFLICT}, summary="E-mail a member a password-reset link")
     def post(self, request: Request, user_id: str) -> Response:
         """The link goes to the member's address only; MFA still applies at their next sign-in."""
         membership, _ = _member(request, user_id, "user:manage")

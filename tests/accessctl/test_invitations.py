@@ -178,6 +178,23 @@ def test_revoke_ends_the_link_and_keeps_the_account(admin_client, django_capture
     assert AuditEvent.objects.filter(event_type="user.invitation_revoked").count() == 1
 
 
+def test_a_revoked_invitee_is_invited_again_under_the_same_identity(admin_client, django_capture_on_commit_callbacks):
+    first = _invite(admin_client, roles=["auditor"]).json()
+    admin_client.post(f"/api/v1/invitations/{first['id']}/revoke")
+    refused = admin_client.post(f"/api/v1/users/{first['user_id']}/reactivate")
+    assert refused.status_code == 409 and "invite them again" in refused.json()["errors"]["status"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _invite(admin_client, roles=["compliance-officer"])
+    assert again.status_code == 201 and again.json()["user_id"] == first["user_id"]
+    assert again.json()["roles"] == ["compliance-officer"]  # not the lapsed invitation's auditor
+    assert admin_client.get(f"/api/v1/users/{first['user_id']}").json()["status"] == "invited"
+    assert _invite(admin_client).json()["errors"]["email"] == [
+        "This person has a pending invitation; resend it instead."
+    ]
+    accepted = invitation_accept(token=_link_token(mail.outbox[-1]), password=GOOD_PASSWORD)
+    assert accepted.user.public_id == first["user_id"]
+
+
 def test_bad_input_names_the_field(admin_client, alice):
     assert "email" in admin_client.post("/api/v1/invitations", {"email": "nope"}, format="json").json()["errors"]
     unknown = _invite(admin_client, roles=["no-such-role"])

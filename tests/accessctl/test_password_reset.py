@@ -71,6 +71,12 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, django_capt
     assert not AuditEvent.objects.filter(event_type="auth.password_reset.requested").exists()
 
 
+def test_repeated_requests_stop_mailing_the_inbox(client, bob, django_capture_on_commit_callbacks):
+    for _ in range(5):
+        _ask_for_reset(client, bob.email, django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 3  # RESETS_PER_INBOX a minute; the answer never changes
+
+
 def test_a_deactivated_member_gets_no_link(client, acme, alice, bob, django_capture_on_commit_callbacks):
     from accessctl.actor import Actor
     from accessctl.offboarding import user_deactivate

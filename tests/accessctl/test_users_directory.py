@@ -149,3 +149,24 @@ def test_the_navigation_offers_users_to_whoever_may_read_them(directory, alice, 
     client.force_login(carol)
     assert 'href="/access/users"' not in client.get("/").content.decode()
     assert client.get("/access/users").status_code == 403
+
+
+def test_the_list_costs_the_same_queries_for_ten_more_members(directory, acme, alice, django_assert_max_num_queries):
+    client = _client(alice)
+    with django_assert_max_num_queries(12) as few:
+        client.get("/api/v1/users")
+    for n in range(10):
+        UserFactory.create(username=f"extra{n}", organization=acme)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/users").json()["results"]) == 14
+
+
+def test_the_cursor_walks_every_page(directory, alice):
+    client = _client(alice)
+    page = client.get("/api/v1/users?page_size=1&status=active").json()
+    seen = [row["username"] for row in page["results"]]
+    while page["next"]:
+        page = client.get(page["next"]).json()
+        seen += [row["username"] for row in page["results"]]
+    assert seen == ["alice", "bob"]
+    assert client.get("/api/v1/users?status=").status_code == 400
