@@ -1,5 +1,5 @@
 """What apps above accessctl plug into it when they load (their `AppConfig.ready()`): the audit log writer,
-the emergency-grant lookup, and the sections of the security settings they own.
+the emergency-grant lookup, the sections of the security settings they own, and what offboarding ends.
 
 accessctl is the floor those apps build on, so it may not import them; they register here instead (the way
 incidents registers a checklist check with compliance). Each hook fails closed: without the audit writer an
@@ -38,6 +38,9 @@ class Recorder(Protocol):
 
 
 GrantLookup = Callable[["Actor", str, str], "str | None"]
+# Ends what a deactivated member still holds in another app (pending break-glass requests, live grants), in
+# the deactivation's transaction; returns {what: how many} for the offboarding checklist and audit event.
+OffboardingStep = Callable[["Actor", "User"], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ _recorder: Recorder | None = None
 _grant_lookup: GrantLookup | None = None
 _retention: Retention | None = None
 SETTINGS_SECTIONS: dict[str, SettingsSection] = {}
+OFFBOARDING_STEPS: list[OffboardingStep] = []
 
 
 def register_recorder(recorder: Recorder) -> None:
@@ -83,6 +87,11 @@ def register_retention(retention: Retention) -> None:
 
 def register_settings_section(name: str, section: SettingsSection) -> None:
     SETTINGS_SECTIONS[name] = section
+
+
+def register_offboarding_step(step: OffboardingStep) -> None:
+    if step not in OFFBOARDING_STEPS:
+        OFFBOARDING_STEPS.append(step)
 
 
 def record(

@@ -85,3 +85,56 @@ class ApiKeyForm(forms.Form):
     expires_at = forms.DateTimeField(
         required=False, label="Expires (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), ("invited", "Invited"), ("active", "Active"), ("deactivated", "Deactivated")],
+    )
+    role = forms.ChoiceField(required=False, label="Role")
+
+    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)  # noqa: S101
+        role_field.choices = [("", "Any role"), *((name, name) for name in roles)]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=150, label="E-mail address")
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    roles = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role_field = self.fields["roles"]
+        assert isinstance(role_field, forms.MultipleChoiceField)  # noqa: S101
+        role_field.choices = [(name, name) for name in roles]
+
+
+class NewPasswordForm(forms.Form):
+    """Choosing a password when accepting an invitation; the policy check is the service's."""
+
+    password = forms.CharField(
+        label="New password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label="Repeat the password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", "The two passwords differ.")
+        return data
+
+
+class ConfirmPasswordForm(forms.Form):
+    """Re-authentication before removing an MFA device."""
+
+    current_password = forms.CharField(
+        label="Current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )

@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from core.ids import new_public_id
 
@@ -60,13 +61,22 @@ class User(AbstractUser):
     )
 
 
+class MemberStatus(models.TextChoices):
+    INVITED = "invited"  # invited by e-mail, has not accepted yet: cannot sign in
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"  # offboarded: kept (never deleted) so the audit log's identities resolve
+
+
 class Membership(models.Model):
-    """A user's place in an organisation; a user acts inside one organisation at a time."""
+    """A user's place in an organisation; a user acts inside one organisation at a time. Only an active
+    membership acts; an invited one has never joined (`joined_at` is empty), a deactivated one has left."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    joined_at = models.DateTimeField(null=True, blank=True, default=timezone.now, help_text="empty: invited only")
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "user"], name="membership_unique_user_per_org")]
@@ -74,6 +84,12 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization}"
+
+    @property
+    def status(self) -> str:
+        if self.is_active:
+            return MemberStatus.ACTIVE
+        return MemberStatus.INVITED if self.joined_at is None else MemberStatus.DEACTIVATED
 
 
 class Role(models.Model):
@@ -189,3 +205,44 @@ class ApiKey(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+
+
+class Invitation(TenantModel):
+    """An e-mailed, signed, single-use link to join the organisation (accessctl/invitations.py). The link
+    carries a random nonce whose SHA-256 is kept here: resending replaces it, so only the latest link works."""
+
+    NOUN = "invitation"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "inv"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    nonce_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    send_count = models.PositiveSmallIntegerField(default=1)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status"], name="accessctl_invite_org_status")]
+
+    def __str__(self) -> str:
+        return f"invitation {self.public_id} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def display_status(self) -> str:
+        return "expired" if self.is_expired else str(self.status)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from accessctl.extensions import record
@@ -82,8 +83,12 @@ def role_assign(*, actor: Actor | None, organization: Organization, user: User, 
 
 
 @transaction.atomic
-def _role_assign(*, actor: Actor | None, organization: Organization, user: User, role: Role) -> RoleAssignment:
-    if not Membership.objects.filter(organization=organization, user=user, is_active=True).exists():
+def _role_assign(
+    *, actor: Actor | None, organization: Organization, user: User, role: Role, allow_invited: bool = False
+) -> RoleAssignment:
+    """`allow_invited`: the member may also be invited, not yet active (an invitation names its roles)."""
+    acting = Q(is_active=True) | Q(joined_at__isnull=True) if allow_invited else Q(is_active=True)
+    if not Membership.objects.filter(acting, organization=organization, user=user).exists():
         raise ValueError("user is not a member of the organisation")
     assignment, created = RoleAssignment.objects.get_or_create(organization=organization, role=role, user=user)
     if created:

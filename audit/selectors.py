@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from audit.investigate import event_type_query
 from audit.models import AuditEvent, ChainHead
@@ -49,6 +49,12 @@ def audit_event_list(*, actor: Actor, filters: AuditFilters) -> QuerySet[AuditEv
     if filters.none:
         events = events.none()
     return events
+
+
+def user_events(*, actor: Actor, user_id: str) -> QuerySet[AuditEvent]:
+    """Events the user caused or that are about them (their public id as the resource id), newest first."""
+    events = AuditEvent.objects.filter(chain=actor.organization.public_id)
+    return events.filter(Q(user_id=user_id) | Q(resource_id=user_id)).order_by("-id")
 
 
 def audit_event_get(*, actor: Actor, event_id: str) -> AuditEvent | None:

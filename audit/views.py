@@ -24,12 +24,13 @@ from audit.retention import (
     required_retention_days,
     retention_shortfall,
 )
-from audit.selectors import audit_event_get, audit_event_list, sequencer_lag
+from audit.selectors import audit_event_get, audit_event_list, sequencer_lag, user_events
 from audit.services import record
 from audit.signing import key_id_for, public_pem, signing_key
 from audit.verify_live import verify_chain
 
 PAGE_SIZE = 50
+RECENT_FOR_USER = 20
 
 
 @login_required
@@ -69,6 +70,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "can_manage": is_allowed(actor, "audit:manage", resource),
     }
     return render(request, "audit/log.html", context)
+
+
+@login_required
+@never_cache
+@require_GET
+def audit_user_recent(request: HttpRequest, user_id: str) -> HttpResponse:
+    """htmx partial for a user's detail page: the latest events they caused or that name them."""
+    actor = console_actor(request, "audit:read")
+    events = user_events(actor=actor, user_id=user_id)[:RECENT_FOR_USER]
+    return render(request, "audit/_user_recent.html", {"events": events, "user_id": user_id})
 
 
 @login_required

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 # Break-glass reaches data, never the controls: these can't be requested.
 NEVER_REQUESTABLE = {"role:manage", "settings:manage", "emergency:approve", "emergency:request", "audit:manage",
-                     "baa:manage"}  # fmt: skip
+                     "baa:manage", "user:manage"}  # fmt: skip
 REQUESTABLE = sorted(set(PERMISSIONS) - NEVER_REQUESTABLE)
 RESOURCE = re.compile(r"^[a-z_-]+/[A-Za-z0-9*?._/-]{1,150}$")
 MIN_REASON = 10
@@ -193,6 +193,23 @@ def revoke(*, actor: Actor, request: EmergencyAccessRequest) -> EmergencyAccessR
         else:
             raise FieldError("status", f"The request is {locked.status}; nothing to revoke.")
     return locked
+
+
+def end_for_offboarded(actor: Actor, user: User) -> dict[str, int]:
+    """Offboarding (accessctl's deactivation, in its transaction): cancel the member's pending requests and
+    revoke their live grants, each audited as usual; a revoked grant still goes to post-use review."""
+    cancelled = revoked = 0
+    now = timezone.now()
+    mine = EmergencyAccessRequest.objects.filter(organization=actor.organization, requester=user)
+    for request in mine.filter(status__in=[RequestStatus.PENDING, RequestStatus.APPROVED]):
+        locked = _lock(request)
+        if locked.status == RequestStatus.PENDING:
+            _end(locked, RequestStatus.CANCELLED, actor, "emergency_access.cancelled", reason="offboarded")
+            cancelled += 1
+        elif locked.grant_expires_at and locked.grant_expires_at > now:
+            _end(locked, RequestStatus.REVOKED, actor, "emergency_access.revoked", reason="offboarded")
+            revoked += 1
+    return {"emergency_requests_cancelled": cancelled, "emergency_grants_revoked": revoked}
 
 
 def review(*, actor: Actor, request: EmergencyAccessRequest, notes: str) -> EmergencyAccessRequest:

@@ -42,6 +42,7 @@ def _groups(actor: Actor | None) -> list[tuple[str, list[Item]]]:
             if allowed(permission):
                 compliance.append({"label": label, "url": reverse(name)})
         for permission, label, name in (
+            ("user:read", "Users", "users"),
             ("role:manage", "Roles", "roles"),
             ("settings:manage", "Security", "security-settings"),
             ("settings:manage", "Keys", "encryption-keys"),

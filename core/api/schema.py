@@ -34,7 +34,11 @@ _ANY_CALL = {
     "401": "No valid credentials: a missing, invalid, expired or revoked API key, or no session.",
     "403": "Not a member of an organisation, or lacking the permission.",
 }
-_WITH_PATH = {"404": "No such object in your organisation."}
+_WITH_PATH = {
+    "404": "No such object in your organisation.",
+    # Clients normalise dot segments: `/users/./deactivate` is sent as `/users/deactivate`, user "deactivate".
+    "405": "The method does not apply to what the path names (an id of `.` or `..` leaves the path shorter).",
+}
 _WITH_BODY = {
     "413": "The request body is over the configured size limit.",
     "415": "The request body is not of a supported media type.",
@@ -67,7 +71,8 @@ def list_envelope(
 
 
 def document_problems(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """Every error status the API can answer, as a problem document, on each operation that can answer it."""
+    """Every error status the API can answer, as a problem document, on each operation that can answer it; and
+    path parameters as the non-empty strings they are."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     problem_content = {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_REF}}
     for path_item in result.get("paths", {}).values():
@@ -75,6 +80,9 @@ def document_problems(result: dict[str, Any], generator: Any, request: Any, publ
             if method not in {"get", "put", "post", "patch", "delete"}:
                 continue
             parameters = operation.get("parameters", [])
+            for parameter in parameters:  # an id in a path is never empty (`/requests//revoke` names nothing)
+                if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "string":
+                    parameter["schema"].setdefault("minLength", 1)
             statuses = dict(_ANY_CALL)
             if operation.get("security") == [{}]:  # public (the API root): no credentials to refuse
                 statuses = {"400": _ANY_CALL["400"]}

@@ -5,8 +5,10 @@ from django.urls import path
 from accessctl.api import accounts as accounts_api
 from accessctl.api import api_keys as api_keys_api
 from accessctl.api import identity as accessctl_api
+from accessctl.api import invitations as invitations_api
 from accessctl.api import roles as roles_api
 from accessctl.api import security_settings as security_settings_api
+from accessctl.api import users as users_api
 from audit import api as audit_api
 from compliance.api import baa as api_baa
 from compliance.api import checklist as api_checklist
@@ -30,6 +32,24 @@ urlpatterns = [
     ),
     path("roles", roles_api.RoleListCreateView.as_view(), name="api-roles"),
     path("role-assignments", roles_api.RoleAssignmentView.as_view(), name="api-role-assignments"),
+    path("users", users_api.UserListView.as_view(), name="api-users"),
+    path("users/<str:user_id>", users_api.UserDetailView.as_view(), name="api-user"),
+    path("users/<str:user_id>/deactivate", users_api.UserDeactivateView.as_view(), name="api-user-deactivate"),
+    path("users/<str:user_id>/reactivate", users_api.UserReactivateView.as_view(), name="api-user-reactivate"),
+    path(
+        "users/<str:user_id>/password-reset", users_api.UserPasswordResetView.as_view(), name="api-user-password-reset"
+    ),
+    path("invitations", invitations_api.InvitationListCreateView.as_view(), name="api-invitations"),
+    path(
+        "invitations/<str:invitation_id>/resend",
+        invitations_api.InvitationResendView.as_view(),
+        name="api-invitation-resend",
+    ),
+    path(
+        "invitations/<str:invitation_id>/revoke",
+        invitations_api.InvitationRevokeView.as_view(),
+        name="api-invitation-revoke",
+    ),
     path("users/<str:user_id>/roles/<str:role_name>", roles_api.RoleUnassignView.as_view(), name="api-role-unassign"),
     path("users/<str:user_id>/unlock", accounts_api.AccountUnlockView.as_view(), name="api-user-unlock"),
     path("api-keys", api_keys_api.ApiKeyListCreateView.as_view(), name="api-keys"),

@@ -63,6 +63,15 @@ CASES = [
     Case("post", "/api/v1/role-assignments", "role:manage", {"user_id": "{subject}", "role_name": "matrix-reader"}),
     Case("delete", "/api/v1/users/{subject}/roles/{role}", "role:manage"),
     Case("post", "/api/v1/users/{subject}/unlock", "role:manage"),
+    Case("get", "/api/v1/users", "user:read"),
+    Case("get", "/api/v1/users/{subject}", "user:read"),
+    Case("post", "/api/v1/users/{member}/deactivate", "user:manage"),
+    Case("post", "/api/v1/users/{member}/reactivate", "user:manage"),
+    Case("post", "/api/v1/users/{member}/password-reset", "user:manage"),
+    Case("get", "/api/v1/invitations", "user:manage"),
+    Case("post", "/api/v1/invitations", "user:manage", {"email": "matrix-invitee@example.org"}),
+    Case("post", "/api/v1/invitations/{invitation}/resend", "user:manage"),
+    Case("post", "/api/v1/invitations/{invitation}/revoke", "user:manage"),
     Case("get", "/api/v1/api-keys", None),
     Case("post", "/api/v1/api-keys", None, {"name": "own key"}),
     Case("delete", "/api/v1/api-keys/{subject_key}", "role:manage"),
@@ -150,6 +159,7 @@ def api_routes() -> set[str]:
 def normalise(path: str) -> str:
     return (
         path.replace("{subject}", "<str:user_id>")
+        .replace("{member}", "<str:user_id>")
         .replace("{subject_key}", "<str:key_id>")
         .replace("{role}", "<str:role_name>")
         .replace("{deployment}", "<str:deployment_id>")
@@ -159,6 +169,7 @@ def normalise(path: str) -> str:
         .replace("{emergency}", "<str:request_id>")
         .replace("{report}", "<str:report_id>")
         .replace("{incident}", "<str:incident_id>")
+        .replace("{invitation}", "<str:invitation_id>")
         .replace("{notice}", "<str:notice_id>")
         .replace("{event}", "<str:event_id>")
     )
@@ -210,6 +221,15 @@ def emergency(acme, subject):
 
 
 @pytest.fixture
+def invitation(acme, alice):
+    """A pending invitation alice sent."""
+    from accessctl.actor import Actor
+    from accessctl.invitations import invitation_create
+
+    return invitation_create(actor=Actor(organization=acme, user=alice), email="pending-invitee@example.org")
+
+
+@pytest.fixture
 def evidence(acme):
     """A breach procedure (an uploaded PDF) on acme's checklist."""
     from compliance.models import ChecklistEvidence
@@ -233,17 +253,21 @@ def incident(acme):
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "no-role")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
 def test_each_role_gets_exactly_what_it_is_granted(
-    role, case, acme, subject, emergency, evidence, incident, monkeypatch
+    role, case, acme, subject, emergency, evidence, incident, invitation, monkeypatch
 ):
     use_echo_provider(monkeypatch)
     caller = UserFactory.create(username="caller", organization=acme)
     if role:
         grant(caller, acme, role)
     user, key, deployment, baa = subject
+    # offboarding acts only on members holding nothing the caller could not grant: matrix-reader alone
+    member = UserFactory.create(username="member", organization=acme)
+    grant(member, acme, "matrix-reader")
     client = APIClient()
     client.force_authenticate(caller)
     path = (
         case.path.replace("{subject}", user.public_id)
+        .replace("{member}", member.public_id)
         .replace("{subject_key}", key.public_id)
         .replace("{role}", "matrix-reader")
         .replace("{deployment}", deployment.public_id)
@@ -255,6 +279,7 @@ def test_each_role_gets_exactly_what_it_is_granted(
         .replace("{incident}", incident.public_id)
         .replace("{notice}", incident.notices.get().public_id)
         .replace("{event}", "evt_missing00000")
+        .replace("{invitation}", invitation.public_id)
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
     response = getattr(client, case.method)(path, body or None, format="json")
@@ -281,6 +306,12 @@ def test_an_admin_never_reaches_another_organisations_data(alice, charlie, globe
     assert "globex-only" not in roles
     members = {m["user_id"] for m in client.get("/api/v1/organization/members").json()["results"]}
     assert charlie.public_id not in members
+    assert charlie.public_id not in {u["id"] for u in client.get("/api/v1/users").json()["results"]}
+    assert client.get(f"/api/v1/users/{charlie.public_id}").status_code == 404
+    assert client.post(f"/api/v1/users/{charlie.public_id}/deactivate").status_code == 404
+    assert client.post(f"/api/v1/users/{charlie.public_id}/password-reset").status_code == 404
+    charlie.refresh_from_db()
+    assert charlie.is_active
     keys = {k["id"] for k in client.get("/api/v1/api-keys").json()["results"]}
     assert theirs_key.public_id not in keys
     chains = {e["id"] for e in client.get("/api/v1/audit-logs?page_size=500").json()["results"]}

@@ -134,6 +134,48 @@ def _review_own_break_glass(w: World) -> Response:
     return w.client.post(f"/api/v1/emergency-access/requests/{request.public_id}/review", body, format="json")
 
 
+def _invite_admin(w: World) -> Response:
+    body = {"email": "sleeper@example.org", "roles": ["org-admin"]}
+    return w.client.post("/api/v1/invitations", body, format="json")
+
+
+def _pending_admin_invitation(w: World) -> str:
+    from accessctl.actor import Actor
+    from accessctl.invitations import invitation_create
+
+    admin = Actor(organization=w.organization, user=w.alice)
+    return invitation_create(actor=admin, email="newadmin@example.org", roles=["org-admin"]).public_id
+
+
+def _resend_admin_invitation(w: World) -> Response:
+    return w.client.post(f"/api/v1/invitations/{_pending_admin_invitation(w)}/resend")
+
+
+def _revoke_admin_invitation(w: World) -> Response:
+    return w.client.post(f"/api/v1/invitations/{_pending_admin_invitation(w)}/revoke")
+
+
+def _on_alice(action: str) -> Callable[[World], Response]:
+    def run(w: World) -> Response:
+        return w.client.post(f"/api/v1/users/{w.alice.public_id}/{action}")
+
+    return run
+
+
+def _deactivate_self(w: World) -> Response:
+    return w.client.post(f"/api/v1/users/{w.mallory.public_id}/deactivate")
+
+
+def _reactivate_former_admin(w: World) -> Response:
+    """Bring back a deactivated administrator (an accomplice who was offboarded)."""
+    from accessctl.models import Membership
+
+    former = UserFactory.create(username="former-admin", organization=w.organization)
+    grant(former, w.organization, "org-admin")
+    Membership.objects.filter(user=former).update(is_active=False, deactivated_at=timezone.now())
+    return w.client.post(f"/api/v1/users/{former.public_id}/reactivate")
+
+
 def _never(w: World) -> bool:
     return False
 
@@ -162,12 +204,24 @@ ATTEMPTS = [
             lambda w: w.holds("settings:manage", "audit:manage")),
     Attempt("approve one's own break-glass request",
             ("/api/v1/emergency-access/requests/<str:request_id>/decisions",), _approve_own_break_glass, _never),
+    Attempt("invite an administrator", ("/api/v1/invitations",), _invite_admin, lambda w: w.role == "org-admin"),
+    Attempt("resend an administrator's invitation", ("/api/v1/invitations/<str:invitation_id>/resend",),
+            _resend_admin_invitation, lambda w: w.holds("user:manage")),
+    Attempt("revoke an administrator's invitation", ("/api/v1/invitations/<str:invitation_id>/revoke",),
+            _revoke_admin_invitation, lambda w: w.holds("user:manage")),
+    Attempt("deactivate the administrator", ("/api/v1/users/<str:user_id>/deactivate",), _on_alice("deactivate"),
+            lambda w: w.role == "org-admin"),
+    Attempt("deactivate oneself", ("/api/v1/users/<str:user_id>/deactivate",), _deactivate_self, _never),
+    Attempt("reactivate a former administrator", ("/api/v1/users/<str:user_id>/reactivate",),
+            _reactivate_former_admin, lambda w: w.role == "org-admin"),
+    Attempt("reset the administrator's password", ("/api/v1/users/<str:user_id>/password-reset",),
+            _on_alice("password-reset"), lambda w: w.role == "org-admin"),
     Attempt("review one's own break-glass grant", ("/api/v1/emergency-access/requests/<str:request_id>/review",),
             _review_own_break_glass, _never),
 ]  # fmt: skip
 
 # Read-only routes the pattern above also matches: listing gains nothing.
-READ_ONLY = {"/api/v1/organization/members"}
+READ_ONLY = {"/api/v1/organization/members", "/api/v1/users", "/api/v1/users/<str:user_id>"}
 
 
 def _routes() -> set[str]:

@@ -36,6 +36,7 @@ def test_sign_in_shows_the_dashboard(page, live_server, alice, bob):
             "Reports",
             "Disclosures",
             "Incidents",
+            "Users",
             "Roles",
             "Security",
             "Keys",

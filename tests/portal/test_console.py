@@ -43,6 +43,7 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
         "/reports/",
         "/disclosures/",
         "/incidents/",
+        "/access/users",
         "/access/roles",
         "/settings/security",
         "/settings/keys/",

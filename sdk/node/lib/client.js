@@ -7,6 +7,7 @@ const { AuditLog, Deployment, Role, RoleAssignment, TextGeneration } = require('
 const { Reports } = require('./reports');
 const { SecuritySettings } = require('./security');
 const { Transport } = require('./transport');
+const { Users } = require('./users');
 
 const SETTINGS_PATH = '/api/v1/organization/security-settings';
 const DEPLOYMENT_SETTINGS = ['network_isolation', 'private_endpoints', 'encryption_level'];
@@ -62,6 +63,7 @@ class AuditLogs {
 class PaiTIENTClient {
   #transport;
   #reports;
+  #users;
   #ready;
 
   constructor({
@@ -87,6 +89,7 @@ class PaiTIENTClient {
       (method, path, options) => this.#request(method, path, options),
       (url) => this.#ready.then(() => this.#transport.download(url)),
     );
+    this.#users = new Users((method, path, options) => this.#request(method, path, options));
     this.securitySettings = SecuritySettings.from(securitySettings);
     this.#ready = Promise.resolve();
     const organizationSettings = this.securitySettings ? this.securitySettings.organizationSettings() : {};
@@ -131,6 +134,47 @@ class PaiTIENTClient {
 
   async unassignRole({ userId, roleName }) {
     await this.#request('DELETE', `/api/v1/users/${segment(userId)}/roles/${segment(roleName)}`);
+  }
+
+  // --- people (user:read to list, user:manage to change) ---------------------------------------------
+  /** Every member (all pages); `status` is invited, active or deactivated, `q` searches names and e-mail. */
+  async listUsers({ status, role, q } = {}) {
+    return this.#users.list({ status, role, q });
+  }
+
+  async getUser(userId) {
+    return this.#users.get(userId);
+  }
+
+  /** Offboard: ends their sessions, revokes their API keys and break-glass requests at once. */
+  async deactivateUser(userId) {
+    return this.#users.deactivate(userId);
+  }
+
+  async reactivateUser(userId) {
+    return this.#users.reactivate(userId);
+  }
+
+  /** E-mail the member a single-use link to choose a new password (MFA still applies). */
+  async sendPasswordReset(userId) {
+    return this.#users.sendPasswordReset(userId);
+  }
+
+  /** E-mail a signed, single-use link valid 72 hours; the member holds `roles` once they accept. */
+  async inviteUser({ email, firstName, lastName, roles } = {}) {
+    return this.#users.invite({ email, firstName, lastName, roles });
+  }
+
+  async listInvitations() {
+    return this.#users.invitations();
+  }
+
+  async resendInvitation(invitationId) {
+    return this.#users.resend(invitationId);
+  }
+
+  async revokeInvitation(invitationId) {
+    return this.#users.revoke(invitationId);
   }
 
   // --- deployments -------------------------------------------------------------------------------------

@@ -139,6 +139,53 @@ export declare class RoleAssignment {
   static fromApi(data: Record<string, unknown>): RoleAssignment;
 }
 
+export declare class User {
+  readonly id: string;
+  readonly username: string;
+  readonly name: string;
+  readonly email: string;
+  /** invited, active or deactivated */
+  readonly status: 'invited' | 'active' | 'deactivated';
+  readonly roles: string[];
+  readonly mfaEnrolled: boolean;
+  readonly mfaMethods: string[];
+  readonly mfaRequired: boolean;
+  readonly lastLogin: Date | null;
+  /** live (unrevoked, unexpired) API keys */
+  readonly apiKeys: number;
+  readonly joinedAt: Date | null;
+  readonly deactivatedAt: Date | null;
+  /** only from getUser */
+  readonly sessions: { ip: string | null; createdAt: Date | null }[];
+  /** only from getUser */
+  readonly keys: {
+    id: string;
+    name: string;
+    prefix: string;
+    roleName: string | null;
+    lastUsedAt: Date | null;
+    revokedAt: Date | null;
+  }[];
+  static fromApi(data: Record<string, unknown>): User;
+}
+
+export declare class Invitation {
+  readonly id: string;
+  readonly userId: string;
+  readonly email: string;
+  readonly status: 'pending' | 'expired' | 'accepted' | 'revoked';
+  readonly roles: string[];
+  readonly expiresAt: Date | null;
+  readonly sendCount: number;
+  static fromApi(data: Record<string, unknown>): Invitation;
+}
+
+export interface Offboarding {
+  readonly user: User;
+  /** what deactivation ended, counted: sessionsEnded, apiKeysRevoked, invitationsRevoked, ... */
+  readonly ended: Record<string, number>;
+}
+
 export declare class ComplianceReport {
   readonly id: string;
   /** pending, rendering, ready, failed. */
@@ -264,6 +311,15 @@ export declare class PaiTIENTClient {
   }): Promise<Role>;
   assignRole(options: { userId: string; roleName: string }): Promise<RoleAssignment>;
   unassignRole(options: { userId: string; roleName: string }): Promise<void>;
+  listUsers(options?: { status?: 'invited' | 'active' | 'deactivated'; role?: string; q?: string }): Promise<User[]>;
+  getUser(userId: string): Promise<User>;
+  deactivateUser(userId: string): Promise<Offboarding>;
+  reactivateUser(userId: string): Promise<User>;
+  sendPasswordReset(userId: string): Promise<void>;
+  inviteUser(options: { email: string; firstName?: string; lastName?: string; roles?: string[] }): Promise<Invitation>;
+  listInvitations(): Promise<Invitation[]>;
+  resendInvitation(invitationId: string): Promise<Invitation>;
+  revokeInvitation(invitationId: string): Promise<Invitation>;
   createDeployment(options: CreateDeploymentOptions): Promise<Deployment>;
   getDeployment(deploymentId: string): Promise<Deployment>;
   listDeployments(): Promise<Deployment[]>;

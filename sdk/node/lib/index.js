@@ -5,6 +5,7 @@ const { PaiTIENTClient, AuditLogs } = require('./client');
 const errors = require('./errors');
 const models = require('./models');
 const security = require('./security');
+const users = require('./users');
 
 module.exports = {
   PaiTIENTClient,
@@ -16,6 +17,8 @@ module.exports = {
   Role: models.Role,
   RoleAssignment: models.RoleAssignment,
   TextGeneration: models.TextGeneration,
+  User: users.User,
+  Invitation: users.Invitation,
   PaiTIENTError: errors.PaiTIENTError,
   ConfigurationError: errors.ConfigurationError,
   AuthenticationError: errors.AuthenticationError,

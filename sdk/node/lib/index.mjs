@@ -11,6 +11,8 @@ export const {
   Role,
   RoleAssignment,
   TextGeneration,
+  User,
+  Invitation,
   PaiTIENTError,
   ConfigurationError,
   AuthenticationError,

@@ -24,6 +24,7 @@ from paitient_secure_model.models import (
     RoleAssignment,
     TextGeneration,
 )
+from paitient_secure_model.users import Invitation, Offboarding, User
 
 __all__ = [
     "AuditLog",
@@ -35,7 +36,9 @@ __all__ = [
     "ConflictError",
     "Deployment",
     "DeploymentFailedError",
+    "Invitation",
     "NotFoundError",
+    "Offboarding",
     "PHIEntity",
     "PHIRejectedError",
     "PaiTIENTError",
@@ -46,5 +49,6 @@ __all__ = [
     "RoleAssignment",
     "ServiceUnavailableError",
     "TextGeneration",
+    "User",
     "ValidationError",
 ]

@@ -22,6 +22,7 @@ from paitient_secure_model.models import (
 from paitient_secure_model.reports import Reports
 from paitient_secure_model.security import SecuritySettings
 from paitient_secure_model.transport import Transport
+from paitient_secure_model.users import Invitation, Offboarding, User, Users
 
 
 def _iso(value: str | datetime | None) -> str | None:
@@ -73,6 +74,7 @@ class Client:
             base_url, api_key, timeout=timeout, verify=verify, max_retries=max_retries, http_transport=http_transport
         )
         self._reports = Reports(self._transport)
+        self._users = Users(self._transport)
         self.security_settings = security_settings
         if security_settings is not None:
             organization_settings = security_settings.organization_settings()
@@ -114,6 +116,40 @@ class Client:
 
     def unassign_role(self, user_id: str, role_name: str) -> None:
         self._transport.request("DELETE", f"/api/v1/users/{user_id}/roles/{role_name}")
+
+    # --- people (user:read to list, user:manage to change) --------------------------------------
+    def list_users(self, *, status: str | None = None, role: str | None = None, q: str | None = None) -> Iterator[User]:
+        """Members page by page; `status` is invited, active or deactivated, `q` searches names and e-mail."""
+        return self._users.list(status=status, role=role, q=q)
+
+    def get_user(self, user_id: str) -> User:
+        return self._users.get(user_id)
+
+    def deactivate_user(self, user_id: str) -> Offboarding:
+        """Offboard: ends their sessions, revokes their API keys and break-glass requests at once."""
+        return self._users.deactivate(user_id)
+
+    def reactivate_user(self, user_id: str) -> User:
+        return self._users.reactivate(user_id)
+
+    def send_password_reset(self, user_id: str) -> None:
+        """E-mail the member a single-use link to choose a new password (MFA still applies)."""
+        self._users.send_password_reset(user_id)
+
+    def invite_user(
+        self, email: str, *, first_name: str = "", last_name: str = "", roles: Sequence[str] = ()
+    ) -> Invitation:
+        """E-mail a signed, single-use link valid 72 hours; the member holds `roles` once they accept."""
+        return self._users.invite(email, first_name=first_name, last_name=last_name, roles=roles)
+
+    def list_invitations(self) -> Iterator[Invitation]:
+        return self._users.invitations()
+
+    def resend_invitation(self, invitation_id: str) -> Invitation:
+        return self._users.resend(invitation_id)
+
+    def revoke_invitation(self, invitation_id: str) -> Invitation:
+        return self._users.revoke(invitation_id)
 
     # --- deployments ---------------------------------------------------------------------------
     def create_deployment(
