@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from accessctl.policy import GrantDenied, is_allowed, organization_resource
 from accessctl.security import settings_for
 from accessctl.selectors import DirectoryFilters, member_directory, member_get, mfa_status_of
 from accessctl.tenancy import tenant_get
+from core.confirm import confirmation
 from core.errors import StateConflict
 from core.forms import show_field_error
 
@@ -110,6 +112,18 @@ def user_deactivate_view(request: HttpRequest, user_id: str) -> HttpResponse:
     membership = member_get(actor=actor, user_id=user_id)
     if membership is None:
         raise Http404("no such user")
+    confirm = confirmation(
+        request,
+        action="Deactivate a member",
+        target=f"{membership.user.username} ({membership.user.email or membership.user.public_id})",
+        consequences="Their sessions end and their API keys, invitation and pending emergency requests are revoked "
+        "at once. Nothing is deleted: the audit log keeps their identity, and they can be reactivated (their old "
+        "keys stay revoked).",
+        button=f"Deactivate {membership.user.username}",
+        back=reverse("user-detail", args=[user_id]),
+    )
+    if confirm is not None:
+        return confirm
     try:
         offboarded = user_deactivate(actor=actor, user=membership.user)
     except (StateConflict, GrantDenied) as exc:

@@ -131,7 +131,9 @@ def test_the_console_shows_the_checklist_of_what_was_ended(acme, alice, bob, sig
 
     console = Client()
     console.force_login(alice)
-    page = console.post(f"/access/users/{bob.public_id}/deactivate")
+    question = console.post(f"/access/users/{bob.public_id}/deactivate")
+    assert "Deactivate a member" in question.content.decode()  # asks first, naming the member
+    page = console.post(f"/access/users/{bob.public_id}/deactivate", {"confirmed": "yes"})
     assert page.status_code == 200
     text = page.content.decode()
     assert 'data-item="sessions_ended">1<' in text and 'data-item="api_keys_revoked">1<' in text

@@ -20,7 +20,7 @@ NEW_PASSWORD = "violet-harbour-lantern-77"
 
 
 def _reset_path(message: mail.EmailMessage) -> str:
-    match = re.search(r"https?://[^/\s]+(/password-reset/\S+)", message.body)
+    match = re.search(r"https?://[^/\s]+(/password-reset/\S+)", str(message.body))
     assert match, message.body
     return match.group(1)
 

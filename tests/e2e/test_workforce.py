@@ -34,7 +34,7 @@ def leave_the_dashboard(page) -> None:
 
 def mailed_path(message: mail.EmailMessage, prefix: str) -> str:
     """The path of the link in the message (mail links name the configured console URL, not the test server)."""
-    match = re.search(rf"https?://[^/\s]+({re.escape(prefix)}\S+)", message.body)
+    match = re.search(rf"https?://[^/\s]+({re.escape(prefix)}\S+)", str(message.body))
     assert match, message.body
     return match.group(1)
 
@@ -110,6 +110,7 @@ def test_deactivation_refuses_a_live_session_and_a_key_at_their_next_request(
     page.get_by_role("link", name="bob").click()
     expect(page.get_by_test_id("member-status")).to_have_text("active")
     page.get_by_role("button", name="Deactivate").click()
+    page.get_by_role("button", name="Deactivate bob").click()  # the confirmation names the member
     checklist = page.get_by_test_id("offboarding-checklist")
     expect(checklist.locator('[data-item="sessions_ended"]')).to_have_text("1")
     expect(checklist.locator('[data-item="api_keys_revoked"]')).to_have_text("1")
