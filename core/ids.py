@@ -12,7 +12,8 @@ def new_public_id(prefix: str, *, length: int = 16) -> str:
     return f"{prefix}_{raw[:length]}"
 
 
-_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+# The base32 letters in ASCII order (digits before letters), so that the text sorts as the number does.
+_BASE32 = "234567abcdefghijklmnopqrstuvwxyz"
 _PAIRS = [a + b for a in _BASE32 for b in _BASE32]  # ten bits at a time: the hot path makes ten lookups
 
 

@@ -158,9 +158,13 @@ def deployment_progress(request: HttpRequest, deployment_id: str) -> HttpRespons
     """htmx partial: state and progress; it stops polling itself once the deployment has settled."""
     actor = member_actor(request)
     deployment = _access(actor, deployment_id, "deployment:read")
-    return render(
+    response = render(
         request, "deployments/_progress.html", {"deployment": deployment, "polling": deployment.state in MOVING}
     )
+    if deployment.state == State.READY and request.headers.get("X-Poll") == "1":
+        # it became ready while the page watched: reload it so the playground appears
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

@@ -145,7 +145,14 @@ class ChecklistView(APIView):
         "live state, with citations, reasons and evidence",
         parameters=[OpenApiParameter("framework", str, enum=["hipaa", "soc2"], description="default hipaa")],
         responses=inline_serializer(
-            "Checklist", {"summary": serializers.DictField(), "items": serializers.ListField()}
+            "Checklist",
+            {
+                "framework": serializers.CharField(required=False, help_text="soc2 when asked for; absent for HIPAA"),
+                "evaluated_at": serializers.CharField(),
+                "summary": serializers.DictField(),
+                "items": serializers.ListField(required=False, help_text="HIPAA: the ten items"),
+                "criteria": serializers.ListField(required=False, help_text="SOC 2: the Trust Services Criteria"),
+            },
         ),
     )
     def get(self, request: Request) -> Response:

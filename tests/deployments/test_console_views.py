@@ -325,3 +325,13 @@ def test_only_a_ready_deployment_offers_the_playground(client, alice, acme):
     client.force_login(alice)
     assert 'id="playground-heading"' in client.get(f"/deployments/{ready.public_id}/").content.decode()
     assert 'id="playground-heading"' not in client.get(f"/deployments/{stopped.public_id}/").content.decode()
+
+
+def test_the_poll_that_sees_ready_reloads_the_page_for_the_playground(client, alice, acme):
+    from tests.deployments.test_gateway import make_deployment
+
+    deployment = make_deployment(acme, name="just-ready")
+    client.force_login(alice)
+    polled = client.get(f"/deployments/{deployment.public_id}/progress", HTTP_X_POLL="1")
+    assert polled["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in client.get(f"/deployments/{deployment.public_id}/progress")

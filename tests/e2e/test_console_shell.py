@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from deployments.catalog import catalog_ensure
 from incidents.models import Incident
 from tests.deployments.test_gateway import make_deployment
 from tests.e2e.test_login import sign_in
@@ -32,6 +33,7 @@ AXE_RUN = """async () => {
 @pytest.fixture
 def console_pages(acme, alice) -> list[str]:
     """Pages beyond the navigation: details and tabs a compliance officer opens."""
+    catalog_ensure()  # transactional tests flush the data migration's catalog rows
     deployment = make_deployment(acme)
     incident = Incident.objects.create(
         organization=acme, title="Lost laptop", discovered_at=timezone.now(), source="manual"
