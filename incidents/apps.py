@@ -1,4 +1,5 @@
-"""App config for incidents: registers the live breach-deadline check on the compliance checklist."""
+"""App config for incidents: registers the live breach-deadline check on the compliance checklist, and notice
+rendering with the recovery sweep (core/recovery.py)."""
 
 from django.apps import AppConfig
 
@@ -9,6 +10,12 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from compliance.checklist import register_check
+        from core.recovery import register_job, row_job
+        from incidents import tasks
         from incidents.checks import notifications_on_time
+        from incidents.models import Notice, NoticeStatus
+        from incidents.notifications import notice_abandon
 
         register_check("incident_response", notifications_on_time)
+        register_job(row_job(task=tasks.render_notice, model=Notice, open_states=[NoticeStatus.QUEUED],
+                             fail=notice_abandon, noun="notification letter"))  # fmt: skip

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+from django.conf import settings
 from kombu import Exchange, Queue
+
+from core.config import env_int
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 QUEUES = ("provisioning", "phi", "reports", "maintenance")
+RECOVERY_SWEEP_SECONDS = env_int("PAITIENT_JOB_RECOVERY_SWEEP_SECONDS", 60)  # settings.JOB_RECOVERY_SWEEP_SECONDS
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -40,6 +45,11 @@ app.conf.update(
     beat_schedule={
         "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 5.0, "options": {"expires": 5}},
         "audit-checkpoint": {"task": "audit.tasks.checkpoint_chains", "schedule": crontab(minute="*/10")},
+        "jobs-recovery-sweep": {
+            "task": "core.tasks.recovery_sweep",
+            "schedule": float(RECOVERY_SWEEP_SECONDS),
+            "options": {"queue": "maintenance", "expires": RECOVERY_SWEEP_SECONDS},
+        },
         "deployments-reconcile": {
             "task": "deployments.tasks.reconcile_deployments",
             "schedule": 30.0,
@@ -75,6 +85,13 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
+
+
+@signals.worker_ready.connect
+def _sweep_at_start(sender: Any = None, **_: Any) -> None:
+    """A worker (re)started after a crash finds the jobs the dead one held at once, not a sweep interval later."""
+    if settings.JOB_SWEEP_AT_WORKER_START:
+        app.send_task("core.tasks.recovery_sweep", queue="maintenance")
 
 
 def ensure_filesystem_broker_folders() -> None:
