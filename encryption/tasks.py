@@ -38,8 +38,13 @@ def _reencrypt(task, organization_id: int) -> int:  # type: ignore[no-untyped-de
     resealed = rows_resealed = 0
     for index, model in enumerate(models):
         fields = [field for registered, field in REGISTRY if registered is model]
-        rows = model._default_manager.filter(organization=organization).order_by("pk")
-        for row in rows.iterator(chunk_size=BATCH):
+        manager = model._default_manager
+        pks = list(manager.filter(organization=organization).order_by("pk").values_list("pk", flat=True))
+        # Batches read whole before anything is written: an open read cursor across the writes would hold SQLite's
+        # shared lock, and a second writer (the lease's heartbeat) then deadlocks with this one.
+        batches = (list(manager.filter(pk__in=pks[start : start + BATCH]).order_by("pk")) for start in
+                   range(0, len(pks), BATCH))  # fmt: skip
+        for row in (row for batch in batches for row in batch):
             stale = [
                 field
                 for field in fields
