@@ -171,3 +171,36 @@ def test_a_dead_holders_job_is_taken_over_by_the_next_delivery(report):
     run = job_run(report_tasks.render_report, report.pk)
     assert run is not None and run.status == RunStatus.DONE and run.attempts == 2
     assert AuditEvent.objects.filter(event_type="report.generated", resource_id=report.public_id).count() == 1
+
+
+# --- what the console shows -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_reports_table_says_a_report_was_retried_after_the_worker_stopped(client, report, olivia, sweep, sent):
+    client.force_login(olivia)
+    assert "retried after the worker stopped" not in client.get("/reports/").content.decode()
+    held(report, DEAD_HERE)
+    sweep()
+    html = client.get("/reports/").content.decode()
+    assert 'data-testid="job-retried"' in html and "retried after the worker stopped" in html
+
+
+@pytest.mark.django_db
+def test_the_keys_page_shows_a_rotation_given_up_after_its_attempts(client, alice, acme, sweep, settings, monkeypatch):
+    from encryption import tasks as encryption_tasks
+    from encryption.services import keys_rotate
+
+    settings.JOB_MAX_ATTEMPTS = 2
+    monkeypatch.setattr(encryption_tasks.reencrypt_organization, "delay", lambda organization_id: None)
+    keys_rotate(actor=Actor(organization=acme, user=alice))
+    JobRun.objects.filter(kind=encryption_tasks.reencrypt_organization.name, object_id=acme.pk).update(
+        status=RunStatus.RUNNING, holder=DEAD_HERE, attempts=2, heartbeat_at=timezone.now()
+    )
+    assert sweep()["failed"] == 1
+    client.force_login(alice)
+    html = client.get("/settings/keys/").content.decode()
+    assert "Re-encryption after the last rotation: failed" in html
+    assert "Stopped after 2 attempts: the worker running it stopped." in html
+    event = AuditEvent.objects.get(event_type="job.failed", organization=acme)
+    assert event.details["kind"] == "encryption.tasks.reencrypt_organization"
