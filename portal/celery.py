@@ -17,6 +17,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 QUEUES = ("provisioning", "phi", "reports", "maintenance")
 RECOVERY_SWEEP_SECONDS = env_int("PAITIENT_JOB_RECOVERY_SWEEP_SECONDS", 60)  # settings.JOB_RECOVERY_SWEEP_SECONDS
+RECONCILE_SECONDS = env_int("PAITIENT_RECONCILE_SECONDS", 30)
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -52,8 +53,8 @@ app.conf.update(
         },
         "deployments-reconcile": {
             "task": "deployments.tasks.reconcile_deployments",
-            "schedule": 30.0,
-            "options": {"expires": 30},
+            "schedule": float(RECONCILE_SECONDS),
+            "options": {"expires": RECONCILE_SECONDS},
         },
         "baa-refresh": {
             "task": "compliance.tasks.baa_refresh_all",
