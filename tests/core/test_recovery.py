@@ -204,3 +204,48 @@ def test_the_keys_page_shows_a_rotation_given_up_after_its_attempts(client, alic
     assert "Stopped after 2 attempts: the worker running it stopped." in html
     event = AuditEvent.objects.get(event_type="job.failed", organization=acme)
     assert event.details["kind"] == "encryption.tasks.reencrypt_organization"
+
+
+# --- when the sweep runs, and what keeps a lease alive ----------------------------------------------------------
+
+
+def test_the_sweep_is_a_beat_every_minute_and_runs_when_a_worker_starts(monkeypatch, settings):
+    from portal import celery as celery_module
+
+    entry = celery_module.app.conf.beat_schedule["jobs-recovery-sweep"]
+    assert entry["task"] == "core.tasks.recovery_sweep" and entry["schedule"] == 60.0
+    sent_tasks: list[str] = []
+    monkeypatch.setattr(celery_module.app, "send_task", lambda name, **options: sent_tasks.append(name))
+    settings.JOB_SWEEP_AT_WORKER_START = True
+    celery_module._sweep_at_start()
+    settings.JOB_SWEEP_AT_WORKER_START = False
+    celery_module._sweep_at_start()
+    assert sent_tasks == ["core.tasks.recovery_sweep"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_jobs_heartbeat_keeps_renewing_its_lease_until_it_stops(sent, report, settings):
+    from core.leases import _Heartbeat
+
+    settings.JOB_HEARTBEAT_SECONDS = 0.1
+    run = held(report, holder_id(), beat_ago=3600)
+    heartbeat = _Heartbeat(run.pk, holder_id())
+    heartbeat.start()
+    try:
+        renewed = wait_until(lambda: JobRun.objects.get(pk=run.pk).heartbeat_at > timezone.now() - timedelta(seconds=5))
+        assert renewed
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join(timeout=5)
+    assert not heartbeat.is_alive()
+
+
+def wait_until(condition: Any, timeout: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
