@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import cache
@@ -60,12 +60,19 @@ def lease_alive(run: JobRun) -> bool:
     return pid.isdigit() and _start_time(int(pid)) == started
 
 
+# Who a job belongs to, for a run opened here rather than by the queueing path (set by core/recovery.py, which
+# holds the registry of jobs and imports this module).
+describe_job: list[Callable[[str, int], tuple[int | None, str]]] = []
+
+
 def _acquire(kind: str, object_id: int, holder: str) -> JobRun | None:
     now = timezone.now()
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(kind=kind, object_id=object_id).first()
         if run is None:  # called without the queueing path (in-process, or queued before runs existed)
-            run = JobRun(kind=kind, object_id=object_id, queued_at=now)
+            organization_id, resource_id = describe_job[0](kind, object_id) if describe_job else (None, "")
+            run = JobRun(kind=kind, object_id=object_id, queued_at=now, organization_id=organization_id,
+                         resource_id=resource_id)  # fmt: skip
         elif run.status == RunStatus.RUNNING and run.holder != holder and lease_alive(run):
             return None  # a live worker runs it (a duplicate delivery): leave it to that one
         run.status, run.holder, run.heartbeat_at = RunStatus.RUNNING, holder, now
@@ -101,7 +108,7 @@ class _Heartbeat(threading.Thread):
 
 
 @contextmanager
-def job_lease(task: Any, object_id: int, *, still_open: Any = None) -> Iterator[bool]:
+def job_lease(task: Any, object_id: int, *, still_open: Callable[[int], bool] | None = None) -> Iterator[bool]:
     """Hold the lease on the job `task(object_id)` while the block runs; yields False (and holds nothing) when
     a live worker already runs it. Afterwards the run is done, or queued again when `still_open()` says the
     job row still waits (a retry, or an error the task did not settle)."""

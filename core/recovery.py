@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.leases import lease_alive
+from core.leases import describe_job, lease_alive
 from core.models import JobRun, RunStatus
 
 log = structlog.get_logger(__name__)
@@ -66,6 +66,14 @@ def registered_job(kind: str) -> RecoverableJob | None:
 def register_event_writer(writer: EventWriter) -> None:
     """The audit app's writer for `job.requeued` / `job.failed` (core cannot import the audit log)."""
     _event_writer[:] = [writer]
+
+
+def _describe(kind: str, object_id: int) -> tuple[int | None, str]:
+    job = _jobs.get(kind)
+    return job.describe(object_id) if job is not None else (None, "")
+
+
+describe_job[:] = [_describe]
 
 
 def job_queued(task: Any, object_id: int) -> JobRun | None:

@@ -173,6 +173,15 @@ def test_a_dead_holders_job_is_taken_over_by_the_next_delivery(report):
     assert AuditEvent.objects.filter(event_type="report.generated", resource_id=report.public_id).count() == 1
 
 
+@pytest.mark.django_db
+def test_a_job_run_without_the_queueing_path_opens_its_own_run_naming_the_job(report):
+    JobRun.objects.all().delete()  # queued before runs existed, or called in-process
+    assert report_tasks.render_report(report.pk) == ReportStatus.READY
+    run = job_run(report_tasks.render_report, report.pk)
+    assert run is not None and run.status == RunStatus.DONE and run.attempts == 1
+    assert (run.organization_id, run.resource_id) == (report.organization_id, report.public_id)
+
+
 # --- what the console shows -------------------------------------------------------------------------------------
 
 
