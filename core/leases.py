@@ -65,7 +65,7 @@ def lease_alive(run: JobRun) -> bool:
 describe_job: list[Callable[[str, int], tuple[int | None, str]]] = []
 
 
-def _acquire(kind: str, object_id: int, holder: str) -> JobRun | None:
+def _acquire(kind: str, object_id: int, holder: str, *, once: bool) -> JobRun | None:
     now = timezone.now()
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(kind=kind, object_id=object_id).first()
@@ -75,6 +75,8 @@ def _acquire(kind: str, object_id: int, holder: str) -> JobRun | None:
                          resource_id=resource_id)  # fmt: skip
         elif run.status == RunStatus.RUNNING and run.holder != holder and lease_alive(run):
             return None  # a live worker runs it (a duplicate delivery): leave it to that one
+        elif once and run.status == RunStatus.DONE:
+            return None  # done already, and only the run says so: a late duplicate delivery
         run.status, run.holder, run.heartbeat_at = RunStatus.RUNNING, holder, now
         run.started_at, run.attempts, run.finished_at = now, run.attempts + 1, None
         run.save()
@@ -108,12 +110,15 @@ class _Heartbeat(threading.Thread):
 
 
 @contextmanager
-def job_lease(task: Any, object_id: int, *, still_open: Callable[[int], bool] | None = None) -> Iterator[bool]:
+def job_lease(
+    task: Any, object_id: int, *, still_open: Callable[[int], bool] | None = None, once: bool = False
+) -> Iterator[bool]:
     """Hold the lease on the job `task(object_id)` while the block runs; yields False (and holds nothing) when
-    a live worker already runs it. Afterwards the run is done, or queued again when `still_open()` says the
-    job row still waits (a retry, or an error the task did not settle)."""
+    a live worker already runs it, or, with `once` (a job whose run is its only row, such as a re-encryption),
+    when it is done already. Afterwards the run is done, or queued again when `still_open()` says the job row
+    still waits (a retry, or an error the task did not settle)."""
     holder = holder_id()
-    run = _acquire(task.name, object_id, holder)
+    run = _acquire(task.name, object_id, holder, once=once)
     if run is None:
         log.info("job.already_held", kind=task.name, object_id=object_id)
         yield False

@@ -22,7 +22,7 @@ PROGRESS_EVERY = 20  # rows re-sealed between progress writes (each also renews 
              time_limit=60 * 60)  # fmt: skip
 def reencrypt_organization(self, organization_id: int) -> int:  # type: ignore[no-untyped-def]
     """Idempotent: rows already under an active key are skipped. Returns how many values were re-sealed."""
-    with job_lease(self, organization_id) as held:
+    with job_lease(self, organization_id, once=True) as held:  # a second delivery must not run (and audit) again
         return _reencrypt(self, organization_id) if held else 0
 
 

@@ -182,6 +182,20 @@ def test_a_job_run_without_the_queueing_path_opens_its_own_run_naming_the_job(re
     assert (run.organization_id, run.resource_id) == (report.organization_id, report.public_id)
 
 
+@pytest.mark.django_db
+def test_a_late_second_delivery_of_a_finished_rotation_does_not_run_or_audit_again(alice, acme, monkeypatch):
+    from encryption import tasks as encryption_tasks
+    from encryption.services import keys_rotate
+
+    monkeypatch.setattr(encryption_tasks.reencrypt_organization, "delay", lambda organization_id: None)
+    keys_rotate(actor=Actor(organization=acme, user=alice))
+    encryption_tasks.reencrypt_organization.run(acme.pk)
+    encryption_tasks.reencrypt_organization.run(acme.pk)  # the broker's copy after the sweep's, say
+    assert AuditEvent.objects.filter(organization=acme, event_type="encryption.reencrypted").count() == 1
+    run = job_run(encryption_tasks.reencrypt_organization, acme.pk)
+    assert run is not None and run.status == RunStatus.DONE and run.attempts == 1
+
+
 # --- what the console shows -------------------------------------------------------------------------------------
 
 
