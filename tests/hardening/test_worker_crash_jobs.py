@@ -40,7 +40,7 @@ from tests.hardening.workers import (
 from tests.testapp.models import ClinicalNote
 
 DOCUMENTS = 400
-NOTES = 2000  # enough that re-sealing them lasts seconds: the crash lands half-way even on a fast machine
+NOTES = 1200  # enough that re-sealing them lasts seconds: the crash lands half-way even on a fast machine
 
 
 @pytest.fixture
