@@ -11,6 +11,7 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from accessctl.extensions import Retention, register_recorder, register_retention
         from audit import signals  # noqa: F401 - records sign-in, sign-out and failed sign-in
+        from audit.jobs import record_job_event
         from audit.retention import (
             HIPAA_DOCUMENTATION_DAYS,
             MAX_RETENTION_DAYS,
@@ -19,8 +20,10 @@ class AuditConfig(AppConfig):
             retention_days_set,
         )
         from audit.services import record
+        from core.recovery import register_event_writer
 
         register_recorder(record)
+        register_event_writer(record_job_event)
         register_retention(
             Retention(
                 minimum_days=MIN_RETENTION_DAYS,

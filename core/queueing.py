@@ -17,6 +17,7 @@ from celery import current_app  # the project's app (portal.celery), set current
 from django.db import transaction
 
 from core.errors import SafeguardDown
+from core.recovery import job_queued
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +44,10 @@ def require_broker() -> None:
 
 def enqueue_on_commit(task: Any, *args: Any, failed: Callable[[], object]) -> None:
     """Send `task.delay(*args)` once the current transaction commits; if sending fails, call `failed()` (which
-    records the row as failed in its own transaction) and raise BrokerUnavailable."""
+    records the row as failed in its own transaction) and raise BrokerUnavailable. A job the recovery sweep
+    watches (core/recovery.py) gets its run opened here, in the caller's transaction."""
+    if len(args) == 1 and isinstance(args[0], int):
+        job_queued(task, args[0])
 
     def send() -> None:
         try:

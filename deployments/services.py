@@ -296,3 +296,8 @@ def _deployment_stop(*, actor: Actor, deployment: Deployment) -> Deployment:
 def _not_stopped(deployment_id: int) -> None:
     reason = "The queue was unavailable, so the runtime was not stopped; stop the deployment again."
     deployment_transition(deployment_id=deployment_id, to=State.FAILED, stage="not stopped", reason=reason)
+
+
+def deployment_abandon(deployment_id: int, reason: str) -> None:
+    """The recovery sweep gave up on provisioning or stopping (its workers kept stopping): fail it, audited."""
+    deployment_transition(deployment_id=deployment_id, to=State.FAILED, stage="failed", reason=reason)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accessctl.console import console_actor
 from core.confirm import confirmation
+from core.recovery import job_run
 from encryption.models import OrganizationKey
 from encryption.services import keys_rotate
 
@@ -21,7 +22,8 @@ from encryption.services import keys_rotate
 def keys_page(request: HttpRequest) -> HttpResponse:
     actor = console_actor(request, "settings:manage")
     keys = OrganizationKey.objects.filter(organization=actor.organization).defer("sealed_secret", "public_key")
-    return render(request, "encryption/keys.html", {"keys": keys})
+    rotation = job_run("encryption.tasks.reencrypt_organization", actor.organization.pk)
+    return render(request, "encryption/keys.html", {"keys": keys, "rotation": rotation})
 
 
 @login_required

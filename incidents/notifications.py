@@ -255,3 +255,12 @@ def notice_download(*, actor: Actor, notice: Notice) -> bytes:
         )
     content: bytes = bytes(notice.content)
     return content
+
+
+@transaction.atomic
+def notice_abandon(notice_pk: int, reason: str) -> None:
+    """The recovery sweep gave up on the letter (its workers kept stopping): fail it with the reason."""
+    notice = Notice.objects.select_related("incident", "incident__organization").get(pk=notice_pk)
+    notice.status, notice.error, notice.finished_at = NoticeStatus.FAILED, reason[:300], timezone.now()
+    notice.save(update_fields=["status", "error", "finished_at"])
+    record_event(None, notice.incident, "incident.notice_failed", {"notice_id": notice.public_id, "error": "abandoned"})

@@ -6,16 +6,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 from celery.signals import task_failure, worker_init
+from django.conf import settings
 from kombu import Exchange, Queue
 
+from core.config import env_int
 from core.metrics import CELERY_TASK_FAILURES, label_value, wipe_metrics_folder
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 QUEUES = ("provisioning", "phi", "reports", "maintenance")
+RECOVERY_SWEEP_SECONDS = env_int("PAITIENT_JOB_RECOVERY_SWEEP_SECONDS", 60)  # settings.JOB_RECOVERY_SWEEP_SECONDS
+RECONCILE_SECONDS = env_int("PAITIENT_RECONCILE_SECONDS", 30)
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -44,10 +48,15 @@ app.conf.update(
     beat_schedule={
         "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 1.0, "options": {"expires": 1}},
         "audit-checkpoint": {"task": "audit.tasks.checkpoint_chains", "schedule": crontab(minute="*/10")},
+        "jobs-recovery-sweep": {
+            "task": "core.tasks.recovery_sweep",
+            "schedule": float(RECOVERY_SWEEP_SECONDS),
+            "options": {"queue": "maintenance", "expires": RECOVERY_SWEEP_SECONDS},
+        },
         "deployments-reconcile": {
             "task": "deployments.tasks.reconcile_deployments",
-            "schedule": 30.0,
-            "options": {"expires": 30},
+            "schedule": float(RECONCILE_SECONDS),
+            "options": {"expires": RECONCILE_SECONDS},
         },
         "baa-refresh": {
             "task": "compliance.tasks.baa_refresh_all",
@@ -91,6 +100,13 @@ def _count_task_failure(sender: Any = None, **kwargs: Any) -> None:
     """A failed task, by name: names come from the registered tasks, never from arguments."""
     name = str(getattr(sender, "name", ""))
     CELERY_TASK_FAILURES.labels(label_value(name, app.tasks.keys())).inc()
+
+
+@signals.worker_ready.connect
+def _sweep_at_start(sender: Any = None, **_: Any) -> None:
+    """A worker (re)started after a crash finds the jobs the dead one held at once, not a sweep interval later."""
+    if settings.JOB_SWEEP_AT_WORKER_START:
+        app.send_task("core.tasks.recovery_sweep", queue="maintenance")
 
 
 def ensure_filesystem_broker_folders() -> None:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "django_prometheus",
     "portal",
+    "core",
     "accessctl",
     "audit",
     "encryption",
@@ -298,6 +299,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
     }
 )
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
+# Recovery of jobs a dead worker held (core/recovery.py): a worker running a job beats every
+# JOB_HEARTBEAT_SECONDS; a lease not renewed for JOB_LEASE_SECONDS (or whose process is gone) is lost, and the
+# sweep, every JOB_RECOVERY_SWEEP_SECONDS and at worker start, queues the job again, up to JOB_MAX_ATTEMPTS runs.
+JOB_HEARTBEAT_SECONDS = env_int("PAITIENT_JOB_HEARTBEAT_SECONDS", 15)
+JOB_LEASE_SECONDS = env_int("PAITIENT_JOB_LEASE_SECONDS", 4 * JOB_HEARTBEAT_SECONDS)
+JOB_RECOVERY_SWEEP_SECONDS = env_int("PAITIENT_JOB_RECOVERY_SWEEP_SECONDS", 60)
+JOB_MAX_ATTEMPTS = env_int("PAITIENT_JOB_MAX_ATTEMPTS", 3)
+JOB_SWEEP_AT_WORKER_START = env_bool("PAITIENT_JOB_SWEEP_AT_WORKER_START", True)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO") or "INFO"

@@ -328,3 +328,9 @@ def report_download(*, actor: Actor, report: ComplianceReport, token: str) -> Ht
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def report_abandon(report_id: int, reason: str) -> None:
+    """The recovery sweep gave up on the report (its workers kept stopping): fail it with the reason."""
+    report = ComplianceReport.objects.select_related("organization", "requested_by").get(pk=report_id)
+    _finish_failed(report, reason)

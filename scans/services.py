@@ -199,3 +199,8 @@ def _finish(
     if status == ScanStatus.DONE and _disclosure_recorder is not None:  # scan_run checked it is registered
         _disclosure_recorder(scan=scan, texts=analysed)
     return scan
+
+
+def scan_abandon(scan_id: int, reason: str) -> None:
+    """The recovery sweep gave up on the scan (its workers kept stopping): fail it with the reason."""
+    _fail(PhiScan.objects.select_related("organization").get(pk=scan_id), reason)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
 
-Progress = Callable[[int, str], None]
+
+class Progress(Protocol):
+    """Report how far provisioning got; keyword arguments are saved into the deployment's provider state."""
+
+    def __call__(self, percent: int, stage: str, **provider_state: Any) -> None: ...
 
 
 class ProviderError(Exception):

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 MARKER = "llama_cpp.server"
+# Every runtime carries `<var dir>|<deployment public id>` in this variable: the control plane finds all it
+# started (the first start, a restart by reconcile, one whose start was interrupted) from /proc alone.
+OWNER_VARIABLE = "PAITIENT_RUNTIME_OWNER"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,10 @@ def _log_path(name: str) -> Path:
     return folder / f"{name}.log"
 
 
+def _owner_tag(deployment_public_id: str) -> str:
+    return f"{Path(settings.VAR_DIR).resolve()}|{deployment_public_id}"
+
+
 def start_runtime(model_path: Path, *, alias: str, log_name: str) -> LocalRuntime:
     """Start a detached llama.cpp server; returns at once (see `wait_until_serving`)."""
     port, secret = _free_port(), secrets.token_urlsafe(32)
@@ -112,6 +119,7 @@ def start_runtime(model_path: Path, *, alias: str, log_name: str) -> LocalRuntim
     # cloud credentials or anything else the control plane holds.
     environment = {k: v for k, v in os.environ.items() if k in _RUNTIME_ENVIRONMENT or k.startswith("LC_")}
     environment["API_KEY"] = secret  # llama_cpp.server's settings read it from the environment
+    environment[OWNER_VARIABLE] = _owner_tag(log_name)  # the log is named after the deployment's public id
     log = _log_path(log_name)
     # The shell starts the server in the background and exits: the server is re-parented, never a zombie of
     # the worker, and outlives a worker restart.
@@ -134,6 +142,34 @@ def is_ours(pid: int, port: int) -> bool:
     except OSError:
         return False
     return MARKER.encode() in argv and str(port).encode() in argv
+
+
+@dataclass(frozen=True)
+class OwnedRuntime:
+    pid: int
+    port: int
+    deployment_public_id: str
+
+
+def owned_runtimes() -> list[OwnedRuntime]:
+    """Every llama.cpp server this control plane (this var dir) started and that still runs, from /proc."""
+    prefix = f"{Path(settings.VAR_DIR).resolve()}|".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if MARKER.encode() not in argv:
+                continue
+            environment = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or another user's process
+            continue
+        owner = next((v.split(b"=", 1)[1] for v in environment if v.startswith(f"{OWNER_VARIABLE}=".encode())), b"")
+        if owner.startswith(prefix) and b"--port" in argv:
+            port = int(argv[argv.index(b"--port") + 1])
+            found.append(OwnedRuntime(int(proc.name), port, owner.removeprefix(prefix).decode(errors="replace")))
+    return found
 
 
 def wait_until_serving(runtime: LocalRuntime, *, timeout: float | None = None) -> list[str]:
@@ -178,7 +214,8 @@ class LocalProvider:
             stop_runtime(int(previous["pid"]), int(previous["port"]))
         progress(20, "starting the llama.cpp server")
         runtime = start_runtime(path, alias=deployment.model.name, log_name=deployment.public_id)
-        progress(50, "loading the model")
+        # Recorded before it is waited for, so a stop-all or a retry finds it even if this run goes no further.
+        progress(50, "loading the model", pid=runtime.pid, port=runtime.port)
         served = wait_until_serving(runtime)
         if deployment.model.name not in served:
             stop_runtime(runtime.pid, runtime.port)

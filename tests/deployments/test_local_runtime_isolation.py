@@ -29,9 +29,10 @@ def test_the_runtime_gets_an_allow_listed_environment(monkeypatch, tmp_path, set
     assert runtime.pid == 4242
     assert "canary-secret" not in seen.values()
     assert seen["API_KEY"] == runtime.secret and "PATH" in seen
-    assert set(seen) <= local._RUNTIME_ENVIRONMENT | {"API_KEY", "RUNTIME_LOG"} | {
+    assert set(seen) <= local._RUNTIME_ENVIRONMENT | {"API_KEY", "RUNTIME_LOG", local.OWNER_VARIABLE} | {
         k for k in seen if k.startswith("LC_")
     }
+    assert seen[local.OWNER_VARIABLE] == f"{tmp_path.resolve()}|t"  # whose runtime it is: a path and an id
 
 
 def test_listener_pids_names_the_process_listening_on_a_port():

@@ -1,5 +1,7 @@
 """Worker crash: a Celery worker SIGKILLed in the middle of provisioning an AWS deployment (moto) or of rendering a
-report; a new worker gets the task again (acked late, rejected on a lost worker) and finishes it. Afterwards the
+report; a new worker gets the task again and finishes it: on any broker the recovery sweep queues it again (the
+file broker deleted the message when the dead worker took it), on Redis acks-late may give it back first, and
+a pool process's death is seen by its worker, which rejects the message back to the broker. Afterwards the
 cloud holds one instance, one balancer, one endpoint service and one endpoint, the audit log one event per
 transition, and the chain verifies. The crash point is fixed by a lock this test holds on the row the worker
 writes its progress to: the worker stops at its next progress write, and is killed there.
@@ -37,24 +39,18 @@ from reports.services import report_request
 from tests.conftest import grant
 from tests.factories import UserFactory
 from tests.hardening.workers import (
-    FILE_BROKER_LOSES_MESSAGES,
-    REDIS_BROKER,
+    MODES,
     Workers,
+    assert_recovered_once,
+    crash,
     holding,
+    recover,
     redirect_to,
+    start_worker,
     wait_for,
 )
 from tests.reports.bulk import bulk_events
 from tests.sdk.conftest import SEED_GROUP, SEED_SUBNETS, seed_vpc  # noqa: F401 - the moto server fixture
-
-# Whole worker killed: a new worker takes the message once the broker gives it back (Redis: after the visibility
-# timeout, lowered here to a few seconds). Pool process killed: the worker itself gives it back at once.
-MODES = [
-    pytest.param("worker", id="worker-killed", marks=pytest.mark.skipif(not REDIS_BROKER,
-                                                                        reason=FILE_BROKER_LOSES_MESSAGES)),
-    pytest.param("pool", id="pool-process-killed"),
-]  # fmt: skip
-VISIBILITY_TIMEOUT = 4
 
 
 @pytest.fixture
@@ -62,26 +58,6 @@ def workers() -> Any:
     pool = Workers(Path(settings.VAR_DIR))
     yield pool
     pool.close()
-
-
-def start_worker(workers: Workers, mode: str) -> Any:
-    if mode == "worker":
-        return workers.start(pool="solo", visibility_timeout=VISIBILITY_TIMEOUT)
-    return workers.start(pool="prefork")
-
-
-def crash(worker: Any, mode: str) -> None:
-    """SIGKILL the worker, or the pool process running the task."""
-    if mode == "worker":
-        worker.kill()
-    else:
-        worker.kill_pool_process()
-
-
-def recover(workers: Workers, mode: str) -> None:
-    """A killed worker is replaced by a new one (a pool process is replaced by its worker)."""
-    if mode == "worker":
-        start_worker(workers, mode)
 
 
 def transitions(resource_id: str, prefix: str) -> Counter[str]:
@@ -200,15 +176,15 @@ def test_provisioning_survives_a_killed_worker(
         held = Deployment.objects.get(pk=deployment.pk)
         assert held.state == "provisioning" and "instance_id" not in held.provider_state  # nothing saved yet
         crash(worker, mode)
-    recover(workers, mode)
+    ready_at = recover(workers, mode)
 
-    ready = wait_for(
+    ready = workers.until(
         lambda: Deployment.objects.filter(pk=deployment.pk, state__in=["ready", "failed"]).first(),
         90,
         "the deployment to be provisioned again",
-        then=workers.logs,
     )
     assert ready.state == "ready", ready.failure_reason
+    assert_recovered_once(deployment_tasks.provision_deployment, deployment.pk, mode, ready_at)
     assert_one_of_everything(ec2, elb, ready)
     assert transitions(deployment.public_id, "deployment.") == {
         "deployment.created": 1,
@@ -247,15 +223,15 @@ def test_report_rendering_survives_a_killed_worker(workers, monkeypatch, api_cli
         held = ComplianceReport.objects.get(pk=report.pk)
         assert held.status == "rendering" and 10 <= held.progress_percent < 100, held.progress_stage
         crash(worker, mode)
-    recover(workers, mode)
+    ready_at = recover(workers, mode)
 
-    done = wait_for(
+    done = workers.until(
         lambda: ComplianceReport.objects.filter(pk=report.pk, status__in=["ready", "failed"]).first(),
         120,
         "the report to be rendered again",
-        then=workers.logs,
     )
     assert done.status == "ready", done.error
+    assert_recovered_once(report_tasks.render_report, report.pk, mode, ready_at)
     assert transitions(report.public_id, "report.") == {"report.requested": 1, "report.generated": 1}
     api_client.force_authenticate(olivia)
     body = api_client.get(f"/api/v1/reports/{report.public_id}").json()

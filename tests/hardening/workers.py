@@ -1,5 +1,7 @@
 """Celery worker processes a test starts, kills (SIGKILL) and replaces, on a queue of its own so that no other
-worker (the session's `celery_worker`) takes its tasks; and the database lock that holds a worker at a known step."""
+worker (the session's `celery_worker`) takes its tasks; the database lock that holds a worker at a known step;
+and the recovery sweep run as the beat would, every SWEEP_INTERVAL seconds, from the test process (so that
+what it queues again goes to the test's queue)."""
 
 from __future__ import annotations
 
@@ -18,15 +20,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.utils import timezone
 
+from core.recovery import recovery_sweep
 from portal.celery import app as celery_app
 from tests.conftest import ROOT, _database_url_for_worker
 
 REDIS_BROKER = str(settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://"))
-FILE_BROKER_LOSES_MESSAGES = (
-    "the filesystem broker deletes a message as soon as a worker takes it, so the task of a SIGKILLed worker "
-    "process is gone (acks-late redelivery needs a real broker): run with CELERY_BROKER_URL=redis://..."
-)
+SWEEP_INTERVAL = 3.0  # the recovery beat's interval in these tests (production: JOB_RECOVERY_SWEEP_SECONDS)
+HEARTBEAT_SECONDS = 1  # how often the test's workers renew their leases
 
 
 def wait_for(
@@ -104,6 +106,10 @@ class Worker:
         def answers() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"the worker exited early:\n{self.log_tail()}")
+            # A solo worker busy with a task the broker handed it at once (Redis restores a dead worker's
+            # message) answers no ping until it is done; its log says it is ready all the same.
+            if f"{self.node} ready." in self.log_path.read_text(errors="replace"):
+                return True
             return bool(celery_app.control.inspect(timeout=1, destination=[self.node]).ping())
 
         wait_for(answers, timeout, f"worker {self.node} to answer a ping", interval=0.2)
@@ -158,6 +164,9 @@ class Workers:
 
     def start(self, *, pool: str = "solo", visibility_timeout: int | None = None) -> Worker:
         env = {**os.environ, "DATABASE_URL": _database_url_for_worker(), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+        # The test runs the sweep itself (`until`): one at worker start would queue to the product's queues.
+        env["PAITIENT_JOB_SWEEP_AT_WORKER_START"] = "0"
+        env["PAITIENT_JOB_HEARTBEAT_SECONDS"] = str(HEARTBEAT_SECONDS)
         if visibility_timeout is not None:
             env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
         log_path = self.var_dir / f"{self.queue}-{len(self.started)}.log"
@@ -165,6 +174,18 @@ class Workers:
         self.started.append(worker)
         worker.wait_ready()
         return worker
+
+    def until(self, condition: Callable[[], Any], timeout: float, what: str) -> Any:
+        """`wait_for(condition)` while running the recovery sweep every SWEEP_INTERVAL seconds, as the beat does."""
+        last_sweep = [float("-inf")]
+
+        def swept_then(condition: Callable[[], Any] = condition) -> Any:
+            if time.monotonic() - last_sweep[0] >= SWEEP_INTERVAL:
+                last_sweep[0] = time.monotonic()
+                recovery_sweep()
+            return condition()
+
+        return wait_for(swept_then, timeout, what, interval=0.2, then=self.logs)
 
     def logs(self) -> str:
         """The end of every worker's log and, on Redis, what the broker holds for the queue."""
@@ -207,3 +228,49 @@ def holding(model: type[models.Model], pk: int) -> Iterator[None]:
 def redirect_to(monkeypatch: Any, task: Any, queue: str) -> None:
     """The product queues `task.delay(id)` after its commit; send those to the test's queue instead."""
     monkeypatch.setattr(task, "delay", lambda *args: task.apply_async(args, queue=queue))
+
+
+# Whole worker killed: nothing gives the message back on the file broker (it was deleted when the worker took
+# it), Redis does after its visibility timeout (lowered here to a few seconds); the recovery sweep queues the job
+# again on both. Pool process killed: the worker itself gives the message back at once.
+MODES = ["worker", "pool"]
+VISIBILITY_TIMEOUT = 4
+
+
+def start_worker(workers: Workers, mode: str) -> Worker:
+    if mode == "worker":
+        return workers.start(pool="solo", visibility_timeout=VISIBILITY_TIMEOUT)
+    return workers.start(pool="prefork")
+
+
+def crash(worker: Worker, mode: str) -> None:
+    """SIGKILL the worker, or the pool process running the task."""
+    if mode == "worker":
+        worker.kill()
+    else:
+        worker.kill_pool_process()
+
+
+def recover(workers: Workers, mode: str) -> float:
+    """A killed worker is replaced by a new one (a pool process is replaced by its worker); returns when (the
+    monotonic clock) a worker was there again to take the job."""
+    if mode == "worker":
+        start_worker(workers, mode)
+    return time.monotonic()
+
+
+def assert_recovered_once(task: Any, object_id: int, mode: str, ready_at: float) -> None:
+    """The job's run: done, taken at least twice (the crashed run and the one that finished; a pool process's job
+    may also come back from the broker after the sweep queued it, and that delivery finds it done); a killed
+    worker's job on the file broker came back through the sweep, within two sweep intervals of a worker being
+    there to take it."""
+    from core.models import RunStatus
+    from core.recovery import job_run
+
+    run = job_run(task, object_id)
+    assert run is not None and run.status == RunStatus.DONE and run.holder == "", run
+    assert run.attempts >= 2, run.attempts
+    if mode == "worker" and not REDIS_BROKER:
+        assert run.recoveries == 1 and run.recovered_at is not None
+        waited = time.monotonic() - ready_at - (timezone.now() - run.recovered_at).total_seconds()
+        assert waited <= 2 * SWEEP_INTERVAL, f"queued again {waited:.1f} s after a worker was back"

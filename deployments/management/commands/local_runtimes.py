@@ -1,6 +1,8 @@
 """List or stop the llama.cpp servers of local deployments (`scripts/run` stops them when it exits).
 
-Stopping leaves the deployments `ready`: when the service starts again the reconcile beat restarts them."""
+Stopping leaves the deployments `ready`: when the service starts again the reconcile beat restarts them.
+`--stop-all` also stops every server this control plane started that no deployment records (found by the owner
+tag each carries: a restart whose pid was not saved yet, a deployment deleted meanwhile)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from deployments.models import Deployment, Provider, State
-from deployments.providers.local import is_ours, stop_runtime
+from deployments.providers.local import is_ours, owned_runtimes, stop_runtime
 
 
 class Command(BaseCommand):
@@ -29,3 +31,7 @@ class Command(BaseCommand):
             else:
                 status = f"running pid {pid} on 127.0.0.1:{port}" if running else "not running"
                 self.stdout.write(f"{deployment.name} ({deployment.public_id}) {deployment.state}: {status}")
+        if stop_all:
+            for runtime in owned_runtimes():
+                stop_runtime(runtime.pid, runtime.port)
+                self.stdout.write(f"stopped an unrecorded runtime of {runtime.deployment_public_id} pid {runtime.pid}")
