@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from deployments.api import openai as openai_api
 from portal import views
 from portal.forms import LoginForm
 
@@ -34,6 +35,10 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
+    # OpenAI-compatible: the official clients append these paths to base_url=<host>/v1.
+    path("v1/chat/completions", openai_api.ChatCompletionsView.as_view(), name="openai-chat-completions"),
+    path("v1/models", openai_api.ModelsView.as_view(), name="openai-models"),
+    path("v1/models/<str:model>", openai_api.ModelView.as_view(), name="openai-model"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
