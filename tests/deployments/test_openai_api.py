@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -55,11 +56,11 @@ def server_closes(monkeypatch):
         signal.connect(close_old_connections)
 
 
-def events(response) -> list[dict | str]:
+def events(response) -> list[dict[str, Any] | str]:
     """The server-sent events of a streamed answer: parsed JSON, or the `[DONE]` marker."""
     raw = b"".join(response.streaming_content).decode()
     assert raw.endswith("\n\n")
-    out: list[dict | str] = []
+    out: list[dict[str, Any] | str] = []
     for block in raw.strip().split("\n\n"):
         assert block.startswith("data: ")
         data = block.removeprefix("data: ")
