@@ -10,9 +10,9 @@ mode and the counts (types and numbers, never values).
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -27,6 +27,7 @@ from accessctl.permissions import request_actor
 from accessctl.policy import is_allowed
 from core.api.errors import problem_exception_handler
 from core.errors import FieldError
+from deployments.api.events import Events, event_stream_response, sse
 from deployments.gateway import MAX_TOKENS_LIMIT, GatewayRefused, GenerateRequest, generate
 from deployments.models import Deployment, State
 from deployments.providers import ChatMessage
@@ -164,10 +165,7 @@ class ChatCompletionsView(OpenAIView):
         if data.get("stream"):
             stream = generate_stream(actor=actor, deployment_id=deployment_id, request=call)
             usage = bool((data.get("stream_options") or {}).get("include_usage"))
-            response = StreamingHttpResponse(EventStream(stream, include_usage=usage), content_type="text/event-stream")
-            response["Cache-Control"] = "no-cache"
-            response["X-Accel-Buffering"] = "no"  # a proxy must pass each event on as it comes
-            return response
+            return event_stream_response(stream, partial(sse_events, include_usage=usage))
         inference = generate(actor=actor, deployment_id=deployment_id, request=call)
         return Response({
             "id": f"chatcmpl-{inference.id}", "object": "chat.completion", "created": int(time.time()),
@@ -179,11 +177,7 @@ class ChatCompletionsView(OpenAIView):
         })  # fmt: skip
 
 
-def _event(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
-
-
-def sse_events(stream: InferenceStream, *, include_usage: bool) -> Generator[bytes, None, None]:
+def sse_events(stream: InferenceStream, *, include_usage: bool) -> Events:
     """OpenAI's chunk stream: the role, the released text, the finish reason, optionally usage, `[DONE]`.
     Closing this generator (the client went away) closes `stream`, which audits the call as cancelled."""
     created = int(time.time())
@@ -191,7 +185,7 @@ def sse_events(stream: InferenceStream, *, include_usage: bool) -> Generator[byt
             "model": stream.deployment.name}  # fmt: skip
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-        return _event({**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
+        return sse({**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
 
     pieces = iter(stream)
     try:
@@ -199,7 +193,7 @@ def sse_events(stream: InferenceStream, *, include_usage: bool) -> Generator[byt
         for text in pieces:
             yield chunk({"content": text})
     except GatewayRefused as exc:  # the status line is long gone: OpenAI sends the error as an event
-        yield _event(openai_error(exc.status, str(exc), code=exc.code))
+        yield sse(openai_error(exc.status, str(exc), code=exc.code))
         return
     finally:
         close = getattr(pieces, "close", None)
@@ -207,22 +201,6 @@ def sse_events(stream: InferenceStream, *, include_usage: bool) -> Generator[byt
             close()
     yield chunk({}, stream.finish_reason)
     if include_usage:
-        yield _event({**head, "choices": [], "usage": stream.usage,
+        yield sse({**head, "choices": [], "usage": stream.usage,
                       "phi": {"mode": stream.mode, "counts": stream.phi_counts}})  # fmt: skip
     yield b"data: [DONE]\n\n"
-
-
-class EventStream:
-    """The streamed response's body. Django closes it when the response ends or the client goes away, even
-    before the first event: then the call is still audited (cancelled) and the runtime's stream closed."""
-
-    def __init__(self, stream: InferenceStream, *, include_usage: bool) -> None:
-        self._stream = stream
-        self._events = sse_events(stream, include_usage=include_usage)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self._events
-
-    def close(self) -> None:
-        self._events.close()
-        self._stream.close()

@@ -137,3 +137,22 @@ def test_a_client_that_disconnects_mid_stream_is_audited_as_cancelled(live_serve
         model="local-assistant", messages=[{"role": "user", "content": "Say hello."}], max_tokens=8
     )
     assert again.choices[0].message.content is not None
+
+
+def test_the_python_sdk_streams_generate_text(live_server, acme, alice, local):
+    from paitient_secure_model import Client, PHIRejectedError
+    from paitient_secure_model.security import SecuritySettings
+
+    _, token = api_key_issue(actor=None, organization=acme, user=alice, name="sdk")
+    client = Client(live_server.url, token)
+    with client.generate_text(local.public_id, PROMPT, max_tokens=96, temperature=0, stream=True) as stream:
+        pieces = list(stream)
+    assert len(pieces) > 1 and "".join(pieces).strip()
+    assert not any(value in "".join(pieces) for value in PHI_VALUES)
+    assert stream.id.startswith("inf_") and stream.usage["completion_tokens"] > 0
+    assert stream.phi_mode == "redact" and stream.phi_counts["prompt"] == {"DATE": 1, "NAME": 1}
+    assert wait_for_event(stream.id).outcome == "success"
+    with pytest.raises(PHIRejectedError) as rejected:  # refusals come before the stream, as errors
+        client.generate_text(local.public_id, PROMPT, stream=True,
+                             security_settings=SecuritySettings(phi_handling="reject"))  # fmt: skip
+    assert rejected.value.entity_types == ["DATE", "NAME"]

@@ -22,6 +22,7 @@ from paitient_secure_model.models import (
     PHIEntity,
     Role,
     RoleAssignment,
+    StreamedGeneration,
     TextGeneration,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "Role",
     "RoleAssignment",
     "ServiceUnavailableError",
+    "StreamedGeneration",
     "TextGeneration",
     "ValidationError",
 ]
