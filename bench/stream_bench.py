@@ -6,9 +6,9 @@ One llama.cpp server with the packaged SmolLM2 serves both paths in the same run
 the runtime directly (`POST /v1/chat/completions`, stream) and the gateway over HTTP (`POST /v1/chat/completions`
 on a local server, stream, API key, PHI mode redact: policy, PHI engine on the prompt, the hold-back window on
 the answer, audit). Each call gets a unique 1 KB clinical prompt (no prompt-cache hits). Time to first token:
-request sent → first content chunk received. Tokens per second: completion tokens / (last content chunk − request
-sent), the rate a reader sees end to end. Targets (issue 19), as ratios in the same run: gateway TTFT p95 ≤ 1.25×
-the runtime's, tokens per second ≥ 0.9× the runtime's. Runs in a throw-away database (test_<name>).
+request sent → first content chunk received. Tokens per second: completion tokens / (last content chunk - request
+sent), the rate a reader sees end to end. Targets (issue 19), as ratios in the same run: gateway TTFT p95 ≤ 1.25x
+the runtime's, tokens per second ≥ 0.9x the runtime's. Runs in a throw-away database (test_<name>).
 """
 
 from __future__ import annotations
