@@ -126,8 +126,8 @@ def run(rounds: int, max_tokens: int, test_name: str) -> None:
                 if round_no >= 0:
                     results[path][0].append(ttft)
                     results[path][1].append(tps)
-        for path, (ttft, tps) in results.items():
-            print(describe(f"{path} (stream)", ttft, tps))
+        for path, (ttfts, rates) in results.items():
+            print(describe(f"{path} (stream)", ttfts, rates))
         ttft_ratio = statistics.quantiles(results["gateway"][0], n=20)[18] / statistics.quantiles(
             results["runtime"][0], n=20)[18]  # fmt: skip
         tps_ratio = statistics.median(results["gateway"][1]) / statistics.median(results["runtime"][1])
