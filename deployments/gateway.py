@@ -18,9 +18,11 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 
+from accessctl.policy import authorize
 from accessctl.security import request_settings_for
 from audit.services import record
 from core.errors import FieldError, ProblemError, TooLarge
+from deployments import reidentify
 from deployments.associates import baa_covers, business_associate, describe
 from deployments.associates import register_baa_check as register_baa_check
 from deployments.isolation import is_isolated, uses_tls
@@ -63,6 +65,8 @@ class GenerateRequest:
     # A chat (`/v1/chat/completions`): the whole conversation, every turn through the PHI engine. Empty for
     # the native call, whose `prompt` is one user turn.
     messages: tuple[ChatMessage, ...] = ()
+    reidentify: bool = False  # de-identify mode, `phi:reidentify` holders: the answer with the originals back
+    conversation_id: str | None = None  # de-identify: calls that share it share their re-identification maps
 
     @property
     def conversation(self) -> tuple[ChatMessage, ...]:
@@ -86,6 +90,7 @@ class Inference:
     latency_ms: float
     finish_reason: str
     phi_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    reidentified: bool = False  # `text` has the originals back (a holder of phi:reidentify asked)
 
 
 def requested_mode(request: GenerateRequest, deployment: Deployment, policy: SecuritySettings) -> str:
@@ -173,6 +178,8 @@ def _validate(request: GenerateRequest) -> None:
         raise FieldError("max_tokens", f"Between 1 and {MAX_TOKENS_LIMIT}.")
     if not 0.0 <= request.temperature <= 2.0:
         raise FieldError("temperature", "Between 0 and 2.")
+    if request.conversation_id is not None and not 1 <= len(request.conversation_id) <= 100:
+        raise FieldError("conversation_id", "Between 1 and 100 characters.")
 
 
 def _phi(text: str, mode: str, context: DeidContext | None) -> Result:
@@ -230,9 +237,16 @@ class PreparedCall:
             return self.refuse(GatewayRefused(503, "runtime-unavailable", str(exc)), "error")
         return self.refuse(GatewayRefused(502, "runtime-error", str(exc)), "error")
 
+    def surrogate_pairs(self, answer: str, entities: Sequence[Entity]) -> reidentify.Pairs:
+        """De-identify mode: (surrogate, original) of every identifier in the conversation and the answer."""
+        if self.context is None:
+            return []
+        texts = [(m.content, r.entities) for m, r in zip(self.request.conversation, self.prompts, strict=True)]
+        return reidentify.surrogate_pairs(self.context, [*texts, (answer, entities)])
+
     def record_inference(
         self, *, usage: dict[str, int], answer: Sequence[Entity], response_chars: int, model_ms: float,
-        outcome: str = "success", **extra: Any,
+        outcome: str = "success", pairs: reidentify.Pairs | None = None, restored: int | None = None, **extra: Any,
     ) -> dict[str, dict[str, int]]:  # fmt: skip
         """The call's `model.inference` and `phi.detection` events and the accounting of the disclosure, in one
         transaction (fail closed: without the audit log or the disclosure log, no answer)."""
@@ -253,6 +267,12 @@ class PreparedCall:
             texts = [(m.content, r.entities) for m, r in zip(self.request.conversation, self.prompts, strict=True)]
             _disclosure_recorder(actor=self.actor, deployment=self.deployment,
                                  inference_id=str(self.base["inference_id"]), mode=self.mode, texts=texts)  # fmt: skip
+            reidentify.store(deployment=self.deployment, inference_id=str(self.base["inference_id"]),
+                             conversation_id=self.request.conversation_id or "", pairs=pairs or [])  # fmt: skip
+            if restored is not None:
+                inference_id = str(self.base["inference_id"])
+                reidentify.record_disclosure(actor=self.actor, deployment=self.deployment, inference_id=inference_id,
+                                             restored=restored)  # fmt: skip
         return phi_counts
 
 
@@ -265,6 +285,12 @@ def prepare(*, actor: Actor, deployment_id: str, request: GenerateRequest, **aud
     _validate(request)
     policy = request_settings_for(deployment.organization)
     mode = requested_mode(request, deployment, policy)
+    if request.reidentify:
+        if mode != "deidentify":
+            raise FieldError("reidentify", "Re-identification needs the de-identify PHI mode.")
+        if audit.get("stream"):
+            raise FieldError("reidentify", "Re-identification is for whole answers; ask without streaming.")
+        authorize(actor, "phi:reidentify", deployment.resource)  # 403, audited: nobody else sees an original
     inference_id = f"inf_{uuid.uuid4().hex[:20]}"
     chars = sum(len(m.content) for m in request.conversation)
     base = {"inference_id": inference_id, "mode": mode, "prompt_chars": chars, **audit}
@@ -319,12 +345,17 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
         "completion_tokens": generation.completion_tokens,
         "total_tokens": generation.prompt_tokens + generation.completion_tokens,
     }
+    pairs = call.surrogate_pairs(generation.text, answer.entities)
+    text, restored = answer.text, None
+    if request.reidentify:
+        earlier = reidentify.live_pairs(deployment=call.deployment, conversation_id=request.conversation_id or "")
+        text, restored = reidentify.restore(answer.text, [*earlier, *pairs])
     phi_counts = call.record_inference(usage=usage, answer=answer.entities, response_chars=len(generation.text),
-                                       model_ms=model_ms)  # fmt: skip
+                                       model_ms=model_ms, pairs=pairs, restored=restored)  # fmt: skip
     return Inference(
         id=str(call.base["inference_id"]),
         deployment=call.deployment,
-        text=answer.text,
+        text=text,
         processed_prompt=call.prompts[-1].text,
         mode=call.mode,
         prompt_entities=call.prompt_entities,
@@ -333,6 +364,7 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
         latency_ms=round((time.perf_counter() - call.started) * 1000, 1),
         finish_reason=generation.finish_reason,
         phi_counts=phi_counts,
+        reidentified=restored is not None,
     )
 
 

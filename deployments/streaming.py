@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -82,7 +82,7 @@ class InferenceStream:
         prompt_tokens, completion_tokens = self.upstream.prompt_tokens, self.upstream.completion_tokens
         self.usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens}  # fmt: skip
-        extra: dict[str, object] = {"released_chars": self.window.released}
+        extra: dict[str, Any] = {"released_chars": self.window.released}
         if failure:
             extra["refused"] = failure
         if self.window.late:
@@ -91,6 +91,7 @@ class InferenceStream:
             self.phi_counts = self.call.record_inference(
                 usage=self.usage, answer=self.window.entities, response_chars=len(self.window.text),
                 model_ms=model_ms, outcome=outcome, **extra,
+                pairs=self.call.surrogate_pairs(self.window.text, self.window.entities),
             )  # fmt: skip
         except Exception as exc:  # the answer is already on its way; say so loudly (never with its text)
             log.error("gateway.stream_audit_failed", inference_id=self.id, exception_type=type(exc).__name__)

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from deployments.models import Deployment, State
 from deployments.providers import ProviderError, provider_for
+from deployments.reidentify import purge_expired
 from deployments.services import deployment_provisioned, deployment_transition
 
 log = structlog.get_logger(__name__)
@@ -80,3 +81,9 @@ def reconcile_deployments() -> dict[str, int]:
                                   reason=f"runtime {status}")  # fmt: skip
             counts["failed"] += 1
     return counts
+
+
+@shared_task(name="deployments.tasks.purge_reidentification_maps")
+def purge_reidentification_maps() -> int:
+    """Beat, every minute: delete the re-identification maps whose time is up."""
+    return purge_expired()

@@ -40,6 +40,11 @@ app.conf.update(
     beat_schedule={
         "audit-sequence": {"task": "audit.tasks.sequence_pending", "schedule": 5.0, "options": {"expires": 5}},
         "audit-checkpoint": {"task": "audit.tasks.checkpoint_chains", "schedule": crontab(minute="*/10")},
+        "reidentification-purge": {
+            "task": "deployments.tasks.purge_reidentification_maps",
+            "schedule": 60.0,
+            "options": {"queue": "maintenance", "expires": 60},
+        },
         "deployments-reconcile": {
             "task": "deployments.tasks.reconcile_deployments",
             "schedule": 30.0,

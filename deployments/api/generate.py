@@ -27,6 +27,12 @@ class PhiSettingsSerializer(StrictSerializer):
     subject_id = serializers.CharField(
         required=False, max_length=200, help_text="de-identify: one patient's dates shift by the same number of days"
     )
+    reidentify = serializers.BooleanField(
+        required=False, help_text="de-identify, with phi:reidentify: the answer with the original identifiers back"
+    )
+    conversation_id = serializers.CharField(
+        required=False, max_length=100, help_text="de-identify: calls that share it share their re-identification maps"
+    )
 
 
 @extend_schema_field({"type": "string", "maxLength": MAX_PROMPT_CHARS})
@@ -75,6 +81,7 @@ class InferenceSerializer(serializers.Serializer[Inference]):
                 "entities": EntitySerializer(many=True),
                 "response_entities": EntitySerializer(many=True),
                 "counts": serializers.DictField(),
+                "reidentified": serializers.BooleanField(),
             },
         )
     )
@@ -84,6 +91,7 @@ class InferenceSerializer(serializers.Serializer[Inference]):
             "entities": [e.explain() for e in inference.prompt_entities],
             "response_entities": [e.explain() for e in inference.response_entities],
             "counts": inference.phi_counts,
+            "reidentified": inference.reidentified,
         }
 
 

@@ -126,6 +126,8 @@ class ChatCompletionSerializer(serializers.Serializer[Any]):
     user = serializers.CharField(required=False, max_length=200, allow_blank=True)
     phi_handling = serializers.CharField(required=False, max_length=20, help_text="detect|redact|reject|de-identify")
     subject_id = serializers.CharField(required=False, max_length=200)
+    reidentify = serializers.BooleanField(required=False, default=False)
+    conversation_id = serializers.CharField(required=False, max_length=100)
 
 
 def _text_of(content: Any, index: int) -> str:
@@ -160,6 +162,7 @@ class ChatCompletionsView(OpenAIView):
             messages=conversation(data["messages"]), max_tokens=max_tokens,
             temperature=0.7 if temperature is None else temperature,
             phi_handling=data.get("phi_handling"), subject_id=data.get("subject_id"),
+            reidentify=data["reidentify"], conversation_id=data.get("conversation_id"),
         )  # fmt: skip
         deployment_id = resolve_model(actor, data["model"])
         if data.get("stream"):
@@ -173,7 +176,7 @@ class ChatCompletionsView(OpenAIView):
             "choices": [{"index": 0, "message": {"role": "assistant", "content": inference.text},
                          "finish_reason": inference.finish_reason, "logprobs": None}],
             "usage": inference.usage,
-            "phi": {"mode": inference.mode, "counts": inference.phi_counts},
+            "phi": {"mode": inference.mode, "counts": inference.phi_counts, "reidentified": inference.reidentified},
         })  # fmt: skip
 
 

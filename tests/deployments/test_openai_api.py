@@ -86,7 +86,7 @@ def test_a_chat_passes_every_turn_through_the_phi_engine(api_client, alice, acme
     }
     assert choice["finish_reason"] == "stop"
     assert body["phi"] == {"mode": "redact", "counts": {"prompt": {"DATE": 1, "NAME": 2, "PHONE": 1},
-                                                        "response": {"NAME": 1}}}  # fmt: skip
+                                                        "response": {"NAME": 1}}, "reidentified": False}  # fmt: skip
     inference = AuditEvent.objects.get(event_type="model.inference", resource_id=deployment.public_id)
     assert inference.outcome == "success" and inference.details["messages"] == 2
     assert inference.details["inference_id"] == body["id"].removeprefix("chatcmpl-")
