@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import openai
@@ -156,3 +161,35 @@ def test_the_python_sdk_streams_generate_text(live_server, acme, alice, local):
         client.generate_text(local.public_id, PROMPT, stream=True,
                              security_settings=SecuritySettings(phi_handling="reject"))  # fmt: skip
     assert rejected.value.entity_types == ["DATE", "NAME"]
+
+
+NODE_CHECK = Path(__file__).resolve().parent / "openai_node"
+
+
+NODE_MISSING = "the openai npm package is not installed: npm ci --prefix tests/deployments/openai_node"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node (>= 20) is not installed")
+@pytest.mark.skipif(not (NODE_CHECK / "node_modules" / "openai").is_dir(), reason=NODE_MISSING)
+def test_the_openai_npm_package_chats_streams_lists_and_is_refused(live_server, acme, alice, local):
+    _, token = api_key_issue(actor=None, organization=acme, user=alice, name="node")
+    dave = UserFactory.create(username="dave", organization=acme)
+    grant(dave, acme, "auditor")
+    _, denied = api_key_issue(actor=None, organization=acme, user=dave, name="node-denied")
+    node = shutil.which("node")
+    assert node is not None
+    environment = {**os.environ, "OPENAI_BASE_URL": f"{live_server.url}/v1", "OPENAI_API_KEY": token,
+                   "DENIED_API_KEY": denied, "MODEL": "local-assistant", "PROMPT": PROMPT}  # fmt: skip
+    done = subprocess.run([node, "chat.mjs"], cwd=NODE_CHECK, env=environment, capture_output=True, text=True,  # noqa: S603
+                          timeout=240, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout)
+    assert seen["whole"]["content"].strip() and seen["whole"]["usage"]["completion_tokens"] > 0
+    assert seen["whole"]["phi"]["counts"]["prompt"] == {"DATE": 1, "NAME": 1}
+    streamed = "".join(seen["pieces"])
+    assert len(seen["pieces"]) > 1 and streamed.strip() and seen["streamUsage"]["completion_tokens"] > 0
+    assert not any(value in streamed + seen["whole"]["content"] for value in PHI_VALUES)
+    assert seen["models"] == ["local-assistant"]
+    assert seen["denied"]["status"] == 403 and seen["denied"]["name"] == "PermissionDeniedError"
+    assert seen["denied"]["type"] == "permission_error"
+    assert wait_for_event(seen["streamId"].removeprefix("chatcmpl-")).outcome == "success"
