@@ -301,6 +301,9 @@ def prepare(*, actor: Actor, deployment_id: str, request: GenerateRequest, **aud
         compliance_gate(deployment, policy)
     except GatewayRefused as exc:
         raise call.refuse(exc, "denied") from None
+    if _disclosure_recorder is None:  # fail closed before anything is sent (a stream cannot take it back later)
+        unaccounted = GatewayRefused(503, "disclosure-log-unavailable", "The accounting of disclosures is unavailable.")
+        raise call.refuse(unaccounted, "error") from None
     try:
         master_key()  # fail closed: no encryption safeguard (runtime keys, de-identification keys), no inference
     except MasterKeyUnavailable:

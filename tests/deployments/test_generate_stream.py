@@ -86,3 +86,15 @@ def test_openai_streams_report_a_failure_as_an_error_event(api_client, alice, ac
     last = json.loads(blocks[-1].removeprefix("data: "))
     assert last["error"]["code"] == "runtime-unavailable" and last["error"]["type"] == "server_error"
     assert "[DONE]" not in blocks[-1]
+
+
+def test_without_the_disclosure_log_a_stream_is_refused_before_anything_is_sent(
+    api_client, alice, acme, echo, monkeypatch
+):
+    monkeypatch.setattr("deployments.gateway._disclosure_recorder", None)
+    deployment = make_deployment(acme)
+    api_client.force_authenticate(alice)
+    response = post(api_client, deployment, stream=True)
+    assert response.status_code == 503 and response.json()["type"].endswith("/disclosure-log-unavailable")
+    assert echo.prompts == []
+    assert AuditEvent.objects.get(event_type="model.inference").outcome == "error"
