@@ -1,7 +1,7 @@
 'use strict';
 /** Node.js SDK for the PaiTIENT Secure Model Service (dependency-free; Node >= 20). */
 
-const { PaiTIENTClient, AuditLogs } = require('./client');
+const { PaiTIENTClient, AuditLogs, StreamedGeneration } = require('./client');
 const errors = require('./errors');
 const models = require('./models');
 const security = require('./security');
@@ -16,6 +16,7 @@ module.exports = {
   Role: models.Role,
   RoleAssignment: models.RoleAssignment,
   TextGeneration: models.TextGeneration,
+  StreamedGeneration,
   PaiTIENTError: errors.PaiTIENTError,
   ConfigurationError: errors.ConfigurationError,
   AuthenticationError: errors.AuthenticationError,

@@ -11,6 +11,7 @@ export const {
   Role,
   RoleAssignment,
   TextGeneration,
+  StreamedGeneration,
   PaiTIENTError,
   ConfigurationError,
   AuthenticationError,
