@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, str] = {
     "incident:manage": "Manage security incidents and breach assessments",
     "phi_scan:run": "Run PHI scans on uploaded files",
     "disclosure:read": "Search and export the accounting of disclosures of a patient's PHI",
+    "phi:reidentify": "See de-identified answers with the patient's original identifiers restored (a PHI disclosure)",
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {

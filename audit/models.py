@@ -17,6 +17,7 @@ class Outcome(models.TextChoices):
     SUCCESS = "success"
     DENIED = "denied"
     ERROR = "error"
+    CANCELLED = "cancelled"  # the caller went away part-way (a streamed answer whose client disconnected)
 
 
 class ActorType(models.TextChoices):

@@ -51,7 +51,7 @@ PROMPT = (
 
 
 class InstantRuntime:
-    def generate(self, deployment: Any, prompt: str, *, max_tokens: int, temperature: float) -> Any:
+    def generate(self, deployment: Any, messages: Any, *, max_tokens: int, temperature: float) -> Any:
         from deployments.providers import Generation
 
         return Generation(text="Summary: glucose control worsening; SGLT2 inhibitor added.", prompt_tokens=250,

@@ -24,7 +24,7 @@ LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
 GATEWAY_STAGES = ("policy", "compliance", "phi_prompt", "provider", "phi_answer", "audit")
 OTHER = "other"
 PHI_MODES = ("off", "detect", "redact", "reject", "deidentify")
-OUTCOMES = ("success", "denied", "error")
+OUTCOMES = ("success", "denied", "error", "cancelled")
 
 GATEWAY_STAGE_SECONDS = Histogram(
     "paitient_gateway_stage_seconds",

@@ -18,15 +18,17 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 
+from accessctl.policy import authorize
 from accessctl.security import request_settings_for
 from audit.services import record
 from core.errors import FieldError, ProblemError, TooLarge
 from core.metrics import StageClock, count_gateway_call
+from deployments import reidentify
 from deployments.associates import baa_covers, business_associate, describe
 from deployments.associates import register_baa_check as register_baa_check
 from deployments.isolation import is_isolated, uses_tls
 from deployments.models import Deployment, Provider, State
-from deployments.providers import Generation, ProviderError, RuntimeUnavailable, provider_for
+from deployments.providers import ChatMessage, ProviderError, RuntimeUnavailable, TextStream, provider_for
 from deployments.selectors import access_deployment
 from encryption.master import MasterKeyUnavailable, master_key
 from encryption.services import hmac_key
@@ -54,13 +56,26 @@ class GatewayRefused(ProblemError):
 
 @dataclass(frozen=True)
 class GenerateRequest:
-    prompt: str
+    prompt: str = ""
     max_tokens: int = 256
     temperature: float = 0.7
     phi_detection: bool | None = None
     phi_redaction: bool | None = None
     phi_handling: str | None = None
     subject_id: str | None = None  # de-identification: one patient's dates all shift by the same days
+    # A chat (`/v1/chat/completions`): the whole conversation, every turn through the PHI engine. Empty for
+    # the native call, whose `prompt` is one user turn.
+    messages: tuple[ChatMessage, ...] = ()
+    reidentify: bool = False  # de-identify mode, `phi:reidentify` holders: the answer with the originals back
+    conversation_id: str | None = None  # de-identify: calls that share it share their re-identification maps
+
+    @property
+    def conversation(self) -> tuple[ChatMessage, ...]:
+        return self.messages or (ChatMessage("user", self.prompt),)
+
+    @property
+    def input_field(self) -> str:
+        return "messages" if self.messages else "prompt"
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ class Inference:
     latency_ms: float
     finish_reason: str
     phi_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    reidentified: bool = False  # `text` has the originals back (a holder of phi:reidentify asked)
 
 
 def requested_mode(request: GenerateRequest, deployment: Deployment, policy: SecuritySettings) -> str:
@@ -151,14 +167,20 @@ def compliance_gate(deployment: Deployment, policy: SecuritySettings) -> None:
 
 
 def _validate(request: GenerateRequest) -> None:
-    if not isinstance(request.prompt, str) or not request.prompt.strip():
-        raise FieldError("prompt", "Give a non-empty prompt.")
-    if len(request.prompt) > MAX_PROMPT_CHARS:
-        raise TooLarge("prompt", f"The prompt is {len(request.prompt)} characters; at most {MAX_PROMPT_CHARS}.")
+    field_name = request.input_field
+    turns = request.conversation
+    if not any(isinstance(m.content, str) and m.content.strip() for m in turns):
+        raise FieldError(field_name, "Give a non-empty prompt." if field_name == "prompt" else "Give a message.")
+    chars = sum(len(m.content) for m in turns)
+    if chars > MAX_PROMPT_CHARS:
+        what = "The messages are" if request.messages else "The prompt is"
+        raise TooLarge(field_name, f"{what} {chars} characters; at most {MAX_PROMPT_CHARS}.")
     if not 1 <= request.max_tokens <= MAX_TOKENS_LIMIT:
         raise FieldError("max_tokens", f"Between 1 and {MAX_TOKENS_LIMIT}.")
     if not 0.0 <= request.temperature <= 2.0:
         raise FieldError("temperature", "Between 0 and 2.")
+    if request.conversation_id is not None and not 1 <= len(request.conversation_id) <= 100:
+        raise FieldError("conversation_id", "Between 1 and 100 characters.")
 
 
 def _phi(text: str, mode: str, context: DeidContext | None) -> Result:
@@ -179,110 +201,194 @@ def _counts(entities: tuple[Entity, ...]) -> dict[str, int]:
     return dict(sorted(Counter(e.type for e in entities).items()))
 
 
-def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> Inference:
-    """Run one prompt through the gateway. Raises DeploymentNotFound, PolicyDenied (audited by authorize),
-    FieldError, GatewayRefused (audited here)."""
+@dataclass
+class PreparedCall:
+    """A call that passed every check and whose conversation passed the PHI engine: what the runtime may see."""
+
+    actor: Actor
+    deployment: Deployment
+    request: GenerateRequest
+    mode: str
+    context: DeidContext | None
+    prompts: list[Result]  # one per turn of the conversation, in order
+    base: dict[str, Any]  # the audit details every event of the call carries
+    started: float
+    clock: StageClock = field(default_factory=StageClock)  # per-stage timings for /metrics and the gateway bench
+
+    @property
+    def messages(self) -> tuple[ChatMessage, ...]:
+        return tuple(ChatMessage(m.role, r.text) for m, r in zip(self.request.conversation, self.prompts, strict=True))
+
+    @property
+    def prompt_entities(self) -> tuple[Entity, ...]:
+        return tuple(e for r in self.prompts for e in r.entities)
+
+    def refuse(self, exc: GatewayRefused, outcome: str, phi: dict[str, dict[str, int]] | None = None) -> GatewayRefused:
+        """Audit a refusal (and, when the PHI engine ran, what it found) and return the exception to raise."""
+        count_gateway_call(self.mode, outcome)
+        with transaction.atomic():
+            if phi is not None:
+                record(actor=self.actor, event_type="phi.detection", resource=self.deployment.resource,
+                       resource_id=self.deployment.public_id, details={**self.base, **phi})  # fmt: skip
+            record(actor=self.actor, event_type="model.inference", resource=self.deployment.resource,
+                   outcome=outcome, resource_id=self.deployment.public_id,
+                   details={**self.base, "refused": exc.code})  # fmt: skip
+        return exc
+
+    def runtime_failed(self, exc: ProviderError) -> GatewayRefused:
+        if isinstance(exc, RuntimeUnavailable):
+            return self.refuse(GatewayRefused(503, "runtime-unavailable", str(exc)), "error")
+        return self.refuse(GatewayRefused(502, "runtime-error", str(exc)), "error")
+
+    def surrogate_pairs(self, answer: str, entities: Sequence[Entity]) -> reidentify.Pairs:
+        """De-identify mode: (surrogate, original) of every identifier in the conversation and the answer."""
+        if self.context is None:
+            return []
+        texts = [(m.content, r.entities) for m, r in zip(self.request.conversation, self.prompts, strict=True)]
+        return reidentify.surrogate_pairs(self.context, [*texts, (answer, entities)])
+
+    def record_inference(
+        self, *, usage: dict[str, int], answer: Sequence[Entity], response_chars: int, model_ms: float,
+        outcome: str = "success", pairs: reidentify.Pairs | None = None, restored: int | None = None, **extra: Any,
+    ) -> dict[str, dict[str, int]]:  # fmt: skip
+        """The call's `model.inference` and `phi.detection` events and the accounting of the disclosure, in one
+        transaction (fail closed: without the audit log or the disclosure log, no answer)."""
+        phi_counts = {"prompt": _counts(self.prompt_entities), "response": _counts(tuple(answer))}
+        latency_ms = (time.perf_counter() - self.started) * 1000
+        self.clock.lap("phi_answer")
+        with transaction.atomic():
+            record(actor=self.actor, event_type="phi.detection", resource=self.deployment.resource,
+                   resource_id=self.deployment.public_id, details={**self.base, **phi_counts})  # fmt: skip
+            record(
+                actor=self.actor, event_type="model.inference", resource=self.deployment.resource, outcome=outcome,
+                resource_id=self.deployment.public_id,
+                details={**self.base, **usage, "response_chars": response_chars, "model": self.deployment.model.name,
+                         "latency_ms": round(latency_ms, 1), "model_ms": round(model_ms, 1),
+                         "phi_entities": len(self.prompt_entities) + len(answer), **extra},
+            )  # fmt: skip
+            if _disclosure_recorder is None:
+                raise GatewayRefused(503, "disclosure-log-unavailable", "The accounting of disclosures is unavailable.")
+            texts = [(m.content, r.entities) for m, r in zip(self.request.conversation, self.prompts, strict=True)]
+            _disclosure_recorder(actor=self.actor, deployment=self.deployment,
+                                 inference_id=str(self.base["inference_id"]), mode=self.mode, texts=texts)  # fmt: skip
+            reidentify.store(deployment=self.deployment, inference_id=str(self.base["inference_id"]),
+                             conversation_id=self.request.conversation_id or "", pairs=pairs or [])  # fmt: skip
+            if restored is not None:
+                inference_id = str(self.base["inference_id"])
+                reidentify.record_disclosure(actor=self.actor, deployment=self.deployment, inference_id=inference_id,
+                                             restored=restored)  # fmt: skip
+        self.clock.lap("audit")
+        self.clock.observe()
+        count_gateway_call(self.mode, outcome, entity_types=ENTITY_TYPES, prompt=phi_counts["prompt"],
+                           response=phi_counts["response"])  # fmt: skip
+        return phi_counts
+
+
+def prepare(*, actor: Actor, deployment_id: str, request: GenerateRequest, **audit: Any) -> PreparedCall:
+    """Everything before the model: authorize, validate, compliance gate, safeguards up, the PHI engine on every
+    turn of the conversation. Raises DeploymentNotFound, PolicyDenied (audited by authorize), FieldError,
+    GatewayRefused (audited here). `audit` adds PHI-free details to every event of the call."""
     started = time.perf_counter()
-    clock = StageClock()  # per-stage timings for /metrics and bench/gateway_bench.py
     deployment = access_deployment(actor=actor, deployment_id=deployment_id, permission="text:generate")
     _validate(request)
     policy = request_settings_for(deployment.organization)
     mode = requested_mode(request, deployment, policy)
-    clock.lap("policy")
+    if request.reidentify:
+        if mode != "deidentify":
+            raise FieldError("reidentify", "Re-identification needs the de-identify PHI mode.")
+        if audit.get("stream"):
+            raise FieldError("reidentify", "Re-identification is for whole answers; ask without streaming.")
+        authorize(actor, "phi:reidentify", deployment.resource)  # 403, audited: nobody else sees an original
     inference_id = f"inf_{uuid.uuid4().hex[:20]}"
-    base = {"inference_id": inference_id, "mode": mode, "prompt_chars": len(request.prompt)}
-
-    def refuse(exc: GatewayRefused, outcome: str, phi: dict[str, dict[str, int]] | None = None) -> GatewayRefused:
-        count_gateway_call(mode, outcome)
-        with transaction.atomic():
-            if phi is not None:
-                record(actor=actor, event_type="phi.detection", resource=deployment.resource,
-                       resource_id=deployment.public_id, details={**base, **phi})  # fmt: skip
-            record(actor=actor, event_type="model.inference", resource=deployment.resource, outcome=outcome,
-                   resource_id=deployment.public_id, details={**base, "refused": exc.code})  # fmt: skip
-        return exc
-
+    chars = sum(len(m.content) for m in request.conversation)
+    base = {"inference_id": inference_id, "mode": mode, "prompt_chars": chars, **audit}
+    if request.messages:
+        base["messages"] = len(request.messages)
+    call = PreparedCall(actor, deployment, request, mode, None, [], base, started)
+    call.clock.started = call.clock.last = started
+    call.clock.lap("policy")
     try:
         compliance_gate(deployment, policy)
     except GatewayRefused as exc:
-        raise refuse(exc, "denied") from None
+        raise call.refuse(exc, "denied") from None
+    if _disclosure_recorder is None:  # fail closed before anything is sent (a stream cannot take it back later)
+        unaccounted = GatewayRefused(503, "disclosure-log-unavailable", "The accounting of disclosures is unavailable.")
+        raise call.refuse(unaccounted, "error") from None
     try:
         master_key()  # fail closed: no encryption safeguard (runtime keys, de-identification keys), no inference
     except MasterKeyUnavailable:
         unavailable = GatewayRefused(503, "encryption-unavailable",
                                      "The encryption master key is unavailable; nothing was sent.")  # fmt: skip
-        raise refuse(unavailable, "error") from None
-    context = None
+        raise call.refuse(unavailable, "error") from None
     if mode == "deidentify":
-        context = DeidContext(hmac_key(deployment.organization, purpose="deid"), request.subject_id)
-    clock.lap("compliance")
-    try:
-        prompt = _phi(request.prompt, mode, context)
-    except PHIRejected as exc:
+        call.context = DeidContext(hmac_key(deployment.organization, purpose="deid"), request.subject_id)
+    call.clock.lap("compliance")
+    rejected: Counter[str] = Counter()
+    for message in request.conversation:
+        try:
+            call.prompts.append(_phi(message.content, mode, call.context))
+        except PHIRejected as exc:
+            rejected.update(exc.counts)
+            call.prompts.append(Result(message.content, (), "reject"))
+        except GatewayRefused as exc:
+            raise call.refuse(exc, "error") from None
+    if rejected:
         refused = GatewayRefused(422, "phi-rejected", "The prompt contains PHI and this call rejects PHI.",
-                                 entity_types=sorted(exc.counts))  # fmt: skip
-        raise refuse(refused, "denied", {"prompt": dict(sorted(exc.counts.items())), "response": {}}) from None
-    except GatewayRefused as exc:
-        raise refuse(exc, "error") from None
-    clock.lap("phi_prompt")
+                                 entity_types=sorted(rejected))  # fmt: skip
+        raise call.refuse(refused, "denied", {"prompt": dict(sorted(rejected.items())), "response": {}}) from None
+    call.clock.lap("phi_prompt")
+    return call
+
+
+def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> Inference:
+    """Run one prompt (or conversation) through the gateway and answer when the model is done."""
+    call = prepare(actor=actor, deployment_id=deployment_id, request=request)
     model_started = time.perf_counter()
     try:
-        generation = provider_for(deployment.provider).generate(
-            deployment, prompt.text, max_tokens=request.max_tokens, temperature=request.temperature
+        generation = provider_for(call.deployment.provider).generate(
+            call.deployment, call.messages, max_tokens=request.max_tokens, temperature=request.temperature
         )
-    except RuntimeUnavailable as exc:
-        raise refuse(GatewayRefused(503, "runtime-unavailable", str(exc)), "error") from None
     except ProviderError as exc:
-        raise refuse(GatewayRefused(502, "runtime-error", str(exc)), "error") from None
+        raise call.runtime_failed(exc) from None
     model_ms = (time.perf_counter() - model_started) * 1000
-    clock.lap("provider")
+    call.clock.lap("provider")
     try:
-        answer = _phi(generation.text, RESPONSE_MODE[mode], context)
+        answer = _phi(generation.text, RESPONSE_MODE[call.mode], call.context)
     except GatewayRefused as exc:
-        raise refuse(exc, "error") from None
-    clock.lap("phi_answer")
-    inference = _finish(actor, deployment, request, generation, prompt, answer, base, started, model_ms)
-    clock.lap("audit")
-    clock.observe()
-    count_gateway_call(mode, "success", entity_types=ENTITY_TYPES, prompt=inference.phi_counts["prompt"],
-                       response=inference.phi_counts["response"])  # fmt: skip
-    return inference
-
-
-def _finish(
-    actor: Actor, deployment: Deployment, request: GenerateRequest, generation: Generation, prompt: Result,
-    answer: Result, base: dict[str, Any], started: float, model_ms: float,
-) -> Inference:  # fmt: skip
+        raise call.refuse(exc, "error") from None
     usage = {
         "prompt_tokens": generation.prompt_tokens,
         "completion_tokens": generation.completion_tokens,
         "total_tokens": generation.prompt_tokens + generation.completion_tokens,
     }
-    phi_counts = {"prompt": _counts(prompt.entities), "response": _counts(answer.entities)}
-    latency_ms = (time.perf_counter() - started) * 1000
-    with transaction.atomic():
-        record(actor=actor, event_type="phi.detection", resource=deployment.resource,
-               resource_id=deployment.public_id, details={**base, **phi_counts})  # fmt: skip
-        record(
-            actor=actor, event_type="model.inference", resource=deployment.resource, resource_id=deployment.public_id,
-            details={**base, **usage, "response_chars": len(generation.text), "model": deployment.model.name,
-                     "latency_ms": round(latency_ms, 1), "model_ms": round(model_ms, 1),
-                     "phi_entities": len(prompt.entities) + len(answer.entities)},
-        )  # fmt: skip
-        if _disclosure_recorder is None:
-            raise GatewayRefused(503, "disclosure-log-unavailable", "The accounting of disclosures is unavailable.")
-        _disclosure_recorder(actor=actor, deployment=deployment, inference_id=str(base["inference_id"]),
-                             mode=str(base["mode"]), texts=[(request.prompt, prompt.entities)])  # fmt: skip
+    pairs = call.surrogate_pairs(generation.text, answer.entities)
+    text, restored = answer.text, None
+    if request.reidentify:
+        earlier = reidentify.live_pairs(deployment=call.deployment, conversation_id=request.conversation_id or "")
+        text, restored = reidentify.restore(answer.text, [*earlier, *pairs])
+    phi_counts = call.record_inference(usage=usage, answer=answer.entities, response_chars=len(generation.text),
+                                       model_ms=model_ms, pairs=pairs, restored=restored)  # fmt: skip
     return Inference(
-        id=str(base["inference_id"]),
-        deployment=deployment,
-        text=answer.text,
-        processed_prompt=prompt.text,
-        mode=str(base["mode"]),
-        prompt_entities=prompt.entities,
+        id=str(call.base["inference_id"]),
+        deployment=call.deployment,
+        text=text,
+        processed_prompt=call.prompts[-1].text,
+        mode=call.mode,
+        prompt_entities=call.prompt_entities,
         response_entities=answer.entities,
         usage=usage,
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        latency_ms=round((time.perf_counter() - call.started) * 1000, 1),
         finish_reason=generation.finish_reason,
         phi_counts=phi_counts,
+        reidentified=restored is not None,
     )
+
+
+def open_stream(call: PreparedCall) -> TextStream:
+    """Start the model's streamed answer for a prepared call (refusals audited)."""
+    try:
+        return provider_for(call.deployment.provider).stream(
+            call.deployment, call.messages, max_tokens=call.request.max_tokens, temperature=call.request.temperature
+        )
+    except ProviderError as exc:
+        raise call.runtime_failed(exc) from None

@@ -9,7 +9,7 @@ from django.db import models
 
 from accessctl.models import Organization, TenantModel, User
 from core.ids import new_public_id
-from encryption.fields import EncryptedTextField
+from encryption.fields import EncryptedJSONField, EncryptedTextField
 
 
 class Provider(models.TextChoices):
@@ -101,3 +101,20 @@ class Deployment(TenantModel):
     @property
     def resource(self) -> str:
         return f"deployment/{self.name}"
+
+
+class ReidentificationMap(TenantModel):
+    """The surrogate → original pairs of one de-identified call, sealed for the organisation, kept only until
+    `expires_at` (PAITIENT_REIDENTIFY_TTL_SECONDS) so that a holder of `phi:reidentify` can have the answer (or a
+    later answer of the same conversation) with the originals back. The purge task deletes expired rows."""
+
+    NOUN = "re-identification map"
+    encryption_row_key = "public_id"
+
+    public_id = models.CharField(max_length=48, unique=True, default=partial(new_public_id, "rim", length=14))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="+")
+    inference_id = models.CharField(max_length=40, unique=True)
+    conversation_id = models.CharField(max_length=100, blank=True, db_index=True)
+    pairs = EncryptedJSONField(help_text="[[surrogate, original], ...], sealed for the organisation")
+    expires_at = models.DateTimeField(db_index=True)

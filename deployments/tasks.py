@@ -13,6 +13,7 @@ from core.queueing import enqueue_on_commit
 from deployments.models import Deployment, State
 from deployments.providers import ProviderError, provider_for
 from deployments.providers.local import owned_runtimes, stop_runtime
+from deployments.reidentify import purge_expired
 from deployments.services import deployment_provisioned, deployment_transition
 
 log = structlog.get_logger(__name__)
@@ -130,3 +131,9 @@ def stop_orphaned_runtimes() -> int:
             stop_runtime(runtime.pid, runtime.port)
             stopped += 1
     return stopped
+
+
+@shared_task(name="deployments.tasks.purge_reidentification_maps")
+def purge_reidentification_maps() -> int:
+    """Beat, every minute: delete the re-identification maps whose time is up."""
+    return purge_expired()

@@ -53,6 +53,11 @@ app.conf.update(
             "schedule": float(RECOVERY_SWEEP_SECONDS),
             "options": {"queue": "maintenance", "expires": RECOVERY_SWEEP_SECONDS},
         },
+        "reidentification-purge": {
+            "task": "deployments.tasks.purge_reidentification_maps",
+            "schedule": 60.0,
+            "options": {"queue": "maintenance", "expires": 60},
+        },
         "deployments-reconcile": {
             "task": "deployments.tasks.reconcile_deployments",
             "schedule": float(RECONCILE_SECONDS),

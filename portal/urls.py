@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from deployments.api import openai as openai_api
 from portal import metrics, setup, views
 from portal.forms import LoginForm
 
@@ -40,6 +41,10 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
+    # OpenAI-compatible: the official clients append these paths to base_url=<host>/v1.
+    path("v1/chat/completions", openai_api.ChatCompletionsView.as_view(), name="openai-chat-completions"),
+    path("v1/models", openai_api.ModelsView.as_view(), name="openai-models"),
+    path("v1/models/<str:model>", openai_api.ModelView.as_view(), name="openai-model"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

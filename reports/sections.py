@@ -133,7 +133,7 @@ def phi_access(organization: Organization, start: datetime, end: datetime) -> Se
         scope.values("resource_id", "resource")
         .annotate(
             inferences=Count("id", filter=Q(event_type="model.inference")),
-            refused=Count("id", filter=Q(event_type="model.inference") & ~Q(outcome=Outcome.SUCCESS)),
+            refused=Count("id", filter=Q(event_type="model.inference", outcome__in=[Outcome.DENIED, Outcome.ERROR])),
             detections=Count("id", filter=Q(event_type="phi.detection")),
         )
         .order_by("-inferences", "resource_id")

@@ -1,9 +1,11 @@
-"""REST: `POST /api/v1/deployments/{id}/generate` — the SDK's generate_text through the inference gateway."""
+"""REST: `POST /api/v1/deployments/{id}/generate` — the SDK's generate_text through the inference gateway, whole
+or streamed (`stream: true`: server-sent events)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -12,7 +14,10 @@ from rest_framework.views import APIView
 
 from accessctl.permissions import request_actor
 from core.api.serializers import StrictSerializer
-from deployments.gateway import MAX_PROMPT_CHARS, GenerateRequest, Inference, generate
+from core.problems import problem
+from deployments.api.events import Events, event_stream_response, sse
+from deployments.gateway import MAX_PROMPT_CHARS, GatewayRefused, GenerateRequest, Inference, generate
+from deployments.streaming import InferenceStream, generate_stream
 
 
 class PhiSettingsSerializer(StrictSerializer):
@@ -21,6 +26,12 @@ class PhiSettingsSerializer(StrictSerializer):
     phi_handling = serializers.CharField(required=False, max_length=20, help_text="detect|redact|reject|de-identify")
     subject_id = serializers.CharField(
         required=False, max_length=200, help_text="de-identify: one patient's dates shift by the same number of days"
+    )
+    reidentify = serializers.BooleanField(
+        required=False, help_text="de-identify, with phi:reidentify: the answer with the original identifiers back"
+    )
+    conversation_id = serializers.CharField(
+        required=False, max_length=100, help_text="de-identify: calls that share it share their re-identification maps"
     )
 
 
@@ -35,6 +46,11 @@ class GenerateSerializer(StrictSerializer):
     max_tokens = serializers.IntegerField(required=False, default=256, min_value=1, max_value=4096)
     temperature = serializers.FloatField(required=False, default=0.7, min_value=0.0, max_value=2.0)
     security_settings = PhiSettingsSerializer(required=False, default=dict)
+    stream = serializers.BooleanField(
+        required=False, default=False,
+        help_text="answer as server-sent events: `delta` {text} as the answer passes the PHI hold-back window, then "
+        "`done` {id, deployment_id, model, finish_reason, usage, phi: {mode, counts}} (or `error`, a problem document)",
+    )  # fmt: skip
 
 
 class EntitySerializer(serializers.Serializer[Any]):
@@ -65,6 +81,7 @@ class InferenceSerializer(serializers.Serializer[Inference]):
                 "entities": EntitySerializer(many=True),
                 "response_entities": EntitySerializer(many=True),
                 "counts": serializers.DictField(),
+                "reidentified": serializers.BooleanField(),
             },
         )
     )
@@ -74,6 +91,7 @@ class InferenceSerializer(serializers.Serializer[Inference]):
             "entities": [e.explain() for e in inference.prompt_entities],
             "response_entities": [e.explain() for e in inference.response_entities],
             "counts": inference.phi_counts,
+            "reidentified": inference.reidentified,
         }
 
 
@@ -89,7 +107,7 @@ class GenerateView(APIView):
         },
         summary="Generate text through the PHI-guarded gateway",
     )
-    def post(self, request: Request, deployment_id: str) -> Response:
+    def post(self, request: Request, deployment_id: str) -> Response | StreamingHttpResponse:
         body = GenerateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -97,5 +115,28 @@ class GenerateView(APIView):
             prompt=data["prompt"], max_tokens=data["max_tokens"], temperature=data["temperature"],
             **data["security_settings"],
         )  # fmt: skip
+        if data["stream"]:
+            stream = generate_stream(actor=request_actor(request), deployment_id=deployment_id, request=call)
+            return event_stream_response(stream, native_events)
         inference = generate(actor=request_actor(request), deployment_id=deployment_id, request=call)
         return Response(InferenceSerializer(inference).data)
+
+
+def native_events(stream: InferenceStream) -> Events:
+    """`delta` events with the released text, then `done` with what the whole answer's envelope says (less the
+    text and the entity positions), or an `error` problem document when the call failed part-way."""
+    pieces = iter(stream)
+    try:
+        for text in pieces:
+            yield sse({"text": text}, "delta")
+    except GatewayRefused as exc:  # the status line is long gone
+        yield sse({**problem(exc.status, str(exc), code=exc.code), **exc.extra}, "error")
+        return
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
+    mode = "de-identify" if stream.mode == "deidentify" else stream.mode
+    yield sse({"id": stream.id, "deployment_id": stream.deployment.public_id, "model": stream.deployment.model.name,
+               "finish_reason": stream.finish_reason, "usage": stream.usage,
+               "phi": {"mode": mode, "counts": stream.phi_counts}}, "done")  # fmt: skip

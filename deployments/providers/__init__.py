@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,11 +34,35 @@ class Provisioned:
 
 
 @dataclass(frozen=True)
+class ChatMessage:
+    """One turn of a conversation as the runtime receives it (after the PHI engine)."""
+
+    role: str  # system | user | assistant
+    content: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(frozen=True)
 class Generation:
     text: str
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str = "stop"
+
+
+class TextStream(Protocol):
+    """A streamed answer: iterating yields text pieces as the runtime sends them; afterwards `usage` and
+    `finish_reason` describe the whole. `close()` drops the connection, which stops the runtime generating."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def close(self) -> None: ...
 
 
 class Provider(Protocol):
@@ -47,7 +72,13 @@ class Provider(Protocol):
         """`running` when the runtime answers; anything else names what is wrong (`absent`, `dead`...)."""
         ...
 
-    def generate(self, deployment: Deployment, prompt: str, *, max_tokens: int, temperature: float) -> Generation: ...
+    def generate(
+        self, deployment: Deployment, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> Generation: ...
+
+    def stream(
+        self, deployment: Deployment, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> TextStream: ...
 
     def deprovision(self, deployment: Deployment, progress: Progress) -> None: ...
 

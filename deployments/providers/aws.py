@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -18,7 +19,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from core.config import env_str
 from core.tls import self_signed_pem
 from deployments.isolation import aws_exposures
-from deployments.providers import Generation, Progress, ProviderError, Provisioned, openai_compat
+from deployments.providers import (
+    ChatMessage,
+    Generation,
+    Progress,
+    ProviderError,
+    Provisioned,
+    TextStream,
+    openai_compat,
+)
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
@@ -84,10 +93,21 @@ class AwsProvider:
         host = state.get("endpoint_dns") or state.get("private_ip") or ""
         return Provisioned(state=state, endpoint_url=f"https://{host}:{RUNTIME_PORT}/v1", secret=api_key)
 
-    def generate(self, deployment: Deployment, prompt: str, *, max_tokens: int, temperature: float) -> Generation:
+    def generate(
+        self, deployment: Deployment, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> Generation:
         return openai_compat.chat(
             deployment.endpoint_url, deployment.endpoint_secret or "", model=deployment.model.name,
-            prompt=prompt, max_tokens=max_tokens, temperature=temperature,
+            messages=messages, max_tokens=max_tokens, temperature=temperature,
+            pinned_certificate=str(deployment.provider_state.get("tls_certificate", "")),
+        )  # fmt: skip
+
+    def stream(
+        self, deployment: Deployment, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> TextStream:
+        return openai_compat.chat_stream(
+            deployment.endpoint_url, deployment.endpoint_secret or "", model=deployment.model.name,
+            messages=messages, max_tokens=max_tokens, temperature=temperature,
             pinned_certificate=str(deployment.provider_state.get("tls_certificate", "")),
         )  # fmt: skip
 

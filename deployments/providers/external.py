@@ -6,9 +6,18 @@ Every call goes through `openai_compat`'s external mode: public addresses only, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from deployments.providers import Generation, Progress, ProviderError, Provisioned, openai_compat
+from deployments.providers import (
+    ChatMessage,
+    Generation,
+    Progress,
+    ProviderError,
+    Provisioned,
+    TextStream,
+    openai_compat,
+)
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
@@ -34,10 +43,20 @@ class ExternalProvider:
             return "not answering"
         return "running"
 
-    def generate(self, deployment: Deployment, prompt: str, *, max_tokens: int, temperature: float) -> Generation:
+    def generate(
+        self, deployment: Deployment, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> Generation:
         return openai_compat.chat(
             deployment.endpoint_url, deployment.endpoint_secret or "", model=remote_model(deployment),
-            prompt=prompt, max_tokens=max_tokens, temperature=temperature, external=True,
+            messages=messages, max_tokens=max_tokens, temperature=temperature, external=True,
+        )  # fmt: skip
+
+    def stream(
+        self, deployment: Deployment, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> TextStream:
+        return openai_compat.chat_stream(
+            deployment.endpoint_url, deployment.endpoint_secret or "", model=remote_model(deployment),
+            messages=messages, max_tokens=max_tokens, temperature=temperature, external=True,
         )  # fmt: skip
 
     def deprovision(self, deployment: Deployment, progress: Progress) -> None:

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,16 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from core.config import env_int
-from deployments.providers import Generation, Progress, ProviderError, Provisioned, RuntimeUnavailable, openai_compat
+from deployments.providers import (
+    ChatMessage,
+    Generation,
+    Progress,
+    ProviderError,
+    Provisioned,
+    RuntimeUnavailable,
+    TextStream,
+    openai_compat,
+)
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
@@ -235,10 +245,20 @@ class LocalProvider:
             return "not answering"
         return "running"
 
-    def generate(self, deployment: Deployment, prompt: str, *, max_tokens: int, temperature: float) -> Generation:
+    def generate(
+        self, deployment: Deployment, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> Generation:
         return openai_compat.chat(
             deployment.endpoint_url, deployment.endpoint_secret or "", model=deployment.model.name,
-            prompt=prompt, max_tokens=max_tokens, temperature=temperature,
+            messages=messages, max_tokens=max_tokens, temperature=temperature,
+        )  # fmt: skip
+
+    def stream(
+        self, deployment: Deployment, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> TextStream:
+        return openai_compat.chat_stream(
+            deployment.endpoint_url, deployment.endpoint_secret or "", model=deployment.model.name,
+            messages=messages, max_tokens=max_tokens, temperature=temperature,
         )  # fmt: skip
 
     def deprovision(self, deployment: Deployment, progress: Progress) -> None:

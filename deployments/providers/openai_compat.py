@@ -11,15 +11,17 @@ out, not HTTP, a refused address), so they cannot be used to scan ports.
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
 
 from core.config import env_str
 from core.tls import harden
-from deployments.providers import Generation, ProviderError, RuntimeUnavailable
+from deployments.providers import ChatMessage, Generation, ProviderError, RuntimeUnavailable
 from deployments.providers.egress import GuardedTransport
 
 _clients: dict[str, httpx.Client] = {}
@@ -84,33 +86,33 @@ def models(
         raise ProviderError("The answer to GET /models is not an OpenAI model list.") from None
 
 
+def _chat_body(messages: Sequence[ChatMessage], model: str, max_tokens: int, temperature: float) -> dict[str, Any]:
+    return {
+        "model": model,
+        "messages": [m.as_dict() for m in messages],
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+    }
+
+
 def chat(
     base_url: str,
     secret: str,
     *,
     model: str,
-    prompt: str,
+    messages: Sequence[ChatMessage],
     max_tokens: int,
     temperature: float,
     pinned_certificate: str = "",
     external: bool = False,
 ) -> Generation:
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": [{"role": "user", "content": prompt}],
-        "max_tokens": max_tokens,
-        "temperature": temperature,
-        "stream": False,
-    }
+    body = {**_chat_body(messages, model, max_tokens, temperature), "stream": False}
     client = _client(base_url, pinned_certificate, external=external)
     try:
         response = client.post("/chat/completions", json=body, headers=_headers(secret))
     except httpx.HTTPError as exc:
         raise _unavailable(exc, external) from None
-    if response.status_code in {502, 503, 504}:
-        raise RuntimeUnavailable(f"{_who(external)} answered HTTP {response.status_code} to POST /chat/completions.")
-    if response.status_code != 200:
-        raise ProviderError(f"{_who(external)} answered HTTP {response.status_code} to POST /chat/completions.")
+    _check_status(response.status_code, external)
     try:
         payload = response.json()
         choice = payload["choices"][0]
@@ -123,3 +125,86 @@ def chat(
         )
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         raise ProviderError(f"{_who(external)}'s answer is not an OpenAI chat completion.") from None
+
+
+def _check_status(status: int, external: bool) -> None:
+    if status in {502, 503, 504}:
+        raise RuntimeUnavailable(f"{_who(external)} answered HTTP {status} to POST /chat/completions.")
+    if status != 200:
+        raise ProviderError(f"{_who(external)} answered HTTP {status} to POST /chat/completions.")
+
+
+class ChatStream:
+    """A streamed chat completion (server-sent events in OpenAI's chunk format), read as text pieces."""
+
+    def __init__(self, response: httpx.Response, external: bool) -> None:
+        self._response, self._external = response, external
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self.finish_reason = "stop"
+        self._usage_reported = False
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            for line in self._response.iter_lines():
+                if not line.startswith("data:"):
+                    continue  # comments, keep-alives, event names
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                yield from self._pieces(data)
+        except httpx.HTTPError as exc:
+            raise _unavailable(exc, self._external) from None
+        finally:
+            self.close()
+
+    def _pieces(self, data: str) -> Iterator[str]:
+        try:
+            payload = json.loads(data)
+            usage = payload.get("usage") or {}
+            if usage:
+                self._usage_reported = True
+                self.prompt_tokens = int(usage.get("prompt_tokens") or 0)
+                self.completion_tokens = int(usage.get("completion_tokens") or 0)
+            pieces = []
+            for choice in payload.get("choices") or []:
+                if choice.get("finish_reason"):
+                    self.finish_reason = str(choice["finish_reason"])
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    pieces.append(str(content))
+        except (ValueError, TypeError, AttributeError):
+            raise ProviderError(f"{_who(self._external)}'s stream is not OpenAI chat completion chunks.") from None
+        for piece in pieces:
+            if not self._usage_reported:
+                self.completion_tokens += 1  # one chunk per token, until the runtime reports its own count
+            yield piece
+
+    def close(self) -> None:
+        self._response.close()
+
+
+def chat_stream(
+    base_url: str,
+    secret: str,
+    *,
+    model: str,
+    messages: Sequence[ChatMessage],
+    max_tokens: int,
+    temperature: float,
+    pinned_certificate: str = "",
+    external: bool = False,
+) -> ChatStream:
+    """Open a streamed chat completion; errors before the first piece (refused, HTTP status) raise here."""
+    body = {**_chat_body(messages, model, max_tokens, temperature), "stream": True,
+            "stream_options": {"include_usage": True}}  # fmt: skip
+    client = _client(base_url, pinned_certificate, external=external)
+    try:
+        request = client.build_request("POST", "/chat/completions", json=body, headers=_headers(secret))
+        response = client.send(request, stream=True)
+    except httpx.HTTPError as exc:
+        raise _unavailable(exc, external) from None
+    if response.status_code != 200:
+        response.close()
+        _check_status(response.status_code, external)
+    return ChatStream(response, external)

@@ -2,23 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from deployments.providers import Generation
+from deployments.providers import ChatMessage, Generation
+
+
+class EchoStream:
+    """The echo answer streamed in pieces of `piece` characters, like a runtime sending tokens."""
+
+    def __init__(self, text: str, piece: int, prompt_tokens: int) -> None:
+        self.text, self.piece = text, piece
+        self.prompt_tokens, self.completion_tokens, self.finish_reason = prompt_tokens, 0, "stop"
+        self.closed = False
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, len(self.text), self.piece):
+            if self.closed:
+                return
+            self.completion_tokens += 1
+            self.sent = start + self.piece
+            yield self.text[start : start + self.piece]
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class EchoProvider:
-    """Answers `Echo: <prompt>` plus a fixed sentence naming a person, so response handling is visible."""
+    """Answers `Echo: <last turn>` plus a fixed sentence naming a person, so response handling is visible."""
 
     ANSWER_SUFFIX = " Follow up with Dr. Maria Garcia next week."
 
     def __init__(self) -> None:
-        self.prompts: list[str] = []
+        self.prompts: list[str] = []  # the last turn of each call, as the model saw it
+        self.conversations: list[list[ChatMessage]] = []
+        self.streams: list[EchoStream] = []
+        self.piece = 3  # characters per streamed piece
+        self.answer: str | None = None  # answer this instead of the echo
 
-    def generate(self, deployment: Any, prompt: str, *, max_tokens: int, temperature: float) -> Generation:
-        self.prompts.append(prompt)
-        return Generation(text=f"Echo: {prompt}{self.ANSWER_SUFFIX}", prompt_tokens=len(prompt.split()),
-                          completion_tokens=8)  # fmt: skip
+    def _answer(self, messages: Sequence[ChatMessage]) -> str:
+        self.conversations.append(list(messages))
+        self.prompts.append(messages[-1].content)
+        return self.answer if self.answer is not None else f"Echo: {messages[-1].content}{self.ANSWER_SUFFIX}"
+
+    def generate(self, deployment: Any, messages: Sequence[ChatMessage], *, max_tokens: int,
+                 temperature: float) -> Generation:  # fmt: skip
+        text = self._answer(messages)
+        return Generation(text=text, prompt_tokens=len(messages[-1].content.split()), completion_tokens=8)
+
+    def stream(self, deployment: Any, messages: Sequence[ChatMessage], *, max_tokens: int,
+               temperature: float) -> EchoStream:  # fmt: skip
+        stream = EchoStream(self._answer(messages), self.piece, len(messages[-1].content.split()))
+        self.streams.append(stream)
+        return stream
 
     def status(self, deployment: Any) -> str:
         return "running"

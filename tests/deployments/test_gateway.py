@@ -142,7 +142,8 @@ def test_a_deployment_minimum_mode_cannot_be_weakened(api_client, alice, acme, e
         ({"prompt": "hi", "temperature": 3}, "temperature"),
         ({"prompt": "hi", "security_settings": {"phi_handling": "shred"}}, "security_settings.phi_handling"),
         ({"prompt": "hi", "security_settings": {"colour": "red"}}, "security_settings.colour"),
-        ({"prompt": "hi", "stream": True}, "stream"),
+        ({"prompt": "hi", "stream": "sometimes"}, "stream"),
+        ({"prompt": "hi", "colour": "red"}, "colour"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(api_client, alice, deployment, echo, body, field):

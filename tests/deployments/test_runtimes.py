@@ -181,7 +181,7 @@ def test_a_provisioned_runtime_is_reached_only_through_its_pinned_certificate():
     """The AWS provider makes the runtime's key pair and pins the certificate; an impostor with another
     certificate (or a plain system-CA check of a self-signed one) gets nothing."""
     from core.tls import self_signed_pem
-    from deployments.providers import RuntimeUnavailable, openai_compat
+    from deployments.providers import ChatMessage, RuntimeUnavailable, openai_compat
 
     ours = self_signed_pem("paitient-dep_x", ["dep_x.runtime"], [])
     other = self_signed_pem("impostor", ["dep_x.runtime"], [])
@@ -189,7 +189,8 @@ def test_a_provisioned_runtime_is_reached_only_through_its_pinned_certificate():
     try:
         pinned = ours[0].decode()
         assert openai_compat.models(remote.url, "k", pinned_certificate=pinned) == ["m"]
-        answer = openai_compat.chat(remote.url, "k", model="m", prompt="hi", max_tokens=4, temperature=0,
+        answer = openai_compat.chat(remote.url, "k", model="m", messages=[ChatMessage("user", "hi")], max_tokens=4,
+                                    temperature=0,
                                     pinned_certificate=pinned)  # fmt: skip
         assert answer.text == "External says: hi"
         with pytest.raises(RuntimeUnavailable):

@@ -2,11 +2,11 @@
 /** The client: configuration from the environment, organisation settings applied on construction. */
 
 const { setTimeout: sleep } = require('node:timers/promises');
-const { ConfigurationError, DeploymentFailedError, TimeoutError } = require('./errors');
+const { ConfigurationError, DeploymentFailedError, TimeoutError, errorFor } = require('./errors');
 const { AuditLog, Deployment, Role, RoleAssignment, TextGeneration } = require('./models');
 const { Reports } = require('./reports');
 const { SecuritySettings } = require('./security');
-const { Transport } = require('./transport');
+const { Transport, serverSentEvents } = require('./transport');
 const { Users } = require('./users');
 
 const SETTINGS_PATH = '/api/v1/organization/security-settings';
@@ -242,13 +242,21 @@ class PaiTIENTClient {
    * (its `entityTypes` say what was found).
    */
   async generateText({ deploymentId, prompt, maxTokens = 256, temperature = 0.7, securitySettings, subjectId }) {
-    const body = { prompt, max_tokens: maxTokens, temperature };
-    const settings = SecuritySettings.from(securitySettings);
-    const phi = settings ? pick(settings.requestSettings(), PHI_SETTINGS) : {};
-    if (subjectId) phi.subject_id = subjectId;
-    if (Object.keys(phi).length) body.security_settings = phi;
+    const body = generateBody({ prompt, maxTokens, temperature, securitySettings, subjectId });
     const path = `/api/v1/deployments/${segment(deploymentId)}/generate`;
     return TextGeneration.fromApi(await this.#request('POST', path, { json: body }));
+  }
+
+  /**
+   * Like generateText, streamed: resolves (once the gateway accepted the call; refusals reject like
+   * generateText) to a StreamedGeneration to iterate with `for await` for the text as it passes the PHI
+   * hold-back window; afterwards it carries id, usage, finishReason and phi {mode, counts}.
+   */
+  async generateTextStream({ deploymentId, prompt, maxTokens = 256, temperature = 0.7, securitySettings, subjectId }) {
+    await this.#ready;
+    const body = { ...generateBody({ prompt, maxTokens, temperature, securitySettings, subjectId }), stream: true };
+    const path = `/api/v1/deployments/${segment(deploymentId)}/generate`;
+    return new StreamedGeneration(await this.#transport.stream('POST', path, { json: body }));
   }
 
   // --- audit -------------------------------------------------------------------------------------------
@@ -302,4 +310,46 @@ class PaiTIENTClient {
   }
 }
 
-module.exports = { PaiTIENTClient, AuditLogs };
+function generateBody({ prompt, maxTokens, temperature, securitySettings, subjectId }) {
+  const body = { prompt, max_tokens: maxTokens, temperature };
+  const settings = SecuritySettings.from(securitySettings);
+  const phi = settings ? pick(settings.requestSettings(), PHI_SETTINGS) : {};
+  if (subjectId) phi.subject_id = subjectId;
+  if (Object.keys(phi).length) body.security_settings = phi;
+  return body;
+}
+
+/** A streamed answer: `for await (const text of stream)`; `close()` stops it (the server cancels the call). */
+class StreamedGeneration {
+  #response;
+
+  constructor(response) {
+    this.#response = response;
+    this.id = '';
+    this.deploymentId = '';
+    this.model = '';
+    this.finishReason = '';
+    this.usage = {};
+    this.phi = { mode: '', counts: {} };
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for await (const { event, data } of serverSentEvents(this.#response)) {
+      if (event === 'delta') yield String(data.text ?? '');
+      else if (event === 'error') throw errorFor(Number(data.status) || 500, data);
+      else if (event === 'done') {
+        Object.assign(this, { id: data.id, deploymentId: data.deployment_id, model: data.model,
+          finishReason: data.finish_reason, phi: { mode: data.phi?.mode ?? '', counts: data.phi?.counts ?? {} } });
+        const usage = data.usage || {};
+        this.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens,
+          totalTokens: usage.total_tokens };
+      }
+    }
+  }
+
+  async close() {
+    await this.#response.body?.cancel().catch(() => undefined);
+  }
+}
+
+module.exports = { PaiTIENTClient, AuditLogs, StreamedGeneration };

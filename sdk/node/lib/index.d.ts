@@ -294,6 +294,18 @@ export declare class AuditLogs implements AsyncIterable<AuditLog> {
   toArray(): Promise<AuditLog[]>;
 }
 
+export declare class StreamedGeneration implements AsyncIterable<string> {
+  id: string;
+  deploymentId: string;
+  model: string;
+  finishReason: string;
+  usage: { promptTokens?: number; completionTokens?: number; totalTokens?: number };
+  phi: { mode: string; counts: { prompt?: Record<string, number>; response?: Record<string, number> } };
+  [Symbol.asyncIterator](): AsyncGenerator<string, void, undefined>;
+  /** Stop reading: the server closes the model's stream and audits the call as cancelled. */
+  close(): Promise<void>;
+}
+
 export declare class PaiTIENTClient {
   constructor(options?: ClientOptions);
   readonly securitySettings: SecuritySettings | null;
@@ -326,6 +338,8 @@ export declare class PaiTIENTClient {
   deleteDeployment(deploymentId: string): Promise<Deployment>;
   waitUntilReady(deploymentId: string, options?: { timeoutMs?: number; pollIntervalMs?: number }): Promise<Deployment>;
   generateText(options: GenerateTextOptions): Promise<TextGeneration>;
+  /** The answer streamed through the PHI hold-back window: `for await (const text of stream)`. */
+  generateTextStream(options: GenerateTextOptions): Promise<StreamedGeneration>;
   getAuditLogs(options?: GetAuditLogsOptions): AuditLogs;
   generateComplianceReport(options?: ComplianceReportOptions): Promise<ComplianceReport>;
   getComplianceReport(reportId: string): Promise<ComplianceReport>;

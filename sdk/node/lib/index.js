@@ -1,7 +1,7 @@
 'use strict';
 /** Node.js SDK for the PaiTIENT Secure Model Service (dependency-free; Node >= 20). */
 
-const { PaiTIENTClient, AuditLogs } = require('./client');
+const { PaiTIENTClient, AuditLogs, StreamedGeneration } = require('./client');
 const errors = require('./errors');
 const models = require('./models');
 const security = require('./security');
@@ -19,6 +19,7 @@ module.exports = {
   TextGeneration: models.TextGeneration,
   User: users.User,
   Invitation: users.Invitation,
+  StreamedGeneration,
   PaiTIENTError: errors.PaiTIENTError,
   ConfigurationError: errors.ConfigurationError,
   AuthenticationError: errors.AuthenticationError,

@@ -13,6 +13,7 @@ export const {
   TextGeneration,
   User,
   Invitation,
+  StreamedGeneration,
   PaiTIENTError,
   ConfigurationError,
   AuthenticationError,

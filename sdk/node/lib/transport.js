@@ -33,6 +33,33 @@ class Transport {
     return text ? JSON.parse(text) : null;
   }
 
+  /**
+   * Open a server-sent event stream (no retries: a stream is not replayed). A refusal throws like `request`;
+   * the timeout covers the wait for the answer to start, not the stream. Iterate `serverSentEvents(response)`.
+   */
+  async stream(method, path, { json } = {}) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), this.timeoutMs);
+    let response;
+    try {
+      response = await this.#fetch(this.url(path), {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.#apiKey}`, 'User-Agent': USER_AGENT,
+          Accept: 'text/event-stream, application/json', 'Content-Type': 'application/json',
+        },
+        body: JSON.stringify(json),
+        signal: controller.signal,
+      });
+    } catch (error) {
+      throw new ServiceUnavailableError(`cannot reach the service: ${describe(error, this.timeoutMs)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status >= 400) throw errorFor(response.status, await problemOf(response));
+    return response;
+  }
+
   /** GET a link the service handed out and return the body's bytes. */
   async download(url) {
     return this.#send('GET', url, {
@@ -134,4 +161,27 @@ async function problemOf(response) {
   }
 }
 
-module.exports = { Transport, RETRY_STATUSES, USER_AGENT, parseRetryAfter };
+/** The events of a `text/event-stream` response, as {event, data} with `data` parsed from JSON. */
+async function* serverSentEvents(response) {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let event = 'message';
+  let data = [];
+  for await (const bytes of response.body) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let newline;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).replace(/\r$/, '');
+      buffer = buffer.slice(newline + 1);
+      if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).trim());
+      else if (line === '' && data.length) {
+        yield { event, data: JSON.parse(data.join('\n')) };
+        event = 'message';
+        data = [];
+      }
+    }
+  }
+}
+
+module.exports = { Transport, RETRY_STATUSES, USER_AGENT, parseRetryAfter, serverSentEvents };

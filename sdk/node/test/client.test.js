@@ -259,3 +259,41 @@ test('roles: createRole and assignRole bodies', async (t) => {
   assert.equal(role.resourcePattern, 'deployment/hipaa-*');
   assert.equal(assignment.roleName, 'clinical-viewer');
 });
+
+test('generateTextStream yields the released text and then describes the call', async (t) => {
+  const events = [
+    'event: delta\ndata: {"text":"Patient [REDACTED NAME] "}\n\n',
+    'event: delta\ndata: {"text":"is stable."}\n\n',
+    'event: done\ndata: {"id":"inf_9","deployment_id":"dep_abc123","model":"m","finish_reason":"stop",' +
+      '"usage":{"prompt_tokens":5,"completion_tokens":4,"total_tokens":9},' +
+      '"phi":{"mode":"redact","counts":{"prompt":{"NAME":1},"response":{"NAME":1}}}}\n\n',
+  ];
+  const server = await fakeServer(() => ({ text: events.join(''), headers: { 'Content-Type': 'text/event-stream' } }));
+  t.after(() => server.close());
+  const stream = await clientFor(server).generateTextStream({ deploymentId: 'dep_abc123', prompt: 'Patient John Smith' });
+  const pieces = [];
+  for await (const text of stream) pieces.push(text);
+  assert.deepEqual(pieces, ['Patient [REDACTED NAME] ', 'is stable.']);
+  assert.equal(server.requests[0].body.stream, true);
+  assert.equal(server.requests[0].headers.accept, 'text/event-stream, application/json');
+  assert.equal(stream.id, 'inf_9');
+  assert.deepEqual(stream.usage, { promptTokens: 5, completionTokens: 4, totalTokens: 9 });
+  assert.deepEqual(stream.phi.counts.prompt, { NAME: 1 });
+});
+
+test('generateTextStream rejects a refusal before streaming and throws an error event', async (t) => {
+  const server = await fakeServer((request, n) =>
+    n === 1
+      ? { status: 422, json: { status: 422, detail: 'PHI', entity_types: ['NAME'] } }
+      : { text: 'event: delta\ndata: {"text":"ok "}\n\nevent: error\ndata: {"status":503,"detail":"gone"}\n\n',
+          headers: { 'Content-Type': 'text/event-stream' } });
+  t.after(() => server.close());
+  const client = clientFor(server);
+  await assert.rejects(client.generateTextStream({ deploymentId: 'dep_abc123', prompt: 'x' }), sdk.PHIRejectedError);
+  const stream = await client.generateTextStream({ deploymentId: 'dep_abc123', prompt: 'x' });
+  const seen = [];
+  await assert.rejects(async () => {
+    for await (const text of stream) seen.push(text);
+  }, sdk.ServiceUnavailableError);
+  assert.deepEqual(seen, ['ok ']);
+});

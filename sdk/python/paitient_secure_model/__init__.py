@@ -22,6 +22,7 @@ from paitient_secure_model.models import (
     PHIEntity,
     Role,
     RoleAssignment,
+    StreamedGeneration,
     TextGeneration,
 )
 from paitient_secure_model.users import Invitation, Offboarding, User
@@ -48,6 +49,7 @@ __all__ = [
     "Role",
     "RoleAssignment",
     "ServiceUnavailableError",
+    "StreamedGeneration",
     "TextGeneration",
     "User",
     "ValidationError",

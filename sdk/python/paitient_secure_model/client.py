@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 import httpx
 
@@ -17,6 +17,7 @@ from paitient_secure_model.models import (
     Deployment,
     Role,
     RoleAssignment,
+    StreamedGeneration,
     TextGeneration,
 )
 from paitient_secure_model.reports import Reports
@@ -211,6 +212,18 @@ class Client:
             time.sleep(poll_interval)
 
     # --- inference -----------------------------------------------------------------------------
+    @overload
+    def generate_text(
+        self, deployment_id: str, prompt: str, *, max_tokens: int = ..., temperature: float = ...,
+        security_settings: SecuritySettings | None = ..., subject_id: str | None = ..., stream: Literal[False] = ...,
+    ) -> TextGeneration: ...  # fmt: skip
+
+    @overload
+    def generate_text(
+        self, deployment_id: str, prompt: str, *, max_tokens: int = ..., temperature: float = ...,
+        security_settings: SecuritySettings | None = ..., subject_id: str | None = ..., stream: Literal[True],
+    ) -> StreamedGeneration: ...  # fmt: skip
+
     def generate_text(
         self,
         deployment_id: str,
@@ -220,9 +233,11 @@ class Client:
         temperature: float = 0.7,
         security_settings: SecuritySettings | None = None,
         subject_id: str | None = None,
-    ) -> TextGeneration:
+        stream: bool = False,
+    ) -> TextGeneration | StreamedGeneration:
         """Send a prompt through the PHI-guarded gateway. In reject mode a prompt with PHI raises
-        PHIRejectedError (its `entity_types` say what was found)."""
+        PHIRejectedError (its `entity_types` say what was found). `stream=True` returns a StreamedGeneration:
+        iterate it for the text as it comes (already redacted or de-identified)."""
         body: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
         phi = {
             key: value
@@ -234,6 +249,8 @@ class Client:
         if phi:
             body["security_settings"] = phi
         path = f"/api/v1/deployments/{deployment_id}/generate"
+        if stream:
+            return StreamedGeneration(self._transport.events("POST", path, json={**body, "stream": True}))
         return TextGeneration.from_api(self._transport.request("POST", path, json=body))
 
     # --- audit ---------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from paitient_secure_model.errors import error_for
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -127,6 +129,46 @@ class PHIEntity:
     start: int
     end: int
     score: float
+
+
+class StreamedGeneration:
+    """`generate_text(..., stream=True)`: iterate for the answer's text as it passes the PHI hold-back window;
+    afterwards `id`, `usage`, `finish_reason`, `phi_mode` and `phi_counts` describe the whole call. `close()`
+    (or leaving a `with` block) stops it: the server cancels the model's generation and audits the call."""
+
+    def __init__(self, events: Iterator[tuple[str, dict[str, Any]]]) -> None:
+        self._events = events
+        self.id = ""
+        self.deployment_id = ""
+        self.model = ""
+        self.finish_reason = ""
+        self.usage: dict[str, int] = {}
+        self.phi_mode = ""
+        self.phi_counts: dict[str, dict[str, int]] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        for name, data in self._events:
+            if name == "delta":
+                yield str(data.get("text", ""))
+            elif name == "done":
+                phi = data.get("phi") or {}
+                self.id, self.deployment_id = str(data.get("id", "")), str(data.get("deployment_id", ""))
+                self.model, self.finish_reason = str(data.get("model", "")), str(data.get("finish_reason", ""))
+                self.usage = {str(k): int(v) for k, v in (data.get("usage") or {}).items()}
+                self.phi_mode, self.phi_counts = str(phi.get("mode", "")), dict(phi.get("counts") or {})
+            elif name == "error":
+                raise error_for(int(data.get("status") or 500), data)
+
+    def close(self) -> None:
+        close = getattr(self._events, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> StreamedGeneration:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json as _json
 import random
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,6 +46,20 @@ class Transport:
         response = self._send(method, path, params=params, json=json)
         return response.json() if response.content else None
 
+    def events(self, method: str, path: str, *, json: Any = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Open a server-sent event stream; iterate it for (event name, parsed data). A refusal raises here,
+        like `request` (without retries: a stream is not replayed); closing the iterator closes the connection."""
+        headers = {"Accept": "text/event-stream, application/json"}
+        try:
+            response = self._http.send(self._http.build_request(method, path, json=json, headers=headers), stream=True)
+        except httpx.TransportError as exc:
+            raise ServiceUnavailableError(f"cannot reach the service: {type(exc).__name__}") from None
+        if response.status_code >= 400:
+            response.read()
+            response.close()
+            raise error_for(response.status_code, _problem(response))
+        return _server_sent_events(response)
+
     def download(self, url: str) -> bytes:
         """GET a link the service handed out (absolute or not) and return the body as bytes. The API key
         goes only to the configured service: another host's URL is taken for its path and query."""
@@ -83,3 +99,20 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {"status": response.status_code, "detail": response.reason_phrase}
     return body if isinstance(body, dict) else {"status": response.status_code, "detail": str(body)}
+
+
+def _server_sent_events(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
+    try:
+        name, data = "message", []
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+            elif not line and data:
+                yield name, _json.loads("\n".join(data))
+                name, data = "message", []
+    except httpx.TransportError as exc:
+        raise ServiceUnavailableError(f"the stream from the service broke: {type(exc).__name__}") from None
+    finally:
+        response.close()
