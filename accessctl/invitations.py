@@ -165,7 +165,9 @@ def _new_user(email: str, first_name: str, last_name: str) -> User:
 
 
 def _lock(actor: Actor, invitation: Invitation) -> Invitation:
-    locked = Invitation.objects.select_for_update().select_related("user", "invited_by").get(pk=invitation.pk)
+    locked = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("user", "invited_by").get(pk=invitation.pk)
+    )
     locked.organization = actor.organization
     if locked.status != InvitationStatus.PENDING:
         raise InvitationClosed("status", f"The invitation was {locked.status} already.")
@@ -239,7 +241,11 @@ def invitation_accept(*, token: str, password: str, request: Any = None) -> Acce
     except ValidationError as exc:
         raise InvitationError("password", " ".join(exc.messages)) from None
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().select_related("user", "organization").get(pk=invitation.pk)
+        locked = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("user", "organization")
+            .get(pk=invitation.pk)
+        )
         if locked.status != InvitationStatus.PENDING or locked.nonce_hash != invitation.nonce_hash:
             raise InvitationError("token", "This invitation link is invalid, expired or already used.")
         now = timezone.now()
