@@ -99,7 +99,18 @@ class GenerateView(APIView):
     @extend_schema(
         request=GenerateSerializer,
         responses={
-            200: InferenceSerializer,
+            (200, "application/json"): InferenceSerializer,
+            (200, "text/event-stream"): OpenApiResponse(
+                response=inline_serializer(
+                    "GenerateStreamEvent",
+                    {
+                        "event": serializers.CharField(help_text="delta, then done or error"),
+                        "data": serializers.CharField(help_text="JSON: {text} for delta; the inference for done"),
+                    },
+                ),
+                description="with `stream: true`: server-sent events `delta` ({text}), then `done` (the inference "
+                "without its text) or `error`",
+            ),
             409: OpenApiResponse(description="the deployment is not ready, or a compliance control is missing"),
             413: OpenApiResponse(description="the prompt is over PAITIENT_MAX_PROMPT_CHARS (`errors` names it)"),
             422: OpenApiResponse(description="reject mode: the prompt holds PHI (`entity_types` lists the types)"),
