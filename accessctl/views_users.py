@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accessctl.actor import Actor
 from accessctl.console import console_actor
 from accessctl.forms import DirectoryFilterForm, InviteForm
 from accessctl.invitations import InvitationError, invitation_create, invitation_resend, invitation_revoke
@@ -105,13 +106,23 @@ def invite_page(request: HttpRequest) -> HttpResponse:
     return render(request, "accessctl/invite.html", {"form": form})
 
 
-@login_required
-@require_POST
-def user_deactivate_view(request: HttpRequest, user_id: str) -> HttpResponse:
+def _managed_member(request: HttpRequest, user_id: str) -> tuple[Actor, Membership]:
+    """The actor (who must hold `user:manage`) and the member of their organisation a console action is about."""
     actor = console_actor(request, "user:manage")
     membership = member_get(actor=actor, user_id=user_id)
     if membership is None:
         raise Http404("no such user")
+    return actor, membership
+
+
+def _refusal(exc: StateConflict | GrantDenied) -> str:
+    return exc.message if isinstance(exc, GrantDenied) else str(exc)
+
+
+@login_required
+@require_POST
+def user_deactivate_view(request: HttpRequest, user_id: str) -> HttpResponse:
+    actor, membership = _managed_member(request, user_id)
     confirm = confirmation(
         request,
         action="Deactivate a member",
@@ -127,7 +138,7 @@ def user_deactivate_view(request: HttpRequest, user_id: str) -> HttpResponse:
     try:
         offboarded = user_deactivate(actor=actor, user=membership.user)
     except (StateConflict, GrantDenied) as exc:
-        messages.error(request, exc.message if isinstance(exc, GrantDenied) else str(exc))
+        messages.error(request, _refusal(exc))
         return redirect("user-detail", user_id)
     return render(request, "accessctl/offboarded.html", {"member": membership.user, "ended": offboarded.ended})
 
@@ -135,14 +146,11 @@ def user_deactivate_view(request: HttpRequest, user_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def user_reactivate_view(request: HttpRequest, user_id: str) -> HttpResponse:
-    actor = console_actor(request, "user:manage")
-    membership = member_get(actor=actor, user_id=user_id)
-    if membership is None:
-        raise Http404("no such user")
+    actor, membership = _managed_member(request, user_id)
     try:
         user_reactivate(actor=actor, user=membership.user)
     except (StateConflict, GrantDenied) as exc:
-        messages.error(request, exc.message if isinstance(exc, GrantDenied) else str(exc))
+        messages.error(request, _refusal(exc))
     else:
         messages.success(request, f"{membership.user.username} is active again. Their old API keys stay revoked.")
     return redirect("user-detail", user_id)
@@ -151,14 +159,11 @@ def user_reactivate_view(request: HttpRequest, user_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def user_password_reset_view(request: HttpRequest, user_id: str) -> HttpResponse:
-    actor = console_actor(request, "user:manage")
-    membership = member_get(actor=actor, user_id=user_id)
-    if membership is None:
-        raise Http404("no such user")
+    actor, membership = _managed_member(request, user_id)
     try:
         password_reset_send(actor=actor, user=membership.user)
     except (StateConflict, GrantDenied) as exc:
-        messages.error(request, exc.message if isinstance(exc, GrantDenied) else str(exc))
+        messages.error(request, _refusal(exc))
     else:
         messages.success(request, f"A password-reset link was sent to {membership.user.email}.")
     return redirect("user-detail", user_id)
