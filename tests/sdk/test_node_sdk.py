@@ -69,7 +69,10 @@ def write(folder: Path, name: str, code: str) -> Path:
 
 @pytest.fixture
 def node_env(live_server, acme, alice, monkeypatch):
-    """PAITIENT_BASE_URL and PAITIENT_API_KEY for Acme's admin, inherited by the node processes."""
+    """PAITIENT_BASE_URL and PAITIENT_API_KEY for Acme's admin, inherited by the node processes. Deployments
+    the samples create are provisioned here, by the test, not by a session worker that cannot reach this moto
+    server (it would hold the deployment's lease)."""
+    monkeypatch.setattr("deployments.tasks.provision_deployment.delay", lambda deployment_id: None)
     catalog_ensure()  # a transactional test's flush removed the migration's rows
     _, token = api_key_issue(actor=None, organization=acme, user=alice, name="node sdk")
     monkeypatch.setenv("PAITIENT_BASE_URL", live_server.url)
