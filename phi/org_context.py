@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from phi.lexicon import CITY, CITY_AMBIG, CLINICAL, COMMON, ENGLISH, RARE, RELATIVE, ROLE, TITLE, Lexicon
-from phi.org_shapes import _HEADS, _LEADS, _MIDDLE, _capitalised, _cased, _Index, _where
+from phi.org_shapes import _HEADS, _LEADS, _MIDDLE, _PLACE_PARTS, _capitalised, _cased, _Index, _where
 from phi.scan import Doc, Hit
 
 # Phrases after which a capitalised name is where someone works, studies or goes for care.
@@ -59,13 +59,39 @@ def _context_orgs(doc: Doc, lex: Lexicon, hits: list[Hit]) -> None:
     for i in sorted(k for k in after if 0 < k < len(keys)):
         if not _ORG_CONTEXT.search(up, max(0, doc.starts[i] - 48), doc.starts[i]):
             continue  # the phrase must end right before this word
-        j = i
-        while j < len(keys) and j - i < 4 and (j == i or doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ")):
-            if not (_org_word(doc, j) or (j > i and _org_tail(doc, lex, j))):
+        for _item in range(3):  # SCREENING FOR REHAB: VENTURE HILL, GOVERNOR'S CENTER: a list names several
+            j = _name_after_context(doc, lex, i)
+            if j == i:
                 break
-            j += 1
-        if j > i:
             hits.append((doc.starts[i], doc.ends[j - 1], "LOCATION", 0.65))
+            if j >= len(keys) or doc.gap(j) not in (", ", " / ", "; ") or not doc.sentence_start(i):
+                break  # only a list that opens a field (after a colon) goes on past a comma
+            i = j
+
+
+def _name_after_context(doc: Doc, lex: Lexicon, i: int) -> int:
+    """The end (exclusive) of the name that opens at token i, or i when none does."""
+    keys = doc.keys
+    j = i
+    while j < len(keys) and j - i < 4 and (j == i or doc.tight(j) or doc.gap(j) in (" & ", "'s ", "'S ")):
+        if not (_org_word(doc, j) or (j > i and _org_tail(doc, lex, j))):
+            break
+        j += 1
+    headed = i + 1 < len(keys) and keys[i + 1] in _NAME_ENDS and (doc.tight(i + 1) or doc.gap(i + 1) in ("'s ", "'S "))
+    if j == i and headed and _plain_opening(doc, i):
+        j = i + 2  # a plain word and a head: SERENITY HOUSE, NATIONAL GRID, GOVERNOR'S CENTER, MAPLE RIDGE
+    return j
+
+
+_NAME_ENDS = _HEADS | _PLACE_PARTS | {"HOUSE", "VILLAS", "TOWERS", "APARTMENTS", "GARDENS", "ESTATES", "LODGE"}
+
+
+def _plain_opening(doc: Doc, i: int) -> bool:
+    """A plain word that may open a name before its head (SERENITY, NATIONAL): no shorthand, title or person."""
+    key = doc.keys[i]
+    if not doc.caps and not _capitalised(doc, i):
+        return False  # mixed-case text capitalises a name: not "arrived from outside hospital"
+    return len(key) >= 3 and key not in _NOT_ORG_WORDS and not doc.classes[i] & (CLINICAL | TITLE | ROLE | RELATIVE)
 
 
 def _org_tail(doc: Doc, lex: Lexicon, j: int) -> bool:

@@ -3,6 +3,9 @@ its heads and inner words, and how a word is written (capitalised, camel case, i
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
+
 from phi.lexicon import CLINICAL, COMMON, ENGLISH
 from phi.scan import Doc
 from phi.words import words
@@ -62,3 +65,14 @@ _Index = tuple[dict[int, int], dict[int, int]]
 def _unlisted(doc: Doc, i: int) -> bool:
     """A capitalised word no list knows, in mixed-case text (Hearthstone, Wingate)."""
     return _cased(doc) and doc.titlecase(i) and not doc.classes[i] & (COMMON | ENGLISH | CLINICAL) and doc.shaped(i)
+
+
+def _after_bracket(doc: Doc) -> list[int]:
+    """Tokens that open a bracket: the only places the bracket rules look."""
+    if "(" not in doc.text:
+        return []
+    found = {bisect_left(doc.starts, m.end()) for m in _OPEN_BRACKET.finditer(doc.text)}
+    return sorted(i for i in found if 0 < i < len(doc.keys))
+
+
+_OPEN_BRACKET = re.compile(r"\([ \t]*")

@@ -10,8 +10,8 @@ place (SAINT ANNE'S HOSPITAL (FALL RIVER)) and a town after a street address (8 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 
+from phi.congregations import _ORDINALS, _denominational, holy_names
 from phi.lexicon import (
     CITY,
     CITY_AMBIG,
@@ -29,12 +29,15 @@ from phi.lexicon import (
     Lexicon,
 )
 from phi.org_context import _at_org_in_town, _context_orgs, _lower_case_orgs
+from phi.org_initials import _acronym_in_brackets, _slash_siblings
+from phi.org_prepositions import places_after_prepositions
 from phi.org_shapes import (
     _GENERIC_WORDS,
     _HEADS,
     _LEADS,
     _MIDDLE,
     _PLACE_PARTS,
+    _after_bracket,
     _camel,
     _capitalised,
     _cased,
@@ -133,6 +136,9 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
             if keys[k] in _MIDDLE or keys[k] in _HEADS or keys[k] in _PLACE_PARTS or _proper_first(doc, k):
                 j = k
                 continue
+            if keys[k] in _ORDINALS and _denominational(doc, k + 1, i):
+                j = k  # FIRST CONGREGATIONAL CHURCH, First Samoan Congregational
+                break
             titled = _cased(doc) and doc.titlecase(k)  # mixed-case text writes the name's words capitalised
             plain = doc.classes[k] & CLINICAL or (doc.classes[k] & ENGLISH and not titled)
             if not plain and len(keys[k]) > 2 and keys[k] not in _GENERIC_WORDS:
@@ -142,7 +148,7 @@ def _orgs(doc: Doc, hits: list[Hit]) -> None:
                 clinical_inside, j = True, k  # Kestrel Point Transplant Institute: one care word inside a name
                 continue
             break
-        while j < i and not _proper_first(doc, j):
+        while j < i and not _proper_first(doc, j) and not (keys[j] in _ORDINALS and _denominational(doc, j + 1, i)):
             j += 1  # the name opens on its proper word: FAMILY PRACTICE alone is no name
         if j < i:
             hits.append((doc.starts[j], doc.ends[_of_tail(doc, i)], "LOCATION", 0.7))
@@ -157,17 +163,6 @@ def _clinical_inside(doc: Doc, k: int) -> bool:
     return (_proper_first(doc, before) or doc.keys[before] in _PLACE_PARTS) and not doc.classes[before] & CLINICAL
 
 
-def _after_bracket(doc: Doc) -> list[int]:
-    """Tokens that open a bracket: the only places the bracket rules look."""
-    if "(" not in doc.text:
-        return []
-    found = {bisect_left(doc.starts, m.end()) for m in _OPEN_BRACKET.finditer(doc.text)}
-    return sorted(i for i in found if 0 < i < len(doc.keys))
-
-
-_OPEN_BRACKET = re.compile(r"\([ \t]*")
-
-
 def _in_parentheses(doc: Doc, lex: Lexicon, places: list[Hit], hits: list[Hit]) -> None:
     """(FALL RIVER), (Methuen), home (Sandwich): a listed town alone in parentheses right after a place or a
     word for where someone lives."""
@@ -177,8 +172,9 @@ def _in_parentheses(doc: Doc, lex: Lexicon, places: list[Hit], hits: list[Hit]) 
         gap = doc.gap(i)
         if gap.strip() != "(" or not (doc.ends[i - 1] in ends or doc.keys[i - 1] in _HOMES):
             continue
-        if doc.classes[i] & (CLINICAL | TITLE | ROLE | RELATIVE):
-            continue  # Wilson (HO), THOMAS (MOTHER): a role or a relative, not a town
+        town_written = not doc.caps and doc.titlecase(i) and doc.classes[i] & (CITY | CITY_AMBIG)
+        if doc.classes[i] & (TITLE | ROLE | RELATIVE) or (doc.classes[i] & CLINICAL and not town_written):
+            continue  # Wilson (HO), THOMAS (MOTHER): a role or a relative, not a town; Whispering Pines (Bend)
         j = i
         while j + 1 < len(doc.keys) and j - i < 2 and doc.tight(j + 1):
             j += 1
@@ -395,34 +391,6 @@ def _town_after_street(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
         hits.append((m.start(1), m.end(1), "LOCATION", 0.7))
 
 
-def _acronym_in_brackets(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
-    """Sisters of Providence Hospital (SPH): the initials a note gives a place right after its name."""
-    text = doc.text
-    ends = {end for _s, end, kind, score in places if kind == "LOCATION" and score >= 0.7}
-    for i in _after_bracket(doc):
-        word = doc.word(i)
-        if doc.classes[i] & (CLINICAL | TITLE | ROLE | RELATIVE | COMMON | ENGLISH):
-            continue
-        if doc.gap(i).strip() != "(" or doc.ends[i - 1] not in ends or not text.startswith(")", doc.ends[i]):
-            continue
-        if 2 <= len(word) <= 6 and word.isupper() and word.isalpha():
-            hits.append((doc.starts[i], doc.ends[i], "LOCATION", 0.7))
-
-
-_SLASHED = re.compile(r"/([A-Z]{2,5})\b")
-
-
-def _slash_siblings(doc: Doc, places: list[Hit], hits: list[Hit]) -> None:
-    """AT DFCI/BWH: initials joined by a slash to a place's initials are a place too."""
-    text = doc.text
-    for start, end, kind, _score in places:
-        if kind != "LOCATION" or not text[start:end].isupper() or end - start > 6:
-            continue
-        m = _SLASHED.match(text, end)
-        if m:
-            hits.append((m.start(1), m.end(1), "LOCATION", 0.7))
-
-
 _FAR_TAILS = frozenset({"HOME", "VILLAS", "HOUSE", "APARTMENTS", "TOWERS"})
 
 
@@ -447,6 +415,23 @@ def _extended_to_head(doc: Doc, places: list[Hit], hits: list[Hit], index: _Inde
             hits.append((start, doc.ends[reach], "LOCATION", score))
 
 
+def _with_of_tail(doc: Doc, places: list[Hit], index: _Index) -> list[Hit]:
+    """CHURCH: RCCG HOUSE OF PRAISE: a name found some other way takes the OF part after it."""
+    _by_start, by_end = index
+    out: list[Hit] = []
+    for start, end, kind, score in places:
+        last = by_end.get(end)
+        if kind != "LOCATION" or last is None or doc.keys[last] not in _OF_HEADS:
+            continue
+        tail = _of_tail(doc, last)
+        if tail > last:
+            out.append((start, doc.ends[tail], kind, score))
+    return out
+
+
+_OF_HEADS = _HEADS | _FAR_TAILS
+
+
 def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     """LOCATION hits for named organisations and for towns that qualify a place already found."""
     hits: list[Hit] = []
@@ -466,7 +451,10 @@ def find_orgs(doc: Doc, lex: Lexicon, places: list[Hit]) -> list[Hit]:
     _acronym_in_brackets(doc, [*places, *hits], hits)
     _town_after_street(doc, [*places, *hits], hits)
     _context_orgs(doc, lex, hits)
+    places_after_prepositions(doc, hits)
+    holy_names(doc, hits)
     _slash_siblings(doc, [*places, *hits], hits)
     _at_org_in_town(doc, [*places, *hits], hits, index)
     _extended_to_head(doc, [*places, *hits], hits, index)
+    hits.extend(_with_of_tail(doc, [*places, *hits], index))
     return hits

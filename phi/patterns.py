@@ -326,7 +326,8 @@ def _short(up: str, start: int, end: int, second: str, found: _Found) -> None:
         if not _dated(up, start, end, prev, words):
             pain = b == 10 and _PAIN.search(up, max(_line_start(up, start), start - 80), start)
             full_scale = a == b and b in (4, 5)  # 5/5 strength, 4/4 twitches
-            if not pain and not full_scale and (a == b or _DATE_NEXT.match(up, end)):
+            common_fraction = b <= 4 and a < b and not _DATE_NEXT.match(up, end)  # crackles 1/2 way up
+            if not pain and not full_scale and not common_fraction:
                 found.deferred.append((start, end, a, b))
             return
     if add(start, end, "DATE", 0.85 if prev in _DATE_WORDS else 0.75):
