@@ -115,12 +115,17 @@ def _mapping(actor: Actor, items: list[RoleMapping]) -> list[dict[str, str]]:
         role = roles.get(item.role)
         if role is None:
             raise SsoConfigError("role_mapping", f"No role named {item.role[:64]}.")
-        # Whoever writes the mapping grants its roles to everyone in the group: only roles they could grant.
-        require_grantable(actor, list(role.permissions), role.resource_pattern, f"role/{role.name}")
         entry = {"value": value, "role": role.name}
         if entry not in mapping:
             mapping.append(entry)
     return mapping
+
+
+def _require_grantable(actor: Actor, items: list[RoleMapping]) -> None:
+    """Whoever writes the mapping grants its roles to everyone in the group: only roles they could grant
+    themselves (403, audited; checked before the write transaction so that the refusal's record stays)."""
+    for role in Role.objects.filter(organization=actor.organization, name__in={item.role for item in items}):
+        require_grantable(actor, list(role.permissions), role.resource_pattern, f"role/{role.name}")
 
 
 def _break_glass(organization: Organization, public_id: str) -> Any:
@@ -202,6 +207,8 @@ def oidc_configuration_update(*, actor: Actor, changes: OidcChanges) -> OidcConf
     """Change the organisation's configuration (settings:manage); audited as `sso.configuration.updated` with
     the names of the fields that changed and never the secret."""
     authorize(actor, PERMISSION, organization_resource(actor))
+    if changes.role_mapping is not None:
+        _require_grantable(actor, changes.role_mapping)
     with transaction.atomic():
         config = OidcConfiguration.objects.select_for_update().filter(
             organization=actor.organization
