@@ -79,7 +79,9 @@ def sso_start(request: HttpRequest) -> HttpResponse:
                     "next": next_url,
                     "started": time.time(),
                 }
-                return redirect(auth.url)
+                # A page that moves on by itself, not a 302: the console's CSP (form-action 'self') would stop a
+                # form's redirect to another origin, and the IdP is only known once the form is read.
+                return render(request, "sso/redirect.html", {"url": auth.url})
     return render(request, "sso/start.html", {"form": form, "next": next_url})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,11 +42,17 @@ def acme_sso(acme: Organization, idp: FakeIdp) -> OidcConfiguration:
     return config
 
 
+def idp_url(start: Any) -> str:
+    """The IdP authorization URL the "Continue to your identity provider" page moves on to."""
+    assert start.status_code == 200, start.content
+    match = re.search(r'id="idp-link" href="([^"]+)"', start.content.decode())
+    assert match, start.content
+    return html.unescape(match.group(1))
+
+
 def sso_sign_in(client: Client, idp: FakeIdp, claims: dict[str, Any], identifier: str = "bob@example.org") -> Any:
     """Start at "Sign in with SSO", let the IdP sign `claims` in, and return the callback's response."""
-    start = client.post("/login/sso", {"identifier": identifier, "next": "/"})
-    assert start.status_code == 302, start.content
-    request = parse_qs(urlsplit(start["Location"]).query)
+    request = parse_qs(urlsplit(idp_url(client.post("/login/sso", {"identifier": identifier, "next": "/"}))).query)
     assert request["code_challenge_method"] == ["S256"]
     code = idp.issue_code(claims=claims, nonce=request["nonce"][0], code_challenge=request["code_challenge"][0])
     return client.get("/login/sso/callback", {"code": code, "state": request["state"][0]})

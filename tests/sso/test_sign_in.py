@@ -16,7 +16,7 @@ from accessctl.security import settings_for
 from audit.models import AuditEvent
 from sso.models import OidcConfiguration, SsoIdentity
 from tests.conftest import grant
-from tests.sso.conftest import sso_sign_in
+from tests.sso.conftest import idp_url, sso_sign_in
 from tests.sso.idp import CLIENT_SECRET, FakeIdp
 
 pytestmark = pytest.mark.django_db
@@ -92,8 +92,7 @@ def test_a_forged_signature_and_a_replayed_state_are_refused(client: Client, idp
     idp.signing_key = RSAKey.generate_key(2048, parameters={"kid": "k1"})  # not the key the JWKS publishes
     assert sso_sign_in(client, idp, bobs_claims()).status_code == 403
     idp.signing_key = None
-    start = client.post("/login/sso", {"identifier": "bob@example.org"})
-    query = parse_qs(urlsplit(start["Location"]).query)
+    query = parse_qs(urlsplit(idp_url(client.post("/login/sso", {"identifier": "bob@example.org"}))).query)
     code = idp.issue_code(claims=bobs_claims(), nonce=query["nonce"][0], code_challenge=query["code_challenge"][0])
     assert client.get("/login/sso/callback", {"code": code, "state": "not-the-state"}).status_code == 400
     assert client.get("/login/sso/callback", {"code": code, "state": query["state"][0]}).status_code == 400
@@ -145,4 +144,8 @@ def test_starting_needs_a_configured_domain_or_organisation(client: Client, acme
     assert "not set up for that e-mail domain" in response.content.decode()
     assert client.post("/login/sso", {"identifier": ""}).status_code == 200
     by_slug = client.post("/login/sso", {"identifier": acme_sso.organization.slug})
-    assert by_slug.status_code == 302 and by_slug["Location"].startswith(f"{acme_sso.issuer}/auth?")
+    url = idp_url(by_slug)
+    assert url.startswith(f"{acme_sso.issuer}/auth?")
+    query = parse_qs(urlsplit(url).query)
+    assert query["scope"] == ["openid email profile groups"] and "login_hint" not in query
+    assert query["redirect_uri"] == ["http://testserver/login/sso/callback"]
