@@ -75,8 +75,11 @@ def oidc_configuration_document(config: OidcConfiguration) -> dict[str, Any]:
 
 def valid_issuer(value: str) -> str:
     """An https URL without query or fragment (plain http only on loopback, for a provider run in tests)."""
-    parts = urlsplit(value.strip())
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise SsoConfigError("issuer", "Not a URL.") from None
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
