@@ -1,6 +1,6 @@
 """Through Chromium, against a certified OpenID Provider (panva's `oidc-provider`, tests/e2e/oidc) on loopback:
-bob signs in with SSO and holds the role his IdP group maps to; when the IdP drops the group he loses the role
-at his next sign-in; once deactivated here he is refused; and the audit log says so each time."""
+bob signs in with SSO, holds the role his IdP group maps to and signs out; when the IdP drops the group he
+loses the role at his next sign-in; once deactivated here he is refused; and the audit log says so each time."""
 
 from __future__ import annotations
 
@@ -134,7 +134,10 @@ def test_sso_sign_in_maps_groups_to_roles_and_refuses_a_deactivated_member(
     navigation = page.get_by_role("navigation", name="Main")
     expect(navigation.get_by_role("link", name="Audit log")).to_be_visible()
     assert roles_of(bob) == ["auditor"]
-    page.goto("about:blank")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.goto(f"{live_server.url}/audit/")  # signed out here, whatever the IdP's own session
+    expect(page).to_have_url(f"{live_server.url}/login/?next=/audit/")
     context.close()
 
     openid_provider.set_accounts({"bob-idp": {"email": "bob@example.org", "email_verified": True, "groups": []}})
