@@ -149,3 +149,13 @@ def test_starting_needs_a_configured_domain_or_organisation(client: Client, acme
     query = parse_qs(urlsplit(url).query)
     assert query["scope"] == ["openid email profile groups"] and "login_hint" not in query
     assert query["redirect_uri"] == ["http://testserver/login/sso/callback"]
+
+
+def test_an_idp_error_or_an_unreachable_idp_is_refused_and_audited(client: Client, idp, acme_sso, bob):
+    query = parse_qs(urlsplit(idp_url(client.post("/login/sso", {"identifier": "bob@example.org"}))).query)
+    denied = client.get("/login/sso/callback", {"error": "access_denied", "state": query["state"][0]})
+    assert denied.status_code == 403 and "_auth_user_id" not in client.session
+    OidcConfiguration.objects.filter(pk=acme_sso.pk).update(issuer="http://127.0.0.1:9")  # nothing listens there
+    unreachable = client.post("/login/sso", {"identifier": "bob@example.org"})
+    assert unreachable.status_code == 200 and "could not be reached" in unreachable.content.decode()
+    assert [e.details["reason"] for e in sso_events()] == ["idp_error", "discovery_failed"]
