@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from accessctl.actor import Actor
 
 BACKUP_CODES = 10
+# Set in the session by single sign-on (sso/views.py) when the IdP's verified ID token says it used MFA (`amr`):
+# that meets the organisation's requirement without our own second step.
+IDP_MFA_SESSION_KEY = "mfa_by_identity_provider"
 
 
 def mfa_required_for(user: User, policy: SecuritySettings | None) -> bool:
@@ -31,7 +34,10 @@ def mfa_required_for(user: User, policy: SecuritySettings | None) -> bool:
 
 
 def mfa_satisfied(request: HttpRequest) -> bool:
-    return bool(getattr(request.user, "is_verified", lambda: False)())
+    if getattr(request.user, "is_verified", lambda: False)():
+        return True
+    session = getattr(request, "session", None)
+    return session is not None and session.get(IDP_MFA_SESSION_KEY) is True
 
 
 def totp_device_pending(user: User) -> TOTPDevice:

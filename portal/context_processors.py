@@ -46,6 +46,7 @@ def _groups(actor: Actor | None) -> list[tuple[str, list[Item]]]:
             ("role:manage", "Roles", "roles"),
             ("settings:manage", "Security", "security-settings"),
             ("settings:manage", "Keys", "encryption-keys"),
+            ("settings:manage", "Single sign-on", "sso-configuration"),
         ):
             if allowed(permission):
                 access.append({"label": label, "url": reverse(name)})

@@ -20,6 +20,7 @@ from incidents import api as incidents_api
 from portal.api.root import ApiRootView
 from reports import api as reports_api
 from scans import api as scans_api
+from sso import api as sso_api
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -30,6 +31,7 @@ urlpatterns = [
         security_settings_api.SecuritySettingsView.as_view(),
         name="api-security-settings",
     ),
+    path("organization/sso", sso_api.OidcConfigurationView.as_view(), name="api-sso"),
     path("roles", roles_api.RoleListCreateView.as_view(), name="api-roles"),
     path("role-assignments", roles_api.RoleAssignmentView.as_view(), name="api-role-assignments"),
     path("users", users_api.UserListView.as_view(), name="api-users"),

@@ -40,6 +40,7 @@ def test_sign_in_shows_the_dashboard(page, live_server, alice, bob):
             "Roles",
             "Security",
             "Keys",
+            "Single sign-on",
             "Emergency access",
             "API keys",
             "Audit log",
