@@ -212,10 +212,11 @@ def passkey_rename(*, actor: Actor, passkey_id: int, name: object) -> Any:
     return passkey
 
 
-def passkey_remove(*, actor: Actor, request: HttpRequest, passkey_id: int, current_password: str) -> None:
+def passkey_remove(*, actor: Actor, request: HttpRequest, passkey_id: int, current_password: str) -> bool:
     """Needs an MFA-verified session and the current password (as removing an authenticator app does). With
     no authenticator app or passkey left, the backup codes go too; where the organisation requires MFA, the
-    next page asks to enrol again."""
+    next page asks to enrol again. Returns whether this session was verified with the passkey removed: then
+    it is verified no longer (django-otp finds no device), and the next page asks for another factor."""
     user = actor.user
     assert user is not None  # noqa: S101 - a console member
     passkey = passkey_get(user=user, passkey_id=passkey_id)
@@ -227,6 +228,8 @@ def passkey_remove(*, actor: Actor, request: HttpRequest, passkey_id: int, curre
         raise PasskeyError(
             400, "wrong_password", "The current password is wrong; the passkey was kept.", field="current_password"
         )
+    session_device = getattr(request.user, "otp_device", None)
+    verified_with_it = session_device is not None and session_device.persistent_id == passkey.persistent_id
     with transaction.atomic():
         removed_id = passkey.pk
         passkey.delete()
@@ -234,3 +237,4 @@ def passkey_remove(*, actor: Actor, request: HttpRequest, passkey_id: int, curre
             StaticDevice.objects.filter(user=user).delete()  # backup codes back up a second factor
         record(actor=actor, event_type="auth.mfa.device_removed", resource=f"user/{user.public_id}",
                resource_id=user.public_id, details={"device": "passkey", "passkey": removed_id})  # fmt: skip
+    return verified_with_it

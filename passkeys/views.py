@@ -124,9 +124,13 @@ def passkey_remove_view(request: HttpRequest, passkey_id: int) -> HttpResponse:
     form = ConfirmPasswordForm(request.POST)
     password = form.cleaned_data["current_password"] if form.is_valid() else ""
     try:
-        passkey_remove(actor=actor, request=request, passkey_id=passkey_id, current_password=password)
+        verified_with_it = passkey_remove(
+            actor=actor, request=request, passkey_id=passkey_id, current_password=password
+        )
     except PasskeyError as exc:
         messages.error(request, exc.detail)
     else:
         messages.success(request, "Passkey removed. It can no longer sign you in.")
+        if verified_with_it:
+            messages.info(request, "You had signed in with it: verify once more with another second factor.")
     return redirect("account")
