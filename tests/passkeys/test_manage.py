@@ -136,3 +136,12 @@ def test_a_verified_passkey_session_passes_the_gate_of_a_later_sign_in(console, 
     assert later.get("/")["Location"].startswith("/login/mfa")  # an enrolled device is always asked for
     assert verify(later, laptop).status_code == 200
     assert later.get("/account/").status_code == 200
+
+
+def test_a_passkey_counts_as_mfa_on_the_compliance_checklist(console, acme, alice, with_passkey):
+    api = APIClient()
+    api.force_authenticate(alice)
+    checklist = {item["key"]: item for item in api.get("/api/v1/compliance/checklist").json()["items"]}
+    facts = checklist["access_controls"]["facts"]
+    assert facts["members_with_mfa"] == 1 and facts["members_with_passkey"] == 1
+    assert "members_without_mfa" not in facts
