@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from django_otp_webauthn.models import WebAuthnCredential
@@ -53,17 +54,20 @@ def add_authenticator(cdp, transport: str) -> str:
     return str(cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})["authenticatorId"])
 
 
-def credentials_on(cdp, authenticator: str) -> list[dict]:
+def credentials_on(cdp, authenticator: str) -> list[dict[str, Any]]:
     return list(cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"])
 
 
-def swap_authenticator(cdp, current: str, transport: str, credentials: list[dict]) -> tuple[str, list[dict]]:
-    """Detach `current` (returning the credentials it held) and attach a new authenticator holding
-    `credentials`: a device taken out of the drawer."""
+Credential = dict[str, Any]
+
+
+def swap_authenticator(cdp, current: str, transport: str, load: list[Credential]) -> tuple[str, list[Credential]]:
+    """Detach `current` (returning the credentials it held) and attach a new authenticator holding `load`:
+    a device taken out of the drawer."""
     held = credentials_on(cdp, current)
     cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": current})
     replacement = add_authenticator(cdp, transport)
-    for credential in credentials:
+    for credential in load:
         cdp.send("WebAuthn.addCredential", {"authenticatorId": replacement, "credential": credential})
     return replacement, held
 

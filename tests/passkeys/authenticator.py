@@ -42,7 +42,9 @@ class SoftAuthenticator:
         rp_id_hash = hashlib.sha256((rp_id or self.rp_id).encode()).digest()
         return rp_id_hash + bytes([flags]) + struct.pack(">I", self.sign_count) + attested
 
-    def register(self, options: dict[str, Any], *, origin: str | None = None, rp_id: str | None = None) -> dict:
+    def register(
+        self, options: dict[str, Any], *, origin: str | None = None, rp_id: str | None = None
+    ) -> dict[str, Any]:
         """The JSON a browser sends after `navigator.credentials.create()`."""
         attested = (
             bytes(16)  # AAGUID: zeros, as most passkey providers send
@@ -74,7 +76,7 @@ class SoftAuthenticator:
         rp_id: str | None = None,
         count: bool = True,
         key: ec.EllipticCurvePrivateKey | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """The JSON a browser sends after `navigator.credentials.get()`; `count=False` leaves the signature
         counter where it was (a cloned authenticator), `key` signs with another key."""
         if count:

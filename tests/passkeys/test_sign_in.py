@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client
@@ -36,7 +38,7 @@ def enrolled(acme, alice, laptop) -> Client:
     return console
 
 
-def failures(user) -> list[dict]:
+def failures(user) -> list[dict[str, Any]]:
     return [e.details for e in AuditEvent.objects.filter(event_type="auth.mfa.failed", user_id=user.public_id)]
 
 
