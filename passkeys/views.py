@@ -81,6 +81,7 @@ def registration_begin(request: HttpRequest, user: User, body: dict[str, Any]) -
 def registration_complete(request: HttpRequest, user: User, body: dict[str, Any]) -> dict[str, Any]:
     enrolled = passkey_registration_complete(request=request, user=user, credential=body.get("credential"))
     passkey = enrolled.passkey
+    messages.success(request, f"Passkey “{passkey.name}” added: use it at your next sign-in.")
     return {"passkey": {"id": passkey.pk, "name": passkey.name}, "backup_codes": enrolled.backup_codes}
 
 

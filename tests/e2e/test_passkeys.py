@@ -115,6 +115,7 @@ def test_passkey_enrolment_sign_in_and_a_removed_passkey_refused(page, live_serv
     expect(page.locator("#passkey-name-error")).to_have_text("Name the passkey, for example after its device.")
     page.get_by_label("Passkey name").fill("Security key")
     page.get_by_role("button", name="Add a passkey").click()
+    expect(page.get_by_text("Passkey “Security key” added: use it at your next sign-in.")).to_be_visible()
     expect(page.get_by_test_id("passkey")).to_have_count(2)
     [key_credential] = credentials_on(cdp, security_key)
 
