@@ -121,8 +121,9 @@ def test_passkey_enrolment_sign_in_and_a_removed_passkey_refused(page, live_serv
 
     # Remove the laptop's passkey (current password needed).
     laptop_item = page.get_by_test_id("passkey").filter(has_text="Work laptop")
+    laptop_item.get_by_text("Remove…").click()
     laptop_item.get_by_label("Current password").fill(TEST_PASSWORD)
-    laptop_item.get_by_role("button", name="Remove").click()
+    laptop_item.get_by_role("button", name="Remove Work laptop").click()
     expect(page.get_by_text("Passkey removed. It can no longer sign you in.")).to_be_visible()
     # She had verified this session with that passkey, so the session asks for a remaining factor.
     expect(page).to_have_url(f"{live_server.url}/login/mfa?next=%2Faccount%2F")
