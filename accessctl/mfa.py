@@ -10,8 +10,8 @@ import qrcode
 import qrcode.image.svg
 from django.db import transaction
 from django.http import HttpRequest
+from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
-from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,6 +31,12 @@ IDP_MFA_SESSION_KEY = "mfa_by_identity_provider"
 def mfa_required_for(user: User, policy: SecuritySettings | None) -> bool:
     """MFA is needed when the organisation requires it or the user has enrolled a device."""
     return (policy is not None and policy.require_mfa) or user_has_device(user, confirmed=True)
+
+
+def has_second_factor(user: User) -> bool:
+    """An authenticator app or a passkey (any confirmed django-otp device but backup codes, which only back
+    one of them up)."""
+    return any(not isinstance(device, StaticDevice) for device in devices_for_user(user, confirmed=True))
 
 
 def mfa_satisfied(request: HttpRequest) -> bool:

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accessctl.models import Membership, MemberStatus, Organization, Role, RoleAssignment, User
 
@@ -77,6 +78,7 @@ def member_directory(*, actor: Actor, filters: DirectoryFilters | None = None) -
         .annotate(
             sort_name=F("user__username"),
             has_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("user_id"), confirmed=True)),
+            has_passkey=Exists(WebAuthnCredential.objects.filter(user=OuterRef("user_id"), confirmed=True)),
             has_backup_codes=Exists(StaticToken.objects.filter(device__user=OuterRef("user_id"))),
             api_key_count=Count(
                 "user__api_keys",
@@ -115,7 +117,7 @@ def member_get(*, actor: Actor, user_id: str) -> Membership | None:
 @dataclass(frozen=True)
 class MfaStatus:
     enrolled: bool
-    methods: list[str]  # "totp", "backup_codes"
+    methods: list[str]  # "totp", "passkey", "backup_codes"
     required: bool
 
 
@@ -123,7 +125,8 @@ def mfa_status_of(membership: Membership, required: bool) -> MfaStatus:
     """From the directory's annotations (one query for the whole page)."""
     held = {
         "totp": getattr(membership, "has_totp", False),
+        "passkey": getattr(membership, "has_passkey", False),
         "backup_codes": getattr(membership, "has_backup_codes", False),
     }
     methods = [name for name, present in held.items() if present]
-    return MfaStatus(enrolled="totp" in methods, methods=methods, required=required)
+    return MfaStatus(enrolled="totp" in methods or "passkey" in methods, methods=methods, required=required)

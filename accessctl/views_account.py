@@ -28,7 +28,7 @@ from accessctl.extensions import record
 from accessctl.flood import failure_count, repeats_to_record
 from accessctl.forms import ConfirmPasswordForm, NewPasswordForm
 from accessctl.invitations import InvitationError, invitation_accept, invitation_for_token
-from accessctl.mfa import backup_codes_regenerate, mfa_satisfied
+from accessctl.mfa import backup_codes_regenerate, has_second_factor, mfa_satisfied
 from accessctl.models import User, UserSession
 from accessctl.offboarding import send_password_reset
 from accessctl.selectors import organization_of
@@ -159,6 +159,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
         "confirm_form": ConfirmPasswordForm(),
         "totp_devices": TOTPDevice.objects.filter(user=user, confirmed=True),
         "backup_codes_left": static.token_set.count() if static else 0,
+        "has_second_factor": has_second_factor(user),
         "verified": mfa_satisfied(request),
         "usable_password": user.has_usable_password(),
     }
@@ -186,8 +187,8 @@ def mfa_device_remove_view(request: HttpRequest, device_id: int) -> HttpResponse
     else:
         with transaction.atomic():
             device.delete()
-            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                StaticDevice.objects.filter(user=user).delete()  # backup codes back up an app
+            if not has_second_factor(user):
+                StaticDevice.objects.filter(user=user).delete()  # backup codes back up an app or a passkey
             record(actor=actor, event_type="auth.mfa.device_removed", resource=f"user/{user.public_id}",
                    resource_id=user.public_id, details={"device": "totp"})  # fmt: skip
         messages.success(request, "Authenticator app removed.")
@@ -201,8 +202,8 @@ def backup_codes_regenerate_view(request: HttpRequest) -> HttpResponse:
     actor = member_actor(request)
     user = actor.user
     assert user is not None  # noqa: S101
-    if not mfa_satisfied(request) or not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        messages.error(request, "Enrol an authenticator app and verify with it first.")
+    if not mfa_satisfied(request) or not has_second_factor(user):
+        messages.error(request, "Enrol an authenticator app or a passkey and verify with it first.")
         return redirect("account")
     with transaction.atomic():
         codes = backup_codes_regenerate(user=user)

@@ -81,6 +81,6 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         "form": form,
         "qr_svg": qr_svg(device.config_url),
         "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
-        "enrolled": user_has_device(user, confirmed=True),
+        "enrolled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
     }
     return render(request, "accessctl/mfa_setup.html", context)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accessctl.models import Membership, RoleAssignment, SecuritySettings
 from audit.models import AuditEvent, ChainHead
@@ -169,7 +170,11 @@ def access_controls(organization: Organization, day: date) -> ItemResult:
     current = _settings(organization)
     members = active_members(organization)
     user_ids = [m.user_id for m in members]
-    enrolled = set(TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True).values_list("user_id", flat=True))
+    with_app = set(TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True).values_list("user_id", flat=True))
+    with_passkey = set(
+        WebAuthnCredential.objects.filter(user_id__in=user_ids, confirmed=True).values_list("user_id", flat=True)
+    )
+    enrolled = with_app | with_passkey
     without_mfa = [m.user.username for m in members if m.user_id not in enrolled]
     admins = (
         RoleAssignment.objects.filter(organization=organization, role__name="org-admin", user_id__in=user_ids)
@@ -182,6 +187,7 @@ def access_controls(organization: Organization, day: date) -> ItemResult:
         "require_mfa": current.require_mfa,
         "members": len(members),
         "members_with_mfa": len(members) - len(without_mfa),
+        "members_with_passkey": len(with_passkey),  # phishing-resistant MFA
         "session_timeout_minutes": current.session_timeout_minutes,
         "org_admins": admins,
         "org_admin_limit": admin_limit,

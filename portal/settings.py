@@ -46,11 +46,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys: the credential model, a django-otp device (passkeys/ has the views)
     "axes",
     "django_prometheus",
     "portal",
     "core",
     "accessctl",
+    "passkeys",
     "audit",
     "encryption",
     "deployments",
@@ -109,6 +111,16 @@ if ACCOUNT_LOCKOUT_FAILURES < 1 or ACCOUNT_LOCKOUT_WINDOW_MINUTES < 1:
     raise ConfigError("ACCOUNT_LOCKOUT_FAILURES and ACCOUNT_LOCKOUT_WINDOW_MINUTES must be at least 1")
 OTP_TOTP_ISSUER = "PaiTIENT"
 OTP_TOTP_THROTTLE_FACTOR = 1
+# Passkeys (WebAuthn) as a second factor, never instead of the password. The RP ID is the host the console is
+# opened on, or PASSKEY_RP_ID when set (then only that domain and those under it); the origin checked is the
+# page's own (passkeys/relying_party.py), so no static origin list is configured (check E030).
+PASSKEY_RP_ID = (env_str("PASSKEY_RP_ID") or "").strip().lower()
+OTP_WEBAUTHN_RP_NAME = "PaiTIENT"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "passkeys.relying_party.rp_id"
+OTP_WEBAUTHN_HELPER_CLASS = "passkeys.relying_party.PasskeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""  # refusals are audited with their reason (passkeys/services.py)
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

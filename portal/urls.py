@@ -35,6 +35,7 @@ urlpatterns = [
     path("emergency/", include("emergency.urls")),
     path("", include("sso.urls")),
     path("", include("accessctl.urls")),
+    path("", include("passkeys.urls")),
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the API docs, error pages).
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True), name="favicon"),

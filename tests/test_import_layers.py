@@ -18,6 +18,7 @@ LAYERS: list[str] = [
     "phi",  # the Django-free PHI engine
     "accessctl",  # organisations, users, the Actor, roles and the policy, security settings, API keys
     "audit",  # the append-only audit log (registers its writer and retention with accessctl)
+    "passkeys",  # WebAuthn passkeys as a second factor (django-otp-webauthn's device; tags on accessctl's pages)
     "encryption",  # envelope encryption, keys, encrypted fields and files
     "deployments",  # models, deployments, providers, the inference gateway
     "scans",  # PHI scans of uploaded files

@@ -24,7 +24,7 @@ from accessctl.selectors import DirectoryFilters, member_directory, member_get, 
 
 class MfaSerializer(serializers.Serializer[None]):
     enrolled = serializers.BooleanField(help_text="an authenticator app is confirmed")
-    methods = serializers.ListField(child=serializers.CharField(), help_text="totp, backup_codes")
+    methods = serializers.ListField(child=serializers.CharField(), help_text="totp, passkey, backup_codes")
     required_by_policy = serializers.BooleanField(help_text="the organisation requires MFA")
 
 
