@@ -46,6 +46,7 @@ def _groups(actor: Actor | None) -> list[tuple[str, list[Item]]]:
             ("role:manage", "Roles", "roles"),
             ("settings:manage", "Security", "security-settings"),
             ("settings:manage", "Keys", "encryption-keys"),
+            ("user:manage", "SCIM provisioning", "scim-tokens"),
         ):
             if allowed(permission):
                 access.append({"label": label, "url": reverse(name)})
