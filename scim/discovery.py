@@ -28,6 +28,7 @@ def attribute(
     description: str = "",
     sub: list[dict[str, Any]] | None = None,
     references: list[str] | None = None,
+    canonical: list[str] | None = None,
 ) -> dict[str, Any]:
     definition: dict[str, Any] = {
         "name": name,
@@ -44,6 +45,8 @@ def attribute(
         definition["subAttributes"] = sub
     if references is not None:
         definition["referenceTypes"] = references
+    if canonical is not None:
+        definition["canonicalValues"] = canonical
     return definition
 
 
@@ -52,15 +55,14 @@ def _user_attributes() -> list[dict[str, Any]]:
         attribute("userName", required=True, uniqueness="server",
                   description="Unique identifier for the member, typically the sign-in e-mail address"),
         attribute("name", "complex", description="The member's name", sub=[
-            attribute("formatted", mutability="readOnly", description="Given and family name"),
             attribute("familyName"),
             attribute("givenName"),
         ]),
         attribute("displayName", mutability="readOnly", description="The name shown in the console"),
-        attribute("active", "boolean", description="False: deactivated (offboarded: sessions ended, keys revoked)"),
-        attribute("emails", "complex", multi=True, description="The work address the invitation is sent to", sub=[
-            attribute("value"),
-            attribute("type", description="work"),
+        attribute("active", "boolean", required=True, description="False: deactivated (offboarded)"),
+        attribute("emails", "complex", multi=True, required=True, description="The work address", sub=[
+            attribute("value", required=True),
+            attribute("type", description="Kept as work: one address per member", canonical=["work"]),
             attribute("primary", "boolean"),
         ]),
         attribute("groups", "complex", multi=True, mutability="readOnly",
@@ -77,11 +79,11 @@ def _group_attributes() -> list[dict[str, Any]]:
     return [
         attribute("displayName", required=True, uniqueness="server", mutability="immutable",
                   description="The role's name"),
+        attribute("externalId", case_exact=True, description="The identity provider's id of the group"),
         attribute("members", "complex", multi=True, description="The role's holders", sub=[
             attribute("value", mutability="immutable"),
             attribute("$ref", "reference", mutability="immutable", references=["User"]),
-            attribute("display", mutability="readOnly"),
-            attribute("type", mutability="immutable"),
+            attribute("type", mutability="immutable", canonical=["User"]),
         ]),
     ]  # fmt: skip
 

@@ -6,7 +6,7 @@ from functools import partial
 
 from django.db import models
 
-from accessctl.models import Organization, TenantModel, User
+from accessctl.models import Organization, Role, TenantModel, User
 from core.ids import new_public_id
 
 
@@ -42,6 +42,7 @@ class ScimIdentity(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="scim_identities")
     external_id = models.CharField(max_length=200, blank=True)
+    email_primary = models.BooleanField(default=True, help_text="as the IdP flagged the one address it sent")
     deleted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,3 +51,15 @@ class ScimIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"SCIM identity of {self.user}"
+
+
+class ScimGroup(models.Model):
+    """What the identity provider calls a role's group (`externalId`)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    role = models.OneToOneField(Role, on_delete=models.CASCADE, related_name="scim_group")
+    external_id = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"SCIM group of {self.role}"

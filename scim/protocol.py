@@ -15,6 +15,7 @@ SCIM_MEDIA_TYPE = "application/scim+json"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 MAX_RESULTS = 200  # the most resources one page returns (ServiceProviderConfig.filter.maxResults)
 ACCEPTED_MEDIA_TYPES = ("application/scim+json", "application/json")
 
@@ -77,16 +78,42 @@ class Page:
     count: int
 
 
-def page_of(request: HttpRequest) -> Page:
+def page_of(start_index: Any, count: Any) -> Page:
     """`startIndex` below 1 counts as 1 and a negative `count` as 0 (RFC 7644 §3.4.2.4); non-numbers are 400."""
     values = []
-    for name, default in (("startIndex", 1), ("count", MAX_RESULTS)):
-        raw = request.GET.get(name, "")
+    for name, raw, default in (("startIndex", start_index, 1), ("count", count, MAX_RESULTS)):
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            values.append(default)
+            continue
         try:
-            values.append(int(raw) if raw.strip() else default)
-        except ValueError:
+            values.append(int(raw))
+        except (TypeError, ValueError):
             raise ScimError(400, f"{name}: must be an integer.", "invalidValue") from None
     return Page(start_index=max(1, values[0]), count=min(max(0, values[1]), MAX_RESULTS))
+
+
+@dataclass(frozen=True)
+class Query:
+    """A list request's parameters, from the query string (GET) or a SearchRequest body (POST .search)."""
+
+    filter: str
+    page: Page
+    attributes: str | list[Any] | None
+    excluded: str | list[Any] | None
+
+
+def query_of(request: HttpRequest) -> Query:
+    if request.method == "POST":
+        body = read_body(request)
+        require_schema(body, SEARCH_SCHEMA)
+        text = body.get("filter") or ""
+        if not isinstance(text, str):
+            raise ScimError(400, "filter: must be a string.", "invalidFilter")
+        return Query(text, page_of(body.get("startIndex"), body.get("count")), body.get("attributes"),
+                     body.get("excludedAttributes"))  # fmt: skip
+    params = request.GET
+    return Query(params.get("filter", ""), page_of(params.get("startIndex"), params.get("count")),
+                 params.get("attributes"), params.get("excludedAttributes"))  # fmt: skip
 
 
 def list_response(resources: Sequence[Mapping[str, Any]], total: int, page: Page) -> HttpResponse:
@@ -159,3 +186,59 @@ def as_bool(value: Any, field: str) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise ScimError(400, f"{field}: must be true or false.", "invalidValue")
+
+
+_ALWAYS_RETURNED = {"schemas", "id"}
+_CORE_URN = re.compile(r"^urn:ietf:params:scim:schemas:core:2\.0:(user|group):", re.I)
+
+
+def _names(raw: str | list[Any] | None) -> list[tuple[str, str]]:
+    """`attributes`/`excludedAttributes` as (attribute, sub-attribute) pairs, lower-cased, URN prefix removed."""
+    items = raw if isinstance(raw, list) else (raw or "").split(",")
+    pairs = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ScimError(400, "attributes: list attribute names.", "invalidValue")
+        name = _CORE_URN.sub("", item.strip()).lower()
+        if name:
+            top, _, sub = name.partition(".")
+            pairs.append((top, sub))
+    return pairs
+
+
+def project(
+    resource: dict[str, Any], attributes: str | list[Any] | None, excluded: str | list[Any] | None
+) -> dict[str, Any]:
+    """The resource with only the requested `attributes` (plus those always returned), or without the
+    `excludedAttributes` (RFC 7644 §3.4.2.5)."""
+    wanted, unwanted = _names(attributes), _names(excluded)
+    if not wanted and not unwanted:
+        return resource
+    by_lower = {key.lower(): key for key in resource}
+    if wanted:
+        kept: dict[str, Any] = {key: resource[key] for key in resource if key.lower() in _ALWAYS_RETURNED}
+        for top, sub in wanted:
+            key = by_lower.get(top)
+            if key is None or (key in kept and not sub):
+                continue
+            value = resource[key]
+            if sub and isinstance(value, dict):
+                picked = {k: v for k, v in value.items() if k.lower() == sub}
+                kept[key] = {**kept.get(key, {}), **picked}
+            elif sub and isinstance(value, list):
+                kept[key] = [{k: v for k, v in item.items() if k.lower() == sub} for item in value]
+            else:
+                kept[key] = value
+        return kept
+    trimmed = dict(resource)
+    for top, sub in unwanted:
+        key = by_lower.get(top)
+        if key is None or key.lower() in _ALWAYS_RETURNED:
+            continue
+        if not sub:
+            trimmed.pop(key, None)
+        elif isinstance(trimmed[key], dict):
+            trimmed[key] = {k: v for k, v in trimmed[key].items() if k.lower() != sub}
+        elif isinstance(trimmed[key], list):
+            trimmed[key] = [{k: v for k, v in item.items() if k.lower() != sub} for item in trimmed[key]]
+    return trimmed

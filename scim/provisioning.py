@@ -53,7 +53,9 @@ def scim_user_create(*, actor: ScimActor, state: UserState) -> User:
             user.username = state.user_name
             user.save(update_fields=["username"])
         ScimIdentity.objects.update_or_create(
-            organization=actor.organization, user=user, defaults={"external_id": state.external_id, "deleted_at": None}
+            organization=actor.organization,
+            user=user,
+            defaults={"external_id": state.external_id, "email_primary": state.email_primary, "deleted_at": None},
         )
         record(
             actor=actor,
@@ -77,6 +79,7 @@ def scim_user_update(*, actor: ScimActor, user: User, state: UserState) -> User:
         ("name.givenName", user.first_name, state.given_name),
         ("name.familyName", user.last_name, state.family_name),
         ("emails", user.email, state.email or user.email),
+        ("emails.primary", identity.email_primary if identity else True, state.email_primary),
         ("externalId", identity.external_id if identity else "", state.external_id),
     ) if before != after]  # fmt: skip
     membership = _membership(actor, user)
@@ -100,8 +103,8 @@ def _update_profile(actor: ScimActor, user: User, state: UserState, changed: lis
         user.first_name, user.last_name = state.given_name, state.family_name
         user.email = state.email or user.email
         user.save(update_fields=["username", "first_name", "last_name", "email"])
-        ScimIdentity.objects.update_or_create(organization=actor.organization, user=user,
-                                              defaults={"external_id": state.external_id})  # fmt: skip
+        ScimIdentity.objects.update_or_create(organization=actor.organization, user=user, defaults={
+            "external_id": state.external_id, "email_primary": state.email_primary})  # fmt: skip
         record(actor=actor, event_type="user.updated", resource=f"user/{user.public_id}", resource_id=user.public_id,
                details={"via": "scim", "attributes": changed})  # fmt: skip
 

@@ -12,6 +12,9 @@ urlpatterns = [
     path("ResourceTypes/<str:type_id>", views.endpoint(get=views.resource_types_get), name="scim-resource-type"),
     path("Schemas", views.endpoint(get=views.schemas_get), name="scim-schemas"),
     path("Schemas/<str:schema_id>", views.endpoint(get=views.schemas_get), name="scim-schema"),
+    path(".search", views.endpoint(post=views.search_everything), name="scim-search"),
+    path("Users/.search", views.endpoint(post=views.users_list), name="scim-users-search"),
+    path("Groups/.search", views.endpoint(post=views.groups_list), name="scim-groups-search"),
     path("Users", views.endpoint(get=views.users_list, post=views.users_create), name="scim-users"),
     path(
         "Users/<str:user_id>",

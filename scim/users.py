@@ -28,6 +28,7 @@ class UserState:
     email: str
     external_id: str
     active: bool
+    email_primary: bool = True
 
 
 def member_queryset(organization: Organization) -> QuerySet[Membership]:
@@ -89,22 +90,13 @@ def user_resource(
     location = f"{base_url}/Users/{user.public_id}"
     modified = max(t for t in (membership.created_at, membership.joined_at, membership.deactivated_at,
                                identity.updated_at if identity else None) if t is not None)  # fmt: skip
+    name = {key: value for key, value in (("givenName", user.first_name), ("familyName", user.last_name)) if value}
     resource: dict[str, Any] = {
         "schemas": [USER_SCHEMA],
         "id": user.public_id,
         "userName": user.username,
-        "name": {
-            "givenName": user.first_name,
-            "familyName": user.last_name,
-            "formatted": user.get_full_name(),
-        },
         "displayName": user.get_full_name() or user.username,
         "active": membership.status != MemberStatus.DEACTIVATED,
-        "emails": [{"value": user.email, "type": "work", "primary": True}] if user.email else [],
-        "groups": [
-            {"value": role.name, "display": role.name, "$ref": f"{base_url}/Groups/{role.name}", "type": "direct"}
-            for role in roles
-        ],
         "meta": {
             "resourceType": "User",
             "created": membership.created_at.isoformat(),
@@ -112,6 +104,17 @@ def user_resource(
             "location": location,
         },
     }
+    # Unassigned attributes are left out (RFC 7643 §2.5), empty lists included.
+    if name:
+        resource["name"] = name
+    if user.email:
+        primary = identity.email_primary if identity is not None else True
+        resource["emails"] = [{"value": user.email, "type": "work", "primary": primary}]
+    if roles:
+        resource["groups"] = [
+            {"value": role.name, "display": role.name, "$ref": f"{base_url}/Groups/{role.name}", "type": "direct"}
+            for role in roles
+        ]
     if identity is not None and identity.external_id:
         resource["externalId"] = identity.external_id
     return resource
@@ -131,14 +134,15 @@ def _text(body: dict[str, Any], key: str, name: str, *, required: bool = False) 
     return value.strip()
 
 
-def _primary_email(emails: Any) -> str:
+def _primary_email(emails: Any) -> tuple[str, bool]:
+    """The address kept (the primary one, else the first) and whether the IdP flagged it primary."""
     if emails is None:
-        return ""
+        return "", True
     if not isinstance(emails, list) or not all(isinstance(e, dict) for e in emails):
         raise ScimError(400, "emails: must be a list of {value, type, primary} objects.", "invalidValue")
     chosen = next((e for e in emails if e.get("primary") is True), emails[0] if emails else None)
     if chosen is None:
-        return ""
+        return "", True
     address = chosen.get("value")
     if not isinstance(address, str):
         raise ScimError(400, "emails.value: must be a string.", "invalidValue")
@@ -146,7 +150,7 @@ def _primary_email(emails: Any) -> str:
         validate_email(address.strip())
     except ValidationError:
         raise ScimError(400, "emails.value: is not a valid e-mail address.", "invalidValue") from None
-    return address.strip().lower()
+    return address.strip().lower(), chosen.get("primary") is not False
 
 
 def user_state_from(body: dict[str, Any]) -> UserState:
@@ -161,11 +165,13 @@ def user_state_from(body: dict[str, Any]) -> UserState:
     user_name = _text(body, "userName", "userName", required=True)
     if any(ch.isspace() for ch in user_name):
         raise ScimError(400, "userName: may not contain spaces.", "invalidValue")
+    email, email_primary = _primary_email(body.get("emails"))
     return UserState(
         user_name=user_name,
         given_name=_text(name, "givenName", "name.givenName"),
         family_name=_text(name, "familyName", "name.familyName"),
-        email=_primary_email(body.get("emails")),
+        email=email,
         external_id=_text(body, "externalId", "externalId"),
+        email_primary=email_primary,
         active=active,
     )

@@ -17,6 +17,7 @@ from accessctl.security import request_settings_for
 from core.errors import FieldError, Forbidden, SafeguardDown, StateConflict
 from core.network import client_ip, ip_allowed
 from scim import discovery
+from scim.group_membership import scim_group_patch, scim_group_replace
 from scim.groups import (
     GROUP_FILTERS,
     GROUP_SCHEMA,
@@ -25,20 +26,21 @@ from scim.groups import (
     members_of,
     role_by_id,
     scim_group_create,
-    scim_group_patch,
-    scim_group_replace,
+    scim_group_delete,
 )
 from scim.patching import apply_user_patch
 from scim.protocol import (
     PATCH_SCHEMA,
+    Query,
     ScimError,
     check_preconditions,
     error_response,
     etag_of,
     list_response,
     not_modified,
-    page_of,
     parse_filter,
+    project,
+    query_of,
     read_body,
     require_schema,
     scim_response,
@@ -122,7 +124,15 @@ def _one(request: HttpRequest, resource: dict[str, Any], status: int = 200) -> H
     if status == 200 and request.method == "GET" and not_modified(request, etag):
         return scim_response(None, 304, etag=etag)
     location = resource["meta"]["location"] if status == 201 else ""
-    return scim_response(resource, status, etag=etag, location=location)
+    shown = project(resource, request.GET.get("attributes"), request.GET.get("excludedAttributes"))
+    return scim_response(shown, status, etag=etag, location=location)
+
+
+def _listing(resources: list[dict[str, Any]], total: int, query: Query) -> HttpResponse:
+    for resource in resources:
+        resource["meta"]["version"] = etag_of(resource)
+    shown = [project(resource, query.attributes, query.excluded) for resource in resources]
+    return list_response(shown, total, query.page)
 
 
 # Discovery --------------------------------------------------------------------------------------------------
@@ -148,7 +158,7 @@ def _listed(request: HttpRequest, items: list[dict[str, Any]], item_id: str, kin
         return scim_response(found)
     if request.GET.get("filter"):
         raise ScimError(403, f"{kind}s cannot be filtered.")  # RFC 7644 §4
-    return list_response(items, len(items), page_of(request))
+    return list_response(items, len(items), query_of(request).page)
 
 
 # Users ------------------------------------------------------------------------------------------------------
@@ -162,19 +172,17 @@ def _user(request: HttpRequest, actor: ScimActor, user_id: str) -> dict[str, Any
 
 
 def users_list(request: HttpRequest, actor: ScimActor) -> HttpResponse:
+    """GET /Users and POST /Users/.search."""
     authorize(actor, "user:read", organization_resource(actor))
-    condition = parse_filter(request.GET.get("filter", ""), USER_FILTERS)
-    page = page_of(request)
-    members = filtered_members(actor.organization, condition)
+    query = query_of(request)
+    members = filtered_members(actor.organization, parse_filter(query.filter, USER_FILTERS))
     total = members.count()
-    chosen = list(members[page.start_index - 1 : page.start_index - 1 + page.count])
+    start = query.page.start_index - 1
+    chosen = list(members[start : start + query.page.count])
     users = [m.user for m in chosen]
     identities, roles = identities_of(actor.organization, users), roles_of(actor.organization, users)
     base = _base(request)
-    resources = [user_resource(m, identities.get(m.user_id), roles[m.user_id], base) for m in chosen]
-    for resource in resources:
-        resource["meta"]["version"] = etag_of(resource)
-    return list_response(resources, total, page)
+    return _listing([user_resource(m, identities.get(m.user_id), roles[m.user_id], base) for m in chosen], total, query)
 
 
 def users_create(request: HttpRequest, actor: ScimActor) -> HttpResponse:
@@ -225,20 +233,15 @@ def _group(request: HttpRequest, actor: ScimActor, group_id: str) -> dict[str, A
 
 
 def groups_list(request: HttpRequest, actor: ScimActor) -> HttpResponse:
+    """GET /Groups and POST /Groups/.search."""
     authorize(actor, "user:read", organization_resource(actor))
-    condition = parse_filter(request.GET.get("filter", ""), GROUP_FILTERS)
-    page = page_of(request)
-    roles = filtered_roles(actor.organization, condition)
-    chosen = roles[page.start_index - 1 : page.start_index - 1 + page.count]
+    query = query_of(request)
+    roles = filtered_roles(actor.organization, parse_filter(query.filter, GROUP_FILTERS))
+    start = query.page.start_index - 1
+    chosen = roles[start : start + query.page.count]
     members = members_of(actor.organization, chosen)
     base = _base(request)
-    resources = [group_resource(role, members[role.pk], base) for role in chosen]
-    for resource in resources:
-        resource["meta"]["version"] = etag_of(resource)
-    if request.GET.get("excludedAttributes", "").lower() == "members":  # Entra asks this when it only matches
-        for resource in resources:
-            resource.pop("members", None)
-    return list_response(resources, len(roles), page)
+    return _listing([group_resource(role, members[role.pk], base) for role in chosen], len(roles), query)
 
 
 def groups_create(request: HttpRequest, actor: ScimActor) -> HttpResponse:
@@ -247,7 +250,10 @@ def groups_create(request: HttpRequest, actor: ScimActor) -> HttpResponse:
     name = body.get("displayName")
     if not isinstance(name, str):
         raise ScimError(400, "displayName: is required.", "invalidValue")
-    role = scim_group_create(actor=actor, display_name=name)
+    external_id = body.get("externalId") or ""
+    if not isinstance(external_id, str) or len(external_id) > 200:
+        raise ScimError(400, "externalId: a string of at most 200 characters.", "invalidValue")
+    role = scim_group_create(actor=actor, display_name=name, external_id=external_id.strip())
     if body.get("members"):
         scim_group_patch(actor=actor, role=role, operations=[{"op": "add", "path": "members",
                                                               "value": body["members"]}])  # fmt: skip
@@ -279,8 +285,13 @@ def group_patch(request: HttpRequest, actor: ScimActor, group_id: str) -> HttpRe
 
 
 def group_delete(request: HttpRequest, actor: ScimActor, group_id: str) -> HttpResponse:
-    role_by_id(actor.organization, group_id)
-    raise ScimError(403, "Roles are deleted in the console, not by provisioning; unlink the group instead.")
+    check_preconditions(request, etag_of(_group(request, actor, group_id)))
+    scim_group_delete(actor=actor, role=role_by_id(actor.organization, group_id))
+    return scim_response(None, 204)
+
+
+def search_everything(request: HttpRequest, actor: ScimActor) -> HttpResponse:
+    raise ScimError(501, "Search one resource type at a time: POST /Users/.search or /Groups/.search.")
 
 
 def not_found(request: HttpRequest, actor: ScimActor, rest: str = "") -> HttpResponse:
