@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from accessctl.api_keys import api_key_for_token, api_key_issue
-from accessctl.models import ApiKey, Membership, MemberStatus, User
+from accessctl.models import ApiKey, Membership, MemberStatus, SecuritySettings, User
 from audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD
 from tests.scim.conftest import PATCH_SCHEMA, SCIM_JSON, new_user
@@ -121,3 +121,24 @@ def test_deleting_an_invited_member_revokes_the_invitation(acme, okta):
     dana = User.objects.get(public_id=dana_id)
     assert dana.invitations.get().status == "revoked"
     assert Membership.objects.get(organization=acme, user=dana).status == MemberStatus.DEACTIVATED
+
+
+def test_search_by_post_with_attribute_selection(okta, bob):
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": 'userName sw "bo"',
+            "attributes": ["userName"], "count": 5}  # fmt: skip
+
+    found = okta.send("post", "/Users/.search", body).json()
+
+    assert found["totalResults"] == 1
+    assert found["Resources"] == [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": bob.public_id,
+                                   "userName": "bob"}]  # fmt: skip
+
+
+def test_the_organisations_allowed_networks_apply_to_scim(acme, okta):
+    SecuritySettings.objects.update_or_create(organization=acme, defaults={"ip_restrictions": ["10.9.0.0/16"]})
+
+    response = okta.get("/Users")
+
+    assert response.status_code == 403
+    denied = AuditEvent.objects.filter(event_type="access.denied")
+    assert [e.details.get("reason") for e in denied] == ["ip_restriction"]
