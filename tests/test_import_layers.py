@@ -26,6 +26,7 @@ LAYERS: list[str] = [
     "compliance",  # BAAs and the checklist (registers its BAA check with the gateway)
     "incidents",  # breach rules, incidents, notifications
     "emergency",  # break-glass access (registers its grant lookup and settings section with accessctl)
+    "scim",  # SCIM 2.0 provisioning over accessctl's users and roles (registers an offboarding step)
     "portal",  # settings, URLs, Celery app, console shell: the top; no app imports it
 ]
 
