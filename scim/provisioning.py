@@ -39,8 +39,18 @@ def _invite(actor: ScimActor, email: str, state: UserState) -> User:
 
 def scim_user_create(*, actor: ScimActor, state: UserState) -> User:
     """Provision a member: an invitation e-mailed to their address (they set a password, and MFA where the
-    organisation requires it, or sign in through SSO). `userName` is case-insensitively unique."""
+    organisation requires it, or sign in through SSO). `userName` is case-insensitively unique. A member the
+    IdP deleted earlier and now creates again is restored under the same identity (and reactivated)."""
     authorize(actor, "user:manage", organization_resource(actor))
+    deleted = (
+        ScimIdentity.objects.filter(
+            organization=actor.organization, deleted_at__isnull=False, user__username__iexact=state.user_name
+        )
+        .select_related("user")
+        .first()
+    )
+    if deleted is not None:
+        return _restore(actor, deleted, state)
     email = state.email or state.user_name.lower()
     if not state.email and "@" not in state.user_name:
         raise ScimError(400, "emails: give the member's work e-mail address (the invitation goes there).",
@@ -67,6 +77,15 @@ def scim_user_create(*, actor: ScimActor, state: UserState) -> User:
         if not state.active:
             _deactivate(actor, user)
     return user
+
+
+def _restore(actor: ScimActor, identity: ScimIdentity, state: UserState) -> User:
+    with transaction.atomic():
+        identity.deleted_at = None
+        identity.save(update_fields=["deleted_at", "updated_at"])
+        record(actor=actor, event_type="user.provisioned", resource=f"user/{identity.user.public_id}",
+               resource_id=identity.user.public_id, details={"via": "scim", "restored": True})  # fmt: skip
+    return scim_user_update(actor=actor, user=identity.user, state=state)
 
 
 def scim_user_update(*, actor: ScimActor, user: User, state: UserState) -> User:

@@ -153,13 +153,14 @@ def _primary_email(emails: Any) -> tuple[str, bool]:
     return address.strip().lower(), chosen.get("primary") is not False
 
 
-def user_state_from(body: dict[str, Any]) -> UserState:
+def user_state_from(body: dict[str, Any], *, active_unless_given: bool = True) -> UserState:
     """The state a POST or PUT body (or a patched representation) describes; readOnly attributes (id, groups,
-    meta) are ignored as RFC 7644 §3.5.1 allows."""
+    meta) are ignored as RFC 7644 §3.5.1 allows. Without `active`, the member keeps `active_unless_given`
+    (a PUT that leaves it out never reactivates anyone)."""
     name = body.get("name") or {}
     if not isinstance(name, dict):
         raise ScimError(400, "name: must be an object.", "invalidValue")
-    active = body.get("active", True)
+    active = body.get("active", active_unless_given)
     if not isinstance(active, bool):
         raise ScimError(400, "active: must be true or false.", "invalidValue")
     user_name = _text(body, "userName", "userName", required=True)

@@ -203,7 +203,8 @@ def user_replace(request: HttpRequest, actor: ScimActor, user_id: str) -> HttpRe
     body = read_body(request)
     require_schema(body, USER_SCHEMA)
     membership = member_by_id(actor.organization, user_id)
-    scim_user_update(actor=actor, user=membership.user, state=user_state_from(body))
+    state = user_state_from(body, active_unless_given=current["active"])
+    scim_user_update(actor=actor, user=membership.user, state=state)
     return _one(request, _user(request, actor, user_id))
 
 

@@ -142,3 +142,27 @@ def test_the_organisations_allowed_networks_apply_to_scim(acme, okta):
     assert response.status_code == 403
     denied = AuditEvent.objects.filter(event_type="access.denied")
     assert [e.details.get("reason") for e in denied] == ["ip_restriction"]
+
+
+def test_a_put_without_active_does_not_reactivate(acme, bob, okta):
+    okta.send("delete", f"/Users/{bob.public_id}")
+    okta.send("post", "/Users", new_user(userName="bob", emails=[{"value": "bob@acme.test"}], active=False))
+    assert okta.get(f"/Users/{bob.public_id}").json()["active"] is False
+
+    body = {k: v for k, v in new_user(userName="bob").items() if k != "active"}
+    response = okta.send("put", f"/Users/{bob.public_id}", body)
+
+    assert response.json()["active"] is False
+    assert Membership.objects.get(organization=acme, user=bob).status == MemberStatus.DEACTIVATED
+
+
+def test_creating_a_deleted_member_again_restores_the_same_identity(acme, bob, okta):
+    okta.send("delete", f"/Users/{bob.public_id}")
+
+    response = okta.send("post", "/Users", new_user(userName="BOB", emails=[{"value": "bob@acme.test"}]))
+
+    assert response.status_code == 201, response.content
+    assert response.json()["id"] == bob.public_id and response.json()["active"] is True
+    assert Membership.objects.get(organization=acme, user=bob).status == MemberStatus.ACTIVE
+    restored = AuditEvent.objects.get(event_type="user.provisioned", resource_id=bob.public_id)
+    assert restored.details == {"via": "scim", "restored": True}
