@@ -292,7 +292,25 @@ def group_delete(request: HttpRequest, actor: ScimActor, group_id: str) -> HttpR
 
 
 def search_everything(request: HttpRequest, actor: ScimActor) -> HttpResponse:
-    raise ScimError(501, "Search one resource type at a time: POST /Users/.search or /Groups/.search.")
+    """POST /.search (RFC 7644 §3.4.3): Users, then Groups, that the filter can apply to, paged as one list."""
+    authorize(actor, "user:read", organization_resource(actor))
+    query = query_of(request)
+    condition = parse_filter(query.filter, tuple(dict.fromkeys((*USER_FILTERS, *GROUP_FILTERS))))
+    with_users = condition is None or condition.attribute in USER_FILTERS
+    with_groups = condition is None or condition.attribute in GROUP_FILTERS
+    members = filtered_members(actor.organization, condition) if with_users else None
+    roles = filtered_roles(actor.organization, condition) if with_groups else []
+    user_total = members.count() if members is not None else 0
+    start, count = query.page.start_index - 1, query.page.count
+    chosen = list(members[start : start + count]) if members is not None and start < user_total else []
+    group_start = max(0, start - user_total)
+    chosen_roles = roles[group_start : group_start + count - len(chosen)]
+    users = [m.user for m in chosen]
+    identities, held = identities_of(actor.organization, users), roles_of(actor.organization, users)
+    holders, base = members_of(actor.organization, chosen_roles), _base(request)
+    resources = [user_resource(m, identities.get(m.user_id), held[m.user_id], base) for m in chosen]
+    resources += [group_resource(role, holders[role.pk], base) for role in chosen_roles]
+    return _listing(resources, user_total + len(roles), query)
 
 
 def not_found(request: HttpRequest, actor: ScimActor, rest: str = "") -> HttpResponse:

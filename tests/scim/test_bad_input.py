@@ -111,4 +111,12 @@ def test_unknown_resources_methods_and_stale_etags(okta, bob):
            "invalidValue")  # fmt: skip
     stale = okta.send("put", f"/Users/{bob.public_id}", new_user(userName="bob"), **{"If-Match": 'W/"stale"'})
     _error(stale, 412)
-    _error(okta.send("post", "/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}), 501)
+    _error(
+        okta.send(
+            "post",
+            "/.search",
+            {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": 'title eq "x"'},
+        ),
+        400,
+        "invalidFilter",
+    )

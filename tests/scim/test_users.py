@@ -166,3 +166,16 @@ def test_creating_a_deleted_member_again_restores_the_same_identity(acme, bob, o
     assert Membership.objects.get(organization=acme, user=bob).status == MemberStatus.ACTIVE
     restored = AuditEvent.objects.get(event_type="user.provisioned", resource_id=bob.public_id)
     assert restored.details == {"via": "scim", "restored": True}
+
+
+def test_root_search_pages_users_then_groups(acme, alice, bob, okta):
+    search = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "startIndex": 2, "count": 2,
+              "attributes": ["id"]}  # fmt: skip
+
+    found = okta.send("post", "/.search", search).json()
+
+    roles = acme.roles.count()
+    assert found["totalResults"] == 2 + roles
+    assert [r["id"] for r in found["Resources"]] == [bob.public_id, "auditor"]  # alice, bob, then roles by name
+    only_groups = dict(search, filter='displayName eq "auditor"', startIndex=1)
+    assert [r["id"] for r in okta.send("post", "/.search", only_groups).json()["Resources"]] == ["auditor"]
