@@ -22,14 +22,14 @@ GROUP_FILTERS = ("displayname", "id")
 
 
 def role_by_id(organization: Organization, group_id: str) -> Role:
-    role = Role.objects.filter(organization=organization, name=group_id).first()
+    role = Role.objects.filter(organization=organization, name=group_id).select_related("scim_group").first()
     if role is None:
         raise ScimError(404, "No such Group.")
     return role
 
 
 def filtered_roles(organization: Organization, condition: Filter | None) -> list[Role]:
-    roles = Role.objects.filter(organization=organization).order_by("name")
+    roles = Role.objects.filter(organization=organization).select_related("scim_group").order_by("name")
     if condition is None:
         return list(roles)
     if isinstance(condition.value, bool):
@@ -39,7 +39,10 @@ def filtered_roles(organization: Organization, condition: Filter | None) -> list
 
 
 def group_resource(role: Role, members: list[User], base_url: str) -> dict[str, Any]:
-    linked = ScimGroup.objects.filter(role=role).values_list("external_id", flat=True).first()
+    try:
+        linked = role.scim_group.external_id  # select_related by the lookups: no query per group
+    except ScimGroup.DoesNotExist:
+        linked = ""
     resource: dict[str, Any] = {
         "schemas": [GROUP_SCHEMA],
         "id": role.name,

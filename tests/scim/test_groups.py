@@ -119,3 +119,10 @@ def test_delete_refuses_a_role_api_keys_are_narrowed_to(acme, alice, bob, okta):
 
     assert okta.send("delete", "/Groups/readers").status_code == 409
     assert Role.objects.filter(pk=role.pk).exists()
+
+
+def test_listing_groups_takes_a_bounded_number_of_queries(acme, okta, django_assert_max_num_queries):
+    okta.send("post", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "radiology", "externalId": "g1"})
+    with django_assert_max_num_queries(12):
+        listed = okta.get("/Groups").json()
+    assert {g["id"]: g.get("externalId") for g in listed["Resources"]}["radiology"] == "g1"
