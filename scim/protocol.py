@@ -33,7 +33,9 @@ def scim_response(
     body: Mapping[str, Any] | None, status: int = 200, *, location: str = "", etag: str = ""
 ) -> HttpResponse:
     content = json.dumps(body, separators=(",", ":"), default=str) if body is not None else ""
-    response = HttpResponse(content, status=status, content_type=SCIM_MEDIA_TYPE if body is not None else None)
+    response = HttpResponse(content, status=status, content_type=SCIM_MEDIA_TYPE)
+    if body is None:  # 204, 304: no body, so no media type
+        del response["Content-Type"]
     if location:
         response["Location"] = location
     if etag:
