@@ -109,7 +109,10 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
                 raise ScimError(405, f"{request.method} is not supported here.")
             return handler(request, actor, **kwargs)
         except (ScimError, Forbidden, FieldError, SafeguardDown) as exc:
-            return error_response(_as_scim_error(exc))
+            response = error_response(_as_scim_error(exc))
+            if response.status_code == 405:
+                response["Allow"] = ", ".join(method.upper() for method in handlers)
+            return response
 
     return view
 

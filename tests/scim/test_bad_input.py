@@ -106,7 +106,9 @@ def test_unknown_resources_methods_and_stale_etags(okta, bob):
     _error(okta.get("/Users/user_nobody"), 404)
     _error(okta.get("/Groups/nope"), 404)
     _error(okta.get("/Bulk"), 404)
-    _error(okta.send("delete", "/ServiceProviderConfig"), 405)
+    not_allowed = okta.send("delete", "/ServiceProviderConfig")
+    _error(not_allowed, 405)
+    assert not_allowed["Allow"] == "GET"
     _error(okta.send("post", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Not A Role Name"}), 400,
            "invalidValue")  # fmt: skip
     stale = okta.send("put", f"/Users/{bob.public_id}", new_user(userName="bob"), **{"If-Match": 'W/"stale"'})
