@@ -47,6 +47,7 @@ def _groups(actor: Actor | None) -> list[tuple[str, list[Item]]]:
             ("settings:manage", "Security", "security-settings"),
             ("settings:manage", "Keys", "encryption-keys"),
             ("settings:manage", "Single sign-on", "sso-configuration"),
+            ("user:manage", "SCIM provisioning", "scim-tokens"),
         ):
             if allowed(permission):
                 access.append({"label": label, "url": reverse(name)})

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "emergency",
     "reports",
     "sso",
+    "scim",
 ]
 
 MIDDLEWARE = [

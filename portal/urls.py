@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("sso.urls")),
     path("", include("accessctl.urls")),
     path("", include("passkeys.urls")),
+    path("", include("scim.console_urls")),
+    path("scim/v2/", include("scim.urls")),  # SCIM 2.0 for identity providers (bearer token, its own errors)
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the API docs, error pages).
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True), name="favicon"),

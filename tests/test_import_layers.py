@@ -28,6 +28,7 @@ LAYERS: list[str] = [
     "incidents",  # breach rules, incidents, notifications
     "emergency",  # break-glass access (registers its grant lookup and settings section with accessctl)
     "sso",  # single sign-on with OpenID Connect (per-organisation IdP, role mapping)
+    "scim",  # SCIM 2.0 provisioning over accessctl's users and roles (registers an offboarding step)
     "portal",  # settings, URLs, Celery app, console shell: the top; no app imports it
 ]
 

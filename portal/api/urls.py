@@ -21,6 +21,7 @@ from portal.api.root import ApiRootView
 from reports import api as reports_api
 from scans import api as scans_api
 from sso import api as sso_api
+from scim import api as scim_api
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -56,6 +57,8 @@ urlpatterns = [
     path("users/<str:user_id>/unlock", accounts_api.AccountUnlockView.as_view(), name="api-user-unlock"),
     path("api-keys", api_keys_api.ApiKeyListCreateView.as_view(), name="api-keys"),
     path("api-keys/<str:key_id>", api_keys_api.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
+    path("scim-tokens", scim_api.ScimTokenListCreateView.as_view(), name="api-scim-tokens"),
+    path("scim-tokens/<str:token_id>", scim_api.ScimTokenRevokeView.as_view(), name="api-scim-token-revoke"),
     path("deployments", deployments_api.DeploymentListCreateView.as_view(), name="api-deployments"),
     path("deployments/<str:deployment_id>", deployments_api.DeploymentDetailView.as_view(), name="api-deployment"),
     path("baas", api_baa.BaaListCreateView.as_view(), name="api-baas"),

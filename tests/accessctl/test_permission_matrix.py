@@ -75,6 +75,9 @@ CASES = [
     Case("get", "/api/v1/api-keys", None),
     Case("post", "/api/v1/api-keys", None, {"name": "own key"}),
     Case("delete", "/api/v1/api-keys/{subject_key}", "role:manage"),
+    Case("get", "/api/v1/scim-tokens", "user:manage"),
+    Case("post", "/api/v1/scim-tokens", "user:manage", {"name": "matrix-idp"}),
+    Case("delete", "/api/v1/scim-tokens/{scim_token}", "user:manage"),
     Case("get", "/api/v1/deployments", None),  # lists only what deployment:read patterns allow
     Case("post", "/api/v1/deployments", "deployment:create", DEPLOYMENT_BODY),
     Case("get", "/api/v1/deployments/{deployment}", "deployment:read"),
@@ -172,6 +175,7 @@ def normalise(path: str) -> str:
         .replace("{invitation}", "<str:invitation_id>")
         .replace("{notice}", "<str:notice_id>")
         .replace("{event}", "<str:event_id>")
+        .replace("{scim_token}", "<str:token_id>")
     )
 
 
@@ -280,6 +284,7 @@ def test_each_role_gets_exactly_what_it_is_granted(
         .replace("{notice}", incident.notices.get().public_id)
         .replace("{event}", "evt_missing00000")
         .replace("{invitation}", invitation.public_id)
+        .replace("{scim_token}", "scim_missing0000")
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
     response = getattr(client, case.method)(path, body or None, format="json")

@@ -48,6 +48,7 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
         "/settings/security",
         "/settings/keys/",
         "/access/sso",
+        "/access/scim",
         "/emergency/",
         "/account/api-keys",
         "/audit/",
