@@ -56,7 +56,10 @@ def _where(doc: Doc, *words: str) -> list[int]:
     index = doc.positions()
     if len(words) == 1:
         return index.get(words[0], [])
-    return sorted(i for word in words for i in index.get(word, ()))
+    found = [index[word] for word in words if word in index]
+    if len(found) <= 1:
+        return found[0] if found else []
+    return sorted(i for positions in found for i in positions)
 
 
 _Index = tuple[dict[int, int], dict[int, int]]

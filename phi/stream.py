@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 
 from phi.deid import Deidentifier
 from phi.engine import Engine, _rewrite, redaction_label
+from phi.inert import inert_prefix
 from phi.types import DeidContext, Entity, normalize_mode
 
 __all__ = ["HOLD_CHARS", "HoldBack"]
@@ -55,6 +56,7 @@ class HoldBack:
         self.released = 0  # characters of `text` already handled and released
         self.entities: list[Entity] = []  # what was rewritten, in offsets of `text`
         self.late = 0  # entities the final analysis found overlapping text released before they were seen
+        self._opened = ""  # the answer's opening words, released at once because none can be PHI
         self._deid = (
             Deidentifier(context.key, engine.lexicon) if context is not None and self.mode == "deidentify" else None
         )
@@ -70,8 +72,21 @@ class HoldBack:
             self.released = len(self.text)
             return chunk
         if len(self.text) - self.released < self.hold + self.step:
-            return ""
+            return self._opening_words() if self.released == len(self._opened) else ""
         return self._release(final=False)
+
+    def _opening_words(self) -> str:
+        """Before the first window is full, release the answer's opening words as they complete, as long as
+        each is a plain word no identifier can contain (The patient was seen...): the time to the first token
+        stays the runtime's own. The first word that might be PHI (a capital mid-sentence, a digit, a name or a
+        town, anything unknown) ends this for the rest of the answer; from there on only the window releases."""
+        cut = inert_prefix(self.text, self.released, self.engine.lexicon)
+        if cut <= self.released:
+            return ""
+        out = self.text[self.released : cut]
+        self.released = cut
+        self._opened += out
+        return out
 
     def finish(self) -> str:
         """The answer is complete: release the rest, and settle the entity list for the audit counts."""

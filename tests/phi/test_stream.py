@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phi import DeidContext, get_engine
-from phi.stream import HOLD_CHARS, HoldBack
+from phi.inert import inert_prefix
+from phi.stream import HOLD_CHARS, STEP_CHARS, HoldBack
 
 CONTEXT = DeidContext(b"stream-test-key-0123456789abcdef", "subject-7")
 NAMES = ("John Smith", "Maria Garcia", "Kimberly Ostrowski", "Earl Whitfield", "Rosa Delgado")
@@ -102,8 +103,37 @@ def test_a_phone_number_sent_one_character_at_a_time_is_held_until_it_is_whole()
 
 def test_text_shorter_than_the_window_comes_out_only_at_the_end_and_processed():
     views, _ = stream("Seen by Dr. Maria Garcia.", [4], "redact")
-    assert views[:-1] == [""] * (len(views) - 1)
+    assert set(views[:-1]) <= {"", "Seen ", "Seen by "}  # plain opening words leave at once; nothing after them
     assert views[-1] == "Seen by Dr. [REDACTED NAME]."
+
+
+def test_the_opening_plain_words_are_released_as_soon_as_each_is_complete():
+    text = "The patient was seen today and Maria Garcia will drive her home after the visit."
+    views, window = stream(text, [3], "redact")
+    first = next(i for i, view in enumerate(views) if view)
+    assert views[first] == "The patient " and first <= 4  # out once the word after "The" is whole, long before a window
+    early = [view for view in views[:-1] if view]
+    assert early and all(not view.endswith(("Maria ", "Garcia ")) and "Mar" not in view for view in early)
+    assert views[-1] == "The patient was seen today and [REDACTED NAME] will drive her home after the visit."
+    assert window.counts() == {"NAME": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        ("The Dalles is where her son lives now and she visits him in the summer months.", "The"),
+        ("daughter grace will visit tomorrow with the grandchildren after school ends.", "grace"),
+        ("labs were drawn on may 5 and reviewed with the family at the bedside today.", "may"),
+        ("Patient John Smith was seen today for follow up of his diabetes and blood pressure.", "Patient"),
+    ],
+)
+def test_a_word_that_could_be_part_of_an_identifier_ends_the_fast_release(text, held):
+    views, _ = stream(text, [2], "redact")
+    assert views[-1] == get_engine().process(text, "redact", context=CONTEXT).text
+    opening = text[: inert_prefix(text, 0, get_engine().lexicon)]
+    assert held not in opening.split()
+    first_window = (HOLD_CHARS + STEP_CHARS) // 2  # the chunk after which the window may first release
+    assert all(view == "" or opening.startswith(view) for view in views[: first_window - 1])
 
 
 def test_text_is_released_while_the_answer_is_still_coming():

@@ -1,0 +1,101 @@
+"""Words no identifier can contain, for releasing the opening of a streamed answer at once.
+
+A streamed answer usually opens on plain words (The patient was seen today...). Holding those back for a whole
+window (phi/stream.py) is what made the first token slow. A word is *inert* when it is written in lower case,
+is a plain English, common or clinical word by the lexicon, and is none of what a name or a place is made of: no
+census name (MAY is not inert), no town or region word, no word that opens or ends an organisation's name (BAY,
+NORTH, CHURCH), no month or number word, no digit. A capitalised word is inert only where a sentence opens and
+the next word is inert too (The patient; not The Dalles). Nothing here decides what is PHI: it decides only what
+cannot be part of PHI, and the first word it is unsure of ends the fast release.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from phi.lexicon import (
+    AMBIG,
+    CITY,
+    CITY_AMBIG,
+    CITY_HEAD,
+    CLINICAL,
+    COMMON,
+    ENGLISH,
+    FIRST,
+    LAST,
+    NAME,
+    RARE,
+    REGION,
+    RELATIVE,
+    ROLE,
+    TITLE,
+    VERB,
+    Lexicon,
+    norm_key,
+)
+from phi.org_shapes import _HEADS, _LEADS, _MIDDLE, _PLACE_PARTS
+
+__all__ = ["inert_prefix"]
+
+_STOP_WORDS = frozenset(w.upper() for w in STOP_WORDS if w.isalpha())
+
+_WORD = re.compile(r"([A-Za-z]+)([,.;:!?]?)(\s+)")
+_NAME_OR_PLACE = FIRST | NAME | CITY | CITY_AMBIG | CITY_HEAD | REGION | RARE
+_SURNAME_TOO = LAST | AMBIG  # PATIENT, SEEN, LABS are census surnames too: plain unless a cue stands before
+_CUES = RELATIVE | TITLE | ROLE | VERB  # daughter grace, Dr. Will, called hope: the next word may be a name
+_PLAIN = COMMON | ENGLISH | CLINICAL
+_CALENDAR = frozenset(
+    {"JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER",
+     "DECEMBER", "JAN", "FEB", "MAR", "APR", "JUN", "JUL", "AUG", "SEP", "SEPT", "OCT", "NOV", "DEC", "MONDAY",
+     "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY", "CHRISTMAS", "EASTER", "THANKSGIVING"}
+)  # fmt: skip
+_NUMBER_WORDS = frozenset(
+    {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN", "ELEVEN", "TWELVE", "TWENTY",
+     "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY", "HUNDRED", "FIRST", "SECOND", "THIRD"}
+)  # fmt: skip
+_NAME_PARTS = _HEADS | _LEADS | _MIDDLE | _PLACE_PARTS | _CALENDAR | _NUMBER_WORDS
+
+
+def _plain(key: str, lex: Lexicon, after_cue: bool) -> bool:
+    if after_cue or key in _CALENDAR or key in _NUMBER_WORDS:
+        return False
+    if key in _STOP_WORDS:
+        return True  # function words: the lexicon never reads them as names (THE, WAS, WILL)
+    if key in _NAME_PARTS:
+        return False
+    bits = lex.cls(key)
+    return bool(bits & _PLAIN) and not bits & _NAME_OR_PLACE
+
+
+def inert_prefix(text: str, start: int, lex: Lexicon) -> int:
+    """The end of the run of complete inert words (each with the whitespace after it) that opens at `start`;
+    `start` when the first word there is not inert or not complete yet."""
+    cut = at = start
+    after_cue = False
+    sentence_open = start == 0 or text[:start].rstrip()[-1:] in (".", "!", "?", "")
+    while True:
+        m = _WORD.match(text, at)
+        if m is None:
+            return cut
+        word = m.group(1)
+        key = norm_key(word)
+        if word.islower():
+            ok = _plain(key, lex, after_cue)
+        else:  # The, Patient: only a sentence's first word, written capitalised, and only before a plain word
+            after = _WORD.match(text, m.end())
+            ok = (
+                sentence_open
+                and word[0].isupper()
+                and word[1:].islower()
+                and _plain(key, lex, after_cue)
+                and after is not None
+                and after.group(1).islower()
+                and _plain(norm_key(after.group(1)), lex, bool(lex.cls(key) & _CUES))
+            )
+        if not ok:
+            return cut
+        sentence_open = m.group(2) in (".", "!", "?")
+        after_cue = bool(lex.cls(key) & _CUES)
+        cut = at = m.end()
