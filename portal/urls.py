@@ -33,6 +33,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("compliance/", include("compliance.urls")),
     path("emergency/", include("emergency.urls")),
+    path("access/reviews/", include("reviews.urls")),
     path("", include("accessctl.urls")),
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the API docs, error pages).

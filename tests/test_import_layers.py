@@ -26,6 +26,7 @@ LAYERS: list[str] = [
     "compliance",  # BAAs and the checklist (registers its BAA check with the gateway)
     "incidents",  # breach rules, incidents, notifications
     "emergency",  # break-glass access (registers its grant lookup and settings section with accessctl)
+    "reviews",  # periodic access reviews (registers its evidence with the compliance checklist)
     "portal",  # settings, URLs, Celery app, console shell: the top; no app imports it
 ]
 
