@@ -129,7 +129,9 @@ def item_decide(*, actor: Actor, item: Item, decision: str, comment: str = "") -
         raise ReviewError("comment", "Say why the access is revoked.")
     refusal: GrantDenied | LastAdminError | None = None
     with transaction.atomic():
-        locked = Item.objects.select_for_update().select_related("campaign", "role", "api_key").get(pk=item.pk)
+        locked = (
+            Item.objects.select_for_update(of=("self",)).select_related("campaign", "role", "api_key").get(pk=item.pk)
+        )
         if locked.campaign.status != CampaignStatus.OPEN:
             raise StateConflict("decision", "This access review is completed; its decisions are final.")
         if locked.decision != Decision.PENDING:
