@@ -211,3 +211,12 @@ def test_a_member_granted_nothing_gets_no_items_but_a_new_role_appears_in_the_ne
     Campaign.objects.filter(pk=first.pk).update(status=CampaignStatus.COMPLETED, completed_at=timezone.now())
     second = campaign_start(actor=actor(acme, olivia), organization=acme)
     assert second.items.filter(subject=bob).count() == 2
+
+
+def test_the_daily_task_starts_and_reports(acme, alice):
+    from reviews.tasks import access_reviews_daily
+
+    assert access_reviews_daily() == {"started": 1, "overdue": 0}
+    assert access_reviews_daily() == {"started": 0, "overdue": 0}
+    started = AuditEvent.objects.get(event_type="access_review.started")
+    assert started.details["by"] == "scheduler" and started.actor_type == "system"
