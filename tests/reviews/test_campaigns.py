@@ -220,3 +220,14 @@ def test_the_daily_task_starts_and_reports(acme, alice):
     assert access_reviews_daily() == {"started": 0, "overdue": 0}
     started = AuditEvent.objects.get(event_type="access_review.started")
     assert started.details["by"] == "scheduler" and started.actor_type == "system"
+
+
+def test_revoking_a_grant_already_gone_records_the_decision_without_removing_anything(acme, alice, olivia, bob,
+                                                                                       bob_grants):  # fmt: skip
+    campaign = campaign_start(actor=actor(acme, olivia), organization=acme)
+    RoleAssignment.objects.filter(user=bob).delete()  # removed by hand since the snapshot
+    decided = item_decide(actor=actor(acme, olivia), item=_item(campaign, "bob"), decision="revoke",
+                          comment="already removed")  # fmt: skip
+    assert decided.decision == Decision.REVOKE and decided.revoked is False
+    assert not AuditEvent.objects.filter(event_type="role.unassigned").exists()
+    assert AuditEvent.objects.get(event_type="access_review.item_revoked").details["removed"] is False

@@ -127,3 +127,10 @@ def test_another_organisations_review_is_not_found(client, acme, globex, olivia,
                           {f"{item.public_id}-decision": "keep"})  # fmt: skip
     assert decided.status_code == 404
     assert campaign.public_id not in client.get(LIST).content.decode()
+
+
+def test_starting_a_second_review_shows_why_on_the_form(officer, acme, alice, olivia):
+    _start(officer)
+    again = officer.post(LIST, {"name": "another"})
+    assert again.status_code == 400 and "An access review is already open" in again.content.decode()
+    assert Campaign.objects.count() == 1
