@@ -4,6 +4,7 @@ and axe-core finds no serious accessibility violation on the review pages."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,12 @@ from accessctl.models import RoleAssignment
 from reviews.models import Campaign, CampaignStatus
 from reviews.services import item_decide
 from tests.conftest import grant
-from tests.e2e.test_console_shell import AXE, _axe
+from tests.e2e.test_console_shell import AXE, WIDTHS, _axe, _no_sideways_scroll
 from tests.e2e.test_login import sign_in
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+SHOTS = os.environ.get("PAITIENT_REVIEW_SHOTS_DIR", "")  # where to save screenshots of the review page, if set
 
 
 def _decide_by_keyboard(page, who: str, grant_name: str, decision: str, comment: str = "") -> None:
@@ -60,6 +62,11 @@ def test_a_reviewer_completes_a_small_review_by_keyboard(browser, live_server, a
     item_decide(actor=Actor(organization=acme, user=alice), item=own, decision="keep")  # not olivia's to decide
     page.reload()
     expect(page.get_by_text("Your own access: another reviewer decides.")).to_have_count(0)  # decided already
+    for width in WIDTHS:  # the decision forms sit in the table: the page must still fit a small laptop
+        page.set_viewport_size({"width": width, "height": 900})
+        _no_sideways_scroll(page)
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/access-review-{width}.png", full_page=True)
 
     _decide_by_keyboard(page, "alice", "org-admin", "Keep")
     expect(page.get_by_role("status")).to_contain_text("org-admin of alice: kept")
