@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, str] = {
     "phi_scan:run": "Run PHI scans on uploaded files",
     "disclosure:read": "Search and export the accounting of disclosures of a patient's PHI",
     "phi:reidentify": "See de-identified answers with the patient's original identifiers restored (a PHI disclosure)",
+    "access:review": "Run periodic access reviews: keep or revoke members' roles and API keys",
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
@@ -43,6 +44,7 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
     "security-admin": (
         "Access control, keys, audit and incidents",
         [
+            "access:review",
             "audit:read",
             "audit:export",
             "audit:manage",
@@ -61,6 +63,7 @@ BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
     "compliance-officer": (
         "BAAs, reports, audit and incidents",
         [
+            "access:review",
             "audit:read",
             "audit:export",
             "baa:manage",

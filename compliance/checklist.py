@@ -72,7 +72,7 @@ ITEMS: dict[str, ChecklistItem] = {
             "access_controls",
             "Access Controls",
             ("164.312(a)(1)", "164.312(d)", "164.308(a)(4)"),
-            "MFA required and enrolled by every member, short sessions, few administrators.",
+            "MFA required and enrolled by every member, short sessions, few administrators, access reviewed on time.",
             evaluators.access_controls,
         ),
         ChecklistItem(

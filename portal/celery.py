@@ -84,6 +84,11 @@ app.conf.update(
             "schedule": 60.0,
             "options": {"queue": "maintenance", "expires": 60},
         },
+        "access-reviews-daily": {
+            "task": "reviews.tasks.access_reviews_daily",
+            "schedule": crontab(hour=5, minute=10),
+            "options": {"queue": "maintenance"},
+        },
         "clear-expired-sessions": {
             "task": "accessctl.tasks.clear_expired_sessions",
             "schedule": crontab(minute=17),

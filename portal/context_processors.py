@@ -44,6 +44,7 @@ def _groups(actor: Actor | None) -> list[tuple[str, list[Item]]]:
         for permission, label, name in (
             ("user:read", "Users", "users"),
             ("role:manage", "Roles", "roles"),
+            ("access:review", "Access reviews", "access-reviews"),
             ("settings:manage", "Security", "security-settings"),
             ("settings:manage", "Keys", "encryption-keys"),
             ("settings:manage", "Single sign-on", "sso-configuration"),

@@ -1,5 +1,6 @@
-"""Dashboard tiles beyond members and status: open incidents with their next notification deadline, and
-deployments by state. Each tile is shown only to those who may open what it links to."""
+"""Dashboard tiles beyond members and status: open incidents with their next notification deadline,
+deployments by state, and access reviews (an overdue one first). Each tile is shown only to those who may open
+what it links to."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from deployments.models import Deployment, State
 from deployments.views import may_somewhere
 from incidents.models import ACTIVE_STATUSES, SEVERITY_RANK, Incident
 from incidents.selectors import next_open_deadline
+from reviews.selectors import latest_completed, next_due_on, open_campaign
 
 INCIDENTS_SHOWN = 5
 
@@ -48,3 +50,20 @@ def deployments_tile(actor: Actor) -> dict[str, Any] | None:
              State.STOPPED)  # fmt: skip
     known = [(state.label, states[state.value], state.value) for state in order if states[state.value]]
     return {"by_state": known, "live": states.get(State.READY.value, 0), "total": sum(states.values())}
+
+
+def access_reviews_tile(actor: Actor) -> dict[str, Any] | None:
+    """The open access review (overdue or not, with its undecided items), else the last completed one and when
+    the next is due."""
+    if not is_allowed(actor, "access:review", organization_resource(actor)):
+        return None
+    today = timezone.localdate()
+    current = open_campaign(actor.organization)
+    last = latest_completed(actor.organization)
+    next_due = next_due_on(actor.organization)
+    if current is not None:
+        state = "overdue" if current.is_overdue(today) else "open"
+    else:
+        state = "due" if next_due <= today else "current"
+    days_overdue = (today - current.due_on).days if current is not None and state == "overdue" else 0
+    return {"state": state, "open": current, "last": last, "next_due": next_due, "days_overdue": days_overdue}

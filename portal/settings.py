@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reports",
     "sso",
     "scim",
+    "reviews",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,7 @@ urlpatterns = [
     path("compliance/", include("compliance.urls")),
     path("emergency/", include("emergency.urls")),
     path("", include("sso.urls")),
+    path("access/reviews/", include("reviews.urls")),
     path("", include("accessctl.urls")),
     path("", include("passkeys.urls")),
     path("", include("scim.console_urls")),

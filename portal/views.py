@@ -13,7 +13,7 @@ from accessctl.policy import is_allowed, organization_resource
 from accessctl.selectors import member_list
 from compliance.dashboard import compliance_panel
 from core.problems import problem_response
-from portal.dashboard_tiles import deployments_tile, incidents_tile
+from portal.dashboard_tiles import access_reviews_tile, deployments_tile, incidents_tile
 from portal.health import readiness
 from portal.setup import steps_left
 
@@ -57,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["setup_left"] = steps_left(actor)
     context["incidents"] = incidents_tile(actor)
     context["deployments"] = deployments_tile(actor)
+    context["access_reviews"] = access_reviews_tile(actor)
     return render(request, "portal/dashboard.html", context)
 
 

@@ -29,6 +29,7 @@ LAYERS: list[str] = [
     "emergency",  # break-glass access (registers its grant lookup and settings section with accessctl)
     "sso",  # single sign-on with OpenID Connect (per-organisation IdP, role mapping)
     "scim",  # SCIM 2.0 provisioning over accessctl's users and roles (registers an offboarding step)
+    "reviews",  # periodic access reviews (registers its evidence with the compliance checklist)
     "portal",  # settings, URLs, Celery app, console shell: the top; no app imports it
 ]
 

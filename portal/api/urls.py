@@ -19,6 +19,7 @@ from emergency import api as emergency_api
 from incidents import api as incidents_api
 from portal.api.root import ApiRootView
 from reports import api as reports_api
+from reviews import api as reviews_api
 from scans import api as scans_api
 from sso import api as sso_api
 from scim import api as scim_api
@@ -140,6 +141,17 @@ urlpatterns = [
         name="api-incident-notice",
     ),
     path("alerts", incidents_api.AlertListView.as_view(), name="api-alerts"),
+    path("access-reviews", reviews_api.CampaignListCreateView.as_view(), name="api-access-reviews"),
+    path("access-reviews/schedule", reviews_api.ScheduleView.as_view(), name="api-access-review-schedule"),
+    path("access-reviews/<str:review_id>", reviews_api.CampaignDetailView.as_view(), name="api-access-review"),
+    path(
+        "access-reviews/<str:review_id>/items/<str:item_id>/decision",
+        reviews_api.ItemDecisionView.as_view(),
+        name="api-access-review-decision",
+    ),
+    path(
+        "access-reviews/<str:review_id>/sign-off", reviews_api.SignOffView.as_view(), name="api-access-review-sign-off"
+    ),
     path("audit-logs", audit_api.AuditLogListView.as_view(), name="api-audit-logs"),
     path("audit-logs/export", audit_api.AuditExportView.as_view(), name="api-audit-export"),
     path("audit-logs/checkpoints", audit_api.AuditCheckpointListView.as_view(), name="api-audit-checkpoints"),

@@ -136,6 +136,13 @@ CASES = [
     Case("post", "/api/v1/incidents/{incident}/notices", "incident:manage", {"kind": "individual"}),
     Case("get", "/api/v1/incidents/{incident}/notices/{notice}", "incident:manage"),
     Case("get", "/api/v1/alerts", "incident:manage"),
+    Case("get", "/api/v1/access-reviews", "access:review"),
+    Case("post", "/api/v1/access-reviews", "access:review", {"name": "matrix review"}),
+    Case("get", "/api/v1/access-reviews/schedule", "settings:manage"),
+    Case("patch", "/api/v1/access-reviews/schedule", "settings:manage", {"review_days": 20}),
+    Case("get", "/api/v1/access-reviews/{review}", "access:review"),
+    Case("post", "/api/v1/access-reviews/{review}/items/{review_item}/decision", "access:review", {"decision": "keep"}),
+    Case("post", "/api/v1/access-reviews/{review}/sign-off", "access:review"),
     Case("get", "/api/v1/audit-logs", "audit:read"),
     Case("post", "/api/v1/audit-logs/export", "audit:export"),
     Case("get", "/api/v1/audit-logs/checkpoints", "audit:read"),
@@ -176,6 +183,8 @@ def normalise(path: str) -> str:
         .replace("{notice}", "<str:notice_id>")
         .replace("{event}", "<str:event_id>")
         .replace("{scim_token}", "<str:token_id>")
+        .replace("{review}", "<str:review_id>")
+        .replace("{review_item}", "<str:item_id>")
     )
 
 
@@ -285,6 +294,8 @@ def test_each_role_gets_exactly_what_it_is_granted(
         .replace("{event}", "evt_missing00000")
         .replace("{invitation}", invitation.public_id)
         .replace("{scim_token}", "scim_missing0000")
+        .replace("{review}", "arv_missing00000")
+        .replace("{review_item}", "ari_missing00000")
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
     response = getattr(client, case.method)(path, body or None, format="json")

@@ -176,6 +176,41 @@ def _reactivate_former_admin(w: World) -> Response:
     return w.client.post(f"/api/v1/users/{former.public_id}/reactivate")
 
 
+def _review_item(w: World, user: User, kind: str) -> tuple[str, str]:
+    """A fresh access review started by the scheduler, and the id of `user`'s first item of `kind`."""
+    from reviews.services import campaign_start
+
+    campaign = campaign_start(actor=None, organization=w.organization)
+    item = campaign.items.filter(subject=user, kind=kind).order_by("id").first()
+    assert item is not None
+    return campaign.public_id, item.public_id
+
+
+def _decide(user_attr: str, kind: str, decision: str) -> Callable[[World], Response]:
+    def run(w: World) -> Response:
+        if kind == "api_key":
+            api_key_issue(actor=None, organization=w.organization, user=w.alice, name="alice laptop")
+        review, item = _review_item(w, getattr(w, user_attr), kind)
+        body = {"decision": decision, "comment": "access review attempt"}
+        return w.client.post(f"/api/v1/access-reviews/{review}/items/{item}/decision", body, format="json")
+
+    return run
+
+
+def _start_review(w: World) -> Response:
+    return w.client.post("/api/v1/access-reviews", {}, format="json")
+
+
+def _sign_off_open_review(w: World) -> Response:
+    review, _ = _review_item(w, w.alice, "role")
+    return w.client.post(f"/api/v1/access-reviews/{review}/sign-off", {}, format="json")
+
+
+def _sole_reviewer(w: World) -> Response:
+    body = {"reviewer_ids": [w.mallory.public_id]}
+    return w.client.patch("/api/v1/access-reviews/schedule", body, format="json")
+
+
 def _never(w: World) -> bool:
     return False
 
@@ -218,10 +253,25 @@ ATTEMPTS = [
             _on_alice("password-reset"), lambda w: w.role == "org-admin"),
     Attempt("review one's own break-glass grant", ("/api/v1/emergency-access/requests/<str:request_id>/review",),
             _review_own_break_glass, _never),
+    Attempt("keep one's own access in an access review",
+            ("/api/v1/access-reviews/<str:review_id>/items/<str:item_id>/decision",),
+            _decide("mallory", "role", "keep"), _never),
+    Attempt("revoke the administrator's role through an access review",
+            ("/api/v1/access-reviews/<str:review_id>/items/<str:item_id>/decision",),
+            _decide("alice", "role", "revoke"), lambda w: w.role == "org-admin"),
+    Attempt("revoke the administrator's key through an access review",
+            ("/api/v1/access-reviews/<str:review_id>/items/<str:item_id>/decision",),
+            _decide("alice", "api_key", "revoke"), lambda w: w.holds("access:review")),
+    Attempt("start an access review", ("/api/v1/access-reviews",), _start_review, lambda w: w.holds("access:review")),
+    Attempt("sign off an access review with undecided items", ("/api/v1/access-reviews/<str:review_id>/sign-off",),
+            _sign_off_open_review, lambda w: w.holds("access:review")),
+    Attempt("name oneself the only access reviewer", ("/api/v1/access-reviews/schedule",), _sole_reviewer,
+            lambda w: w.holds("settings:manage")),
 ]  # fmt: skip
 
 # Read-only routes the pattern above also matches: listing gains nothing.
-READ_ONLY = {"/api/v1/organization/members", "/api/v1/users", "/api/v1/users/<str:user_id>"}
+READ_ONLY = {"/api/v1/organization/members", "/api/v1/users", "/api/v1/users/<str:user_id>",
+             "/api/v1/access-reviews/<str:review_id>"}  # fmt: skip
 
 
 def _routes() -> set[str]:

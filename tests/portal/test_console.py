@@ -45,6 +45,7 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
         "/incidents/",
         "/access/users",
         "/access/roles",
+        "/access/reviews/",
         "/settings/security",
         "/settings/keys/",
         "/access/sso",

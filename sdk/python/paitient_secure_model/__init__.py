@@ -1,5 +1,6 @@
 """Python SDK for the PaiTIENT Secure Model Service."""
 
+from paitient_secure_model.access_reviews import AccessReview, AccessReviewItem
 from paitient_secure_model.client import AuditLogs, Client
 from paitient_secure_model.errors import (
     AuthenticationError,
@@ -28,6 +29,8 @@ from paitient_secure_model.models import (
 from paitient_secure_model.users import Invitation, Offboarding, User
 
 __all__ = [
+    "AccessReview",
+    "AccessReviewItem",
     "AuditLog",
     "AuditLogs",
     "AuthenticationError",

@@ -10,6 +10,7 @@ from typing import Any, Literal, overload
 
 import httpx
 
+from paitient_secure_model.access_reviews import AccessReview, AccessReviewItem, AccessReviews
 from paitient_secure_model.errors import ConfigurationError, DeploymentFailedError
 from paitient_secure_model.models import (
     AuditLog,
@@ -76,6 +77,7 @@ class Client:
         )
         self._reports = Reports(self._transport)
         self._users = Users(self._transport)
+        self._access_reviews = AccessReviews(self._transport)
         self.security_settings = security_settings
         if security_settings is not None:
             organization_settings = security_settings.organization_settings()
@@ -151,6 +153,27 @@ class Client:
 
     def revoke_invitation(self, invitation_id: str) -> Invitation:
         return self._users.revoke(invitation_id)
+
+    # --- access reviews (access:review) --------------------------------------------------------
+    def list_access_reviews(self) -> Iterator[AccessReview]:
+        """Review campaigns, newest first (without their items)."""
+        return self._access_reviews.list()
+
+    def get_access_review(self, review_id: str) -> AccessReview:
+        return self._access_reviews.get(review_id)
+
+    def start_access_review(self, name: str = "") -> AccessReview:
+        """Snapshot every active member's roles and live API keys as items to keep or revoke."""
+        return self._access_reviews.start(name)
+
+    def decide_access_review_item(
+        self, review_id: str, item_id: str, decision: Literal["keep", "revoke"], comment: str = ""
+    ) -> AccessReviewItem:
+        """Keep or revoke (with a comment saying why) one item that is not your own; a revoke takes effect at once."""
+        return self._access_reviews.decide(review_id, item_id, decision, comment)
+
+    def sign_off_access_review(self, review_id: str, note: str = "") -> AccessReview:
+        return self._access_reviews.sign_off(review_id, note)
 
     # --- deployments ---------------------------------------------------------------------------
     def create_deployment(
