@@ -49,7 +49,7 @@ def test_a_local_deployment_is_created_watched_until_ready_prompted_and_stopped(
         expect(page.locator("#deployment-progress")).not_to_have_attribute("hx-trigger", "every 1s")
 
         page.get_by_label("Prompt", exact=True).fill(SEED_PROMPT)
-        page.get_by_label("PHI handling").select_option("redact")
+        page.get_by_role("radio", name="Redact").check()
         page.get_by_label("Max tokens").fill("24")
         page.get_by_role("button", name="Send").click()
         processed = page.get_by_test_id("processed-prompt")
