@@ -11,22 +11,24 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accessctl.console import member_actor
+from accessctl.policy import is_allowed
 from core.errors import FieldError
 from core.forms import show_field_error
 from deployments import gateway
 from deployments.api.events import Events, EventStream, sse
 from deployments.forms import FIELD_FOR_ERROR, PlaygroundForm
 from deployments.highlight import marked
-from deployments.models import Deployment
-from deployments.selectors import access_deployment
+from deployments.models import Deployment, State
+from deployments.selectors import access_deployment, deployment_rows
 from deployments.streaming import InferenceStream, generate_stream
 from phi import Entity
 
@@ -101,6 +103,21 @@ def _call(form: PlaygroundForm) -> gateway.GenerateRequest:
         prompt=data["prompt"], max_tokens=data["max_tokens"], temperature=data["temperature"],
         phi_handling=data["phi_handling"],
     )  # fmt: skip
+
+
+@login_required
+@never_cache
+@require_GET
+def playground_index(request: HttpRequest) -> HttpResponse:
+    """The sidebar's way in: the ready deployments the member may prompt, each a link to its playground."""
+    from deployments.views import may_somewhere
+
+    actor = member_actor(request)
+    if not may_somewhere(actor, "text:generate"):
+        raise PermissionDenied("text:generate")
+    rows = deployment_rows(actor=actor).filter(state=State.READY).order_by("name")
+    usable = [d for d in rows if is_allowed(actor, "text:generate", d.resource)]
+    return render(request, "deployments/playground_index.html", {"deployments": usable})
 
 
 @login_required

@@ -199,3 +199,23 @@ def test_the_engine_and_the_hold_back_window_say_where_each_replacement_is():
                 assert shown == SEED_PROMPT[entity.start : entity.end]
             else:
                 assert shown and shown != SEED_PROMPT[entity.start : entity.end]
+
+
+def test_the_sidebar_playground_lists_the_ready_deployments_one_may_prompt(client, alice, acme, globex):
+    ready = make_deployment(acme, name="ward-notes")
+    make_deployment(acme, name="old-notes", state="stopped")
+    make_deployment(globex, name="globex-notes")
+    client.force_login(alice)
+    page = client.get("/playground/")
+    assert page.status_code == 200
+    assert {"label": "Playground", "url": "/playground/", "active": True} in page.context["nav_items"]
+    html = page.content.decode()
+    assert f'href="/deployments/{ready.public_id}/#playground-heading"' in html
+    assert "old-notes" not in html and "globex-notes" not in html
+
+    reader = UserFactory.create(username="reader", organization=acme)
+    role = role_create(actor=Actor(organization=acme, user=alice), name="reader", permissions=["deployment:read"])
+    role_assign(actor=None, organization=acme, user=reader, role=role)
+    client.force_login(reader)
+    assert client.get("/playground/").status_code == 403
+    assert "/playground/" not in [item["url"] for item in client.get("/deployments/").context["nav_items"]]
