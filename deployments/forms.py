@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from deployments.gateway import MAX_PROMPT_CHARS, MAX_TOKENS_LIMIT, STRENGTH
-from deployments.models import CatalogModel, Provider
+from deployments.models import CatalogModel, Deployment, Provider
 from deployments.services import DEPLOYMENT_NAME, INSTANCE_TYPE, SECURITY_GROUP_ID, SUBNET_ID, DeploymentSpec
 from phi.types import normalize_mode
 
@@ -212,6 +212,11 @@ class PlaygroundForm(forms.Form):
             raise TypeError("phi_handling is a choice")
         field.choices = offered
         field.initial = {"deidentify": "de-identify", "reject": "reject"}.get(floor, "redact")
+
+    @classmethod
+    def for_deployment(cls, deployment: Deployment, data: Any = None) -> PlaygroundForm:
+        """The form for one deployment: its own PHI mode is the weakest offered (the gateway refuses weaker)."""
+        return cls(data, floor=str(deployment.security_settings.get("phi_handling", "detect")))
 
     @property
     def withheld_modes(self) -> list[str]:

@@ -27,9 +27,10 @@ from deployments import gateway
 from deployments.api.events import Events, EventStream, sse
 from deployments.forms import FIELD_FOR_ERROR, PlaygroundForm
 from deployments.highlight import marked
-from deployments.models import Deployment, State
+from deployments.models import State
 from deployments.selectors import access_deployment, deployment_rows
 from deployments.streaming import InferenceStream, generate_stream
+from deployments.views import detail_context, may_somewhere
 from phi import Entity
 
 
@@ -51,15 +52,6 @@ class PlaygroundResult:
     @property
     def mode_label(self) -> str:
         return "de-identify" if self.mode == "deidentify" else self.mode
-
-
-def floor_of(deployment: Deployment) -> str:
-    """The weakest PHI mode the deployment accepts (the gateway refuses anything weaker)."""
-    return str(deployment.security_settings.get("phi_handling", "detect"))
-
-
-def playground_form(deployment: Deployment, data: Any = None) -> PlaygroundForm:
-    return PlaygroundForm(data, floor=floor_of(deployment))
 
 
 def _rows(counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
@@ -110,8 +102,6 @@ def _call(form: PlaygroundForm) -> gateway.GenerateRequest:
 @require_GET
 def playground_index(request: HttpRequest) -> HttpResponse:
     """The sidebar's way in: the ready deployments the member may prompt, each a link to its playground."""
-    from deployments.views import may_somewhere
-
     actor = member_actor(request)
     if not may_somewhere(actor, "text:generate"):
         raise PermissionDenied("text:generate")
@@ -125,11 +115,9 @@ def playground_index(request: HttpRequest) -> HttpResponse:
 @require_POST
 def deployment_playground(request: HttpRequest, deployment_id: str) -> HttpResponse:
     """Send one prompt and answer when the model is done: the form post without JavaScript (and htmx)."""
-    from deployments.views import _detail_context  # the page the playground lives on
-
     actor = member_actor(request)
     deployment = access_deployment(actor=actor, deployment_id=deployment_id, permission="text:generate")
-    form = playground_form(deployment, request.POST)
+    form = PlaygroundForm.for_deployment(deployment, request.POST)
     context: dict[str, Any] = {}
     if form.is_valid():
         try:
@@ -145,8 +133,8 @@ def deployment_playground(request: HttpRequest, deployment_id: str) -> HttpRespo
         response = render(request, "deployments/_playground_result.html", {"deployment": deployment, **context})
         response["HX-Trigger"] = "inference-recorded"  # the recent-inferences table reloads itself
         return response
-    # Without htmx the whole page comes back; the prompt box stays empty (it never echoes its value).
-    return render(request, "deployments/detail.html", _detail_context(actor, deployment, **context))
+    # Without htmx the whole page the playground lives on comes back; the prompt box stays empty (never echoed).
+    return render(request, "deployments/detail.html", detail_context(actor, deployment, **context))
 
 
 @login_required
@@ -159,7 +147,7 @@ def deployment_playground_stream(request: HttpRequest, deployment_id: str) -> Ht
     The session authenticates it and the CSRF middleware checks its token like any console form."""
     actor = member_actor(request)
     deployment = access_deployment(actor=actor, deployment_id=deployment_id, permission="text:generate")
-    form = playground_form(deployment, request.POST)
+    form = PlaygroundForm.for_deployment(deployment, request.POST)
     context: dict[str, Any] = {"deployment": deployment, "playground_form": form}
     status = 400
     if form.is_valid():

@@ -24,9 +24,8 @@ from core.confirm import confirmation
 from core.errors import FieldError
 from core.forms import show_field_error
 from deployments import associates
-from deployments.forms import FIELD_FOR_ERROR, DeploymentForm
+from deployments.forms import FIELD_FOR_ERROR, DeploymentForm, PlaygroundForm
 from deployments.models import Deployment, State
-from deployments.playground import playground_form
 from deployments.selectors import access_deployment, deployment_list
 from deployments.services import deployment_create, deployment_stop
 
@@ -87,7 +86,7 @@ def _settings_rows(deployment: Deployment) -> list[tuple[str, str, Any]]:
     ]
 
 
-def _detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[str, Any]:
+def detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "deployment": deployment,
         "security_rows": _settings_rows(deployment),
@@ -98,7 +97,7 @@ def _detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[
         # the playground only for a deployment that answers (a stopped or failed one would only refuse)
         "can_generate": deployment.state == State.READY and is_allowed(actor, "text:generate", deployment.resource),
         "inferences": _recent_inferences(actor, deployment),
-        "playground_form": playground_form(deployment),
+        "playground_form": PlaygroundForm.for_deployment(deployment),
     }
     context.update(extra)
     return context
@@ -150,7 +149,7 @@ def deployment_new(request: HttpRequest) -> HttpResponse:
 def deployment_detail(request: HttpRequest, deployment_id: str) -> HttpResponse:
     actor = member_actor(request)
     deployment = _access(actor, deployment_id, "deployment:read")
-    return render(request, "deployments/detail.html", _detail_context(actor, deployment))
+    return render(request, "deployments/detail.html", detail_context(actor, deployment))
 
 
 @login_required

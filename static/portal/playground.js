@@ -88,6 +88,17 @@ function setUp(form) {
   stop.addEventListener("click", () => {
     if (controller) controller.abort();
   });
+
+  // Escape hides the tip of the focused or hovered mark until the focus or the pointer moves on (WCAG 1.4.13).
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    for (const mark of result.querySelectorAll("mark.phi:hover, mark.phi:focus")) mark.classList.add("tip-dismissed");
+  });
+  const undismiss = (event) => {
+    if (event.target instanceof Element && event.target.matches("mark.phi")) event.target.classList.remove("tip-dismissed");
+  };
+  result.addEventListener("focusout", undismiss);
+  result.addEventListener("mouseout", undismiss);
 }
 
 function answerBox(result) {

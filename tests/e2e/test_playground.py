@@ -164,6 +164,8 @@ def test_create_a_deployment_and_stream_a_prompt_by_keyboard(keyboard_page, live
         assert outline not in ("none", ""), "no visible focus on a mark"
         assert_axe_clean(page, "answer with marked PHI, a mark focused")
         screenshot(page, "playground-answer-1400")
+        page.keyboard.press("Escape")  # the tip can be dismissed without moving the focus
+        assert (tip.bounding_box() or {"width": 0})["width"] <= 1
         expect(page.get_by_test_id("inference-row")).to_have_count(1)  # the recent inferences reload themselves
         assert wait_for_inference("success").details["stream"] is True
         assert "John" not in page.url and "prompt" not in page.url
