@@ -180,6 +180,14 @@ def test_create_a_deployment_and_stream_a_prompt_by_keyboard(keyboard_page, live
         expect(page.get_by_test_id("refused-types")).to_have_text("DATE, NAME")
         assert len(echo.prompts) == 1
         assert_axe_clean(page, "refused in reject mode")
+
+        tab_to_field(page, "Max tokens")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("0")
+        page.keyboard.press("Enter")
+        expect(page.locator('#playground-result [data-field="max_tokens"]')).to_be_visible()
+        expect(page.get_by_test_id("playground-status")).to_have_text("Not sent: correct the fields named below.")
+        assert_axe_clean(page, "a field error")
     finally:
         remote.close()
 
@@ -249,3 +257,28 @@ def test_approve_a_break_glass_request_by_keyboard(keyboard_page, live_server, a
     request.refresh_from_db()
     assert request.status == RequestStatus.APPROVED
     assert request.decisions.get().comment == "verified the code blue with the attending"
+
+
+def test_without_javascript_the_form_posts_and_the_page_shows_the_marked_answer(browser, live_server, monkeypatch,
+                                                                                 acme, alice):  # fmt: skip
+    catalog_ensure()
+    use_echo_provider(monkeypatch)
+    deployment = make_deployment(acme, name="plain-assistant")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(30_000)  # the first call in a process loads the PHI engine
+    try:
+        keyboard_sign_in(page, live_server, "alice")
+        page.goto(f"{live_server.url}/deployments/{deployment.public_id}/")
+        tab_to_field(page, "Prompt")
+        page.keyboard.type(PROMPT)
+        _tab_to(page, "Send")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{live_server.url}/deployments/{deployment.public_id}/playground")
+        expect(page.get_by_test_id("answer").locator("mark.phi-name")).to_have_text(
+            re.compile(r"^\[REDACTED NAME\]NAME, found by ")  # the mark and its tip's text
+        )
+        expect(page.get_by_test_id("prompt-marked").locator("mark.phi-date")).to_contain_text("01/15/1965")
+        expect(page.get_by_label("Prompt", exact=True)).to_have_value("")  # the box never echoes the prompt
+    finally:
+        context.close()
