@@ -21,6 +21,7 @@ from deployments.tasks import provision_deployment
 from emergency.models import RequestStatus
 from emergency.services import request_access
 from emergency.settings_section import EmergencyChanges, emergency_policy_update
+from phi import get_engine
 from tests.conftest import grant
 from tests.deployments.fakes import FakeOpenAIServer, use_echo_provider
 from tests.deployments.test_gateway import make_deployment
@@ -102,6 +103,7 @@ def test_create_a_deployment_and_stream_a_prompt_by_keyboard(keyboard_page, live
     catalog_ensure()  # transactional tests flush the data migration's catalog rows
     settings.PAITIENT_EXTERNAL_ALLOW_PRIVATE_NETWORKS = True  # the endpoint is a fake on loopback
     echo = use_echo_provider(monkeypatch)  # the gateway's runtime: instant and deterministic
+    get_engine()  # built ahead, as each gunicorn worker does when it starts (the live server is this process)
     remote = FakeOpenAIServer(api_key="sk-remote-0123456789", model="remote-smol")
     try:
         keyboard_sign_in(page, live_server, "alice")
