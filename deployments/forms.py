@@ -6,9 +6,10 @@ from typing import Any
 
 from django import forms
 
-from deployments.gateway import MAX_PROMPT_CHARS, MAX_TOKENS_LIMIT
-from deployments.models import CatalogModel, Provider
+from deployments.gateway import MAX_PROMPT_CHARS, MAX_TOKENS_LIMIT, STRENGTH
+from deployments.models import CatalogModel, Deployment, Provider
 from deployments.services import DEPLOYMENT_NAME, INSTANCE_TYPE, SECURITY_GROUP_ID, SUBNET_ID, DeploymentSpec
+from phi.types import normalize_mode
 
 # A service error's dotted field → the form field that shows it.
 FIELD_FOR_ERROR = {
@@ -155,7 +156,38 @@ class UnechoedTextarea(forms.Textarea):
         return None
 
 
+# The four PHI modes in plain words, next to the choice (the playground's radio buttons).
+PHI_MODES: tuple[tuple[str, str, str], ...] = (
+    (
+        "detect",
+        "Detect only",
+        "PHI is found and counted, but the prompt reaches the model unchanged, identifiers included. Only for a model "
+        "you are allowed to show patient data to.",
+    ),
+    (
+        "redact",
+        "Redact",
+        "Each identifier is replaced by a label such as [REDACTED NAME] before the model sees the prompt; identifiers "
+        "in the answer are replaced the same way.",
+    ),
+    (
+        "de-identify",
+        "De-identify",
+        "Identifiers are replaced by realistic stand-ins (another name, dates shifted by the same number of days), so "
+        "the model reads natural text without the real values; the answer shows the stand-ins.",
+    ),
+    (
+        "reject",
+        "Reject",
+        "A prompt that contains any PHI is refused and nothing is sent to the model; identifiers in an answer are "
+        "redacted.",
+    ),
+)
+
+
 class PlaygroundForm(forms.Form):
+    """One prompt for the playground. Only the PHI modes at least as strong as the deployment's are offered."""
+
     prompt = forms.CharField(
         max_length=MAX_PROMPT_CHARS,
         strip=False,
@@ -163,14 +195,40 @@ class PlaygroundForm(forms.Form):
         widget=UnechoedTextarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
     )
     phi_handling = forms.ChoiceField(
-        choices=[
-            ("detect", "detect"),
-            ("redact", "redact"),
-            ("de-identify", "de-identify"),
-            ("reject", "reject"),
-        ],
+        choices=[(value, label) for value, label, _help in PHI_MODES],
         initial="redact",
         label="PHI handling",
+        widget=forms.RadioSelect,
     )
     max_tokens = forms.IntegerField(min_value=1, max_value=MAX_TOKENS_LIMIT, initial=128, label="Max tokens")
     temperature = forms.FloatField(min_value=0.0, max_value=2.0, initial=0.7, label="Temperature")
+
+    def __init__(self, *args: Any, floor: str = "detect", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.floor = floor if floor in STRENGTH else "detect"
+        offered = [(v, label) for v, label, _help in PHI_MODES if STRENGTH[normalize_mode(v)] >= STRENGTH[self.floor]]
+        field = self.fields["phi_handling"]
+        if not isinstance(field, forms.ChoiceField):  # pragma: no cover - declared above
+            raise TypeError("phi_handling is a choice")
+        field.choices = offered
+        field.initial = {"deidentify": "de-identify", "reject": "reject"}.get(floor, "redact")
+
+    @classmethod
+    def for_deployment(cls, deployment: Deployment, data: Any = None) -> PlaygroundForm:
+        """The form for one deployment: its own PHI mode is the weakest offered (the gateway refuses weaker)."""
+        return cls(data, floor=str(deployment.security_settings.get("phi_handling", "detect")))
+
+    @property
+    def withheld_modes(self) -> list[str]:
+        """The modes this deployment does not allow (weaker than its own), named for a note under the choice."""
+        return [label for v, label, _help in PHI_MODES if STRENGTH[normalize_mode(v)] < STRENGTH[self.floor]]
+
+    def mode_options(self) -> list[dict[str, Any]]:
+        """The offered modes with their explanation and whether each is the chosen one."""
+        chosen = self["phi_handling"].value()
+        offered = {v for v, _label in self.fields["phi_handling"].choices}  # type: ignore[attr-defined]
+        return [
+            {"value": v, "label": label, "help": help_text, "checked": v == chosen, "id": f"phi-mode-{v}"}
+            for v, label, help_text in PHI_MODES
+            if v in offered
+        ]

@@ -92,6 +92,10 @@ class Inference:
     finish_reason: str
     phi_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     reidentified: bool = False  # `text` has the originals back (a holder of phi:reidentify asked)
+    # Where the last turn's entities (`processed_spans`) and the answer's (`response_spans`) sit in
+    # `processed_prompt` and `text`: the console marks them there. Empty when `text` was re-identified.
+    processed_spans: tuple[tuple[int, int], ...] = ()
+    response_spans: tuple[tuple[int, int], ...] = ()
 
 
 def requested_mode(request: GenerateRequest, deployment: Deployment, policy: SecuritySettings) -> str:
@@ -381,6 +385,8 @@ def generate(*, actor: Actor, deployment_id: str, request: GenerateRequest) -> I
         finish_reason=generation.finish_reason,
         phi_counts=phi_counts,
         reidentified=restored is not None,
+        processed_spans=call.prompts[-1].spans,
+        response_spans=() if restored is not None else answer.spans,
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from deployments import views
+from deployments import playground, views
 
 urlpatterns = [
     path("", views.deployments_page, name="deployments"),
@@ -12,5 +12,10 @@ urlpatterns = [
     path("<str:deployment_id>/progress", views.deployment_progress, name="deployment-progress"),
     path("<str:deployment_id>/inferences", views.deployment_inferences, name="deployment-inferences"),
     path("<str:deployment_id>/stop", views.deployment_stop_view, name="deployment-stop"),
-    path("<str:deployment_id>/playground", views.deployment_playground, name="deployment-playground"),
+    path("<str:deployment_id>/playground", playground.deployment_playground, name="deployment-playground"),
+    path(
+        "<str:deployment_id>/playground/stream",
+        playground.deployment_playground_stream,
+        name="deployment-playground-stream",
+    ),
 ]

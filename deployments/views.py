@@ -1,4 +1,5 @@
-"""Console pages for deployments: list, create, detail with live progress, stop, and the prompt playground."""
+"""Console pages for deployments: list, create, detail with live progress and stop (the prompt playground on the
+detail page is in `playground.py`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from audit.selectors import AuditFilters, audit_event_list
 from core.confirm import confirmation
 from core.errors import FieldError
 from core.forms import show_field_error
-from deployments import associates, gateway
+from deployments import associates
 from deployments.forms import FIELD_FOR_ERROR, DeploymentForm, PlaygroundForm
 from deployments.models import Deployment, State
 from deployments.selectors import access_deployment, deployment_list
@@ -85,7 +86,7 @@ def _settings_rows(deployment: Deployment) -> list[tuple[str, str, Any]]:
     ]
 
 
-def _detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[str, Any]:
+def detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "deployment": deployment,
         "security_rows": _settings_rows(deployment),
@@ -96,7 +97,7 @@ def _detail_context(actor: Actor, deployment: Deployment, **extra: Any) -> dict[
         # the playground only for a deployment that answers (a stopped or failed one would only refuse)
         "can_generate": deployment.state == State.READY and is_allowed(actor, "text:generate", deployment.resource),
         "inferences": _recent_inferences(actor, deployment),
-        "playground_form": PlaygroundForm(),
+        "playground_form": PlaygroundForm.for_deployment(deployment),
     }
     context.update(extra)
     return context
@@ -148,7 +149,7 @@ def deployment_new(request: HttpRequest) -> HttpResponse:
 def deployment_detail(request: HttpRequest, deployment_id: str) -> HttpResponse:
     actor = member_actor(request)
     deployment = _access(actor, deployment_id, "deployment:read")
-    return render(request, "deployments/detail.html", _detail_context(actor, deployment))
+    return render(request, "deployments/detail.html", detail_context(actor, deployment))
 
 
 @login_required
@@ -197,43 +198,3 @@ def deployment_stop_view(request: HttpRequest, deployment_id: str) -> HttpRespon
     deployment_stop(actor=actor, deployment=deployment)
     messages.success(request, f"Stopping {deployment.name}.")
     return redirect("deployment-detail", deployment_id=deployment.public_id)
-
-
-@login_required
-@never_cache
-@require_POST
-def deployment_playground(request: HttpRequest, deployment_id: str) -> HttpResponse:
-    """Send one prompt through the gateway. POST only: the prompt is never in a URL, and never logged here."""
-    actor = member_actor(request)
-    deployment = _access(actor, deployment_id, "text:generate")
-    form = PlaygroundForm(request.POST)
-    result: dict[str, Any] = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        call = gateway.GenerateRequest(
-            prompt=data["prompt"],
-            max_tokens=data["max_tokens"],
-            temperature=data["temperature"],
-            phi_handling=data["phi_handling"],
-        )
-        try:
-            inference = gateway.generate(actor=actor, deployment_id=deployment.public_id, request=call)
-        except FieldError as exc:
-            show_field_error(form, exc, FIELD_FOR_ERROR)
-        except gateway.GatewayRefused as exc:
-            result["refusal"] = {"code": exc.code, "message": str(exc), "types": exc.extra.get("entity_types", [])}
-        else:
-            result["inference"] = inference
-            result["positions"] = sorted(inference.prompt_entities, key=lambda e: (e.start, e.end))
-            prompt_counts, response_counts = inference.phi_counts["prompt"], inference.phi_counts["response"]
-            result["phi_rows"] = [
-                {"type": kind, "prompt": prompt_counts.get(kind, 0), "response": response_counts.get(kind, 0)}
-                for kind in sorted({*prompt_counts, *response_counts})
-            ]
-    context = {"playground_form": form, **result}
-    if getattr(request, "htmx", False):
-        response = render(request, "deployments/_playground_result.html", {"deployment": deployment, **context})
-        response["HX-Trigger"] = "inference-recorded"  # the recent-inferences table reloads itself
-        return response
-    # Without htmx the whole page comes back; the prompt box stays empty (it never echoes its value).
-    return render(request, "deployments/detail.html", _detail_context(actor, deployment, **context))

@@ -12,7 +12,7 @@ from phi.scan import Doc, Hit, SourcedHit, tokenize
 from phi.tagger import WordTagger
 from phi.types import ENTITY_TYPES, DeidContext, Entity, PHIRejected, Result, normalize_mode
 
-__all__ = ["Backend", "Engine", "merge_hits", "redaction_label"]
+__all__ = ["Backend", "Engine", "merge_hits", "redaction_label", "rewrite_spans"]
 
 Backend = Literal["fast", "presidio"]
 
@@ -158,30 +158,41 @@ class Engine:
         found = self.analyze(text)
         handled = tuple(e for e in found if e.type not in allowed)
         passed = tuple(e for e in found if e.type in allowed)
+        same = tuple((e.start, e.end) for e in handled)  # the text is unchanged: output offsets are input offsets
         if canon == "detect":
-            return Result(text, handled, canon, passed)
+            return Result(text, handled, canon, passed, same)
         if canon == "reject":
             if handled:
                 raise PHIRejected(dict(Counter(e.type for e in handled)))
-            return Result(text, handled, canon, passed)
+            return Result(text, handled, canon, passed, same)
         if canon == "redact":
-            return Result(_rewrite(text, handled, lambda e: redaction_label(e.type)), handled, canon, passed)
+            redacted, spans = rewrite_spans(text, handled, lambda e: redaction_label(e.type))
+            return Result(redacted, handled, canon, passed, spans)
         if context is None:
             raise ValueError("the deidentify mode needs a DeidContext with the organisation's key")
         from phi.deid import Deidentifier
 
         deid = Deidentifier(context.key, self.lexicon)
         subject = context.subject
-        rewritten = _rewrite(text, handled, lambda e: deid.surrogate(e.type, text[e.start : e.end], subject))
-        return Result(rewritten, handled, canon, passed)
+        rewritten, spans = rewrite_spans(
+            text, handled, lambda e: deid.surrogate(e.type, text[e.start : e.end], subject)
+        )
+        return Result(rewritten, handled, canon, passed, spans)
 
 
-def _rewrite(text: str, entities: Sequence[Entity], replace: _Replacer) -> str:
+def rewrite_spans(text: str, entities: Sequence[Entity], replace: _Replacer) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`text` with each (sorted, non-overlapping) entity replaced, and where each replacement sits in the result
+    (a console marks the `[REDACTED NAME]` or the surrogate that stands for an identifier)."""
     parts: list[str] = []
-    pos = 0
+    spans: list[tuple[int, int]] = []
+    pos = out = 0
     for entity in entities:
-        parts.append(text[pos : entity.start])
-        parts.append(replace(entity))
+        kept = text[pos : entity.start]
+        replacement = replace(entity)
+        parts += [kept, replacement]
+        out += len(kept)
+        spans.append((out, out + len(replacement)))
+        out += len(replacement)
         pos = entity.end
     parts.append(text[pos:])
-    return "".join(parts)
+    return "".join(parts), tuple(spans)

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from phi.deid import Deidentifier
-from phi.engine import Engine, _rewrite, redaction_label
+from phi.engine import Engine, redaction_label, rewrite_spans
 from phi.inert import inert_prefix
 from phi.types import DeidContext, Entity, normalize_mode
 
@@ -55,6 +55,8 @@ class HoldBack:
         self.text = ""
         self.released = 0  # characters of `text` already handled and released
         self.entities: list[Entity] = []  # what was rewritten, in offsets of `text`
+        self.spans: list[tuple[int, int]] = []  # where each of `entities` sits in the released text
+        self.output_chars = 0  # characters released so far (after rewriting)
         self.late = 0  # entities the final analysis found overlapping text released before they were seen
         self._opened = ""  # the answer's opening words, released at once because none can be PHI
         self._deid = (
@@ -69,7 +71,7 @@ class HoldBack:
         """Take the next piece of the answer; return what may be shown now (possibly nothing)."""
         self.text += chunk
         if not self.rewrites:
-            self.released = len(self.text)
+            self.released = self.output_chars = len(self.text)
             return chunk
         if len(self.text) - self.released < self.hold + self.step:
             return self._opening_words() if self.released == len(self._opened) else ""
@@ -85,6 +87,7 @@ class HoldBack:
             return ""
         out = self.text[self.released : cut]
         self.released = cut
+        self.output_chars += len(out)  # released unchanged: no entity inside
         self._opened += out
         return out
 
@@ -92,6 +95,7 @@ class HoldBack:
         """The answer is complete: release the rest, and settle the entity list for the audit counts."""
         if not self.rewrites:
             self.entities = self.engine.analyze(self.text) if self.mode == "detect" else []
+            self.spans = [(e.start, e.end) for e in self.entities]  # released unchanged
             return ""
         out = self._release(final=True)
         whole = self.engine.analyze(self.text)
@@ -115,8 +119,10 @@ class HoldBack:
             # An entity reaching back into released text was seen too late for that part; rewrite the rest.
             start = max(e.start, self.released)
             segment.append(Entity(start, e.end, e.type, e.score, e.recognizer, e.evidence))
-        out = _rewrite(self.text[self.released : cut], _shifted(segment, -self.released), self._replacement)
+        out, spans = rewrite_spans(self.text[self.released : cut], _shifted(segment, -self.released), self._replacement)
         self.entities.extend(segment)
+        self.spans.extend((start + self.output_chars, end + self.output_chars) for start, end in spans)
+        self.output_chars += len(out)
         self.released = cut
         return out
 

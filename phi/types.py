@@ -77,13 +77,15 @@ class Entity:
 class Result:
     """The outcome of `Engine.process`: the (possibly rewritten) text and the entities, in input offsets.
 
-    `entities` are the identifiers the mode handled; `allowed` are those let through by `allowed_types`.
+    `entities` are the identifiers the mode handled; `allowed` are those let through by `allowed_types`;
+    `spans[i]` is where `entities[i]` (or what replaced it) sits in `text`, in output offsets.
     """
 
     text: str
     entities: tuple[Entity, ...]
     mode: Mode
     allowed: tuple[Entity, ...] = ()
+    spans: tuple[tuple[int, int], ...] = ()
 
     def counts(self) -> dict[str, int]:
         """How many entities of each type were handled (for audit details: types and counts, never values)."""

@@ -30,6 +30,8 @@ def _groups(actor: Actor | None) -> list[tuple[str, list[Item]]]:
 
         if may_somewhere(actor, "deployment:read"):  # also a role limited to some deployments (a pattern)
             models.append({"label": "Deployments", "url": reverse("deployments")})
+        if may_somewhere(actor, "text:generate"):
+            models.append({"label": "Playground", "url": reverse("playground")})
         if allowed("phi_scan:run"):
             models.append({"label": "PHI scans", "url": reverse("phi-scans")})
         if allowed("baa:read", "checklist/*"):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("disclosures/", include("disclosures.urls")),
     path("deployments/", include("deployments.urls")),
+    path("playground/", include("deployments.playground_urls")),
     path("incidents/", include("incidents.urls")),
     path("compliance/", include("compliance.urls")),
     path("emergency/", include("emergency.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -11,8 +12,8 @@ from deployments.providers import ChatMessage, Generation
 class EchoStream:
     """The echo answer streamed in pieces of `piece` characters, like a runtime sending tokens."""
 
-    def __init__(self, text: str, piece: int, prompt_tokens: int) -> None:
-        self.text, self.piece = text, piece
+    def __init__(self, text: str, piece: int, prompt_tokens: int, delay: float = 0.0) -> None:
+        self.text, self.piece, self.delay = text, piece, delay
         self.prompt_tokens, self.completion_tokens, self.finish_reason = prompt_tokens, 0, "stop"
         self.closed = False
         self.sent = 0
@@ -21,6 +22,8 @@ class EchoStream:
         for start in range(0, len(self.text), self.piece):
             if self.closed:
                 return
+            if self.delay:
+                time.sleep(self.delay)  # a runtime that takes its time, so a test can stop it part-way
             self.completion_tokens += 1
             self.sent = start + self.piece
             yield self.text[start : start + self.piece]
@@ -39,6 +42,7 @@ class EchoProvider:
         self.conversations: list[list[ChatMessage]] = []
         self.streams: list[EchoStream] = []
         self.piece = 3  # characters per streamed piece
+        self.delay = 0.0  # seconds before each streamed piece
         self.answer: str | None = None  # answer this instead of the echo
 
     def _answer(self, messages: Sequence[ChatMessage]) -> str:
@@ -53,7 +57,7 @@ class EchoProvider:
 
     def stream(self, deployment: Any, messages: Sequence[ChatMessage], *, max_tokens: int,
                temperature: float) -> EchoStream:  # fmt: skip
-        stream = EchoStream(self._answer(messages), self.piece, len(messages[-1].content.split()))
+        stream = EchoStream(self._answer(messages), self.piece, len(messages[-1].content.split()), self.delay)
         self.streams.append(stream)
         return stream
 

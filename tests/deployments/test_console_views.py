@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from accessctl.actor import Actor
@@ -199,12 +201,14 @@ def test_playground_redacts_before_the_model_and_records_the_inference(client, a
     assert response.status_code == 200
     assert response["HX-Trigger"] == "inference-recorded"
     html = response.content.decode()
-    assert f'<pre data-testid="processed-prompt">{REDACTED}</pre>' in html
-    assert '<pre data-testid="answer">Keep the HbA1c below 7%.</pre>' in html
+    processed = html.split('data-testid="processed-prompt">', 1)[1].split("</pre>", 1)[0]
+    assert re.sub(r'<span class="phi-tip">[^<]*</span>|<[^>]+>', "", processed) == REDACTED
+    assert '<mark class="phi phi-name" tabindex="0" data-phi-type="NAME">[REDACTED NAME]' in processed
+    assert "John Smith" not in processed and "01/15/1965" not in processed  # only in "Your prompt", marked
+    assert '<pre class="marked answer" data-testid="answer">Keep the HbA1c below 7%.</pre>' in html
     assert '<tr data-type="NAME"><td>NAME</td><td>1</td><td>0</td></tr>' in html
     assert '<tr data-type="DATE"><td>DATE</td><td>1</td><td>0</td></tr>' in html
-    assert "<td>8</td><td>18</td><td>NAME</td>" in html  # the name's position in the prompt
-    assert "John Smith" not in html and "01/15/1965" not in html
+    assert "character offsets" not in html and "<td>8</td><td>18</td>" not in html  # marks, not positions
     event = AuditEvent.objects.get(event_type="model.inference", resource_id=deployment.public_id)
     assert event.outcome == "success" and event.details["mode"] == "redact"
     table = client.get(f"/deployments/{deployment.public_id}/inferences").content.decode()
@@ -220,7 +224,10 @@ def test_playground_without_htmx_renders_the_page_without_echoing_the_prompt(cli
     )
     html = response.content.decode()
     assert response.status_code == 200 and "<h1>hipaa-notes</h1>" in html
-    assert REDACTED in html and "John Smith" not in html
+    assert "[REDACTED NAME]" in html
+    prompt_box = html.split('name="prompt"', 1)[1].split("</textarea>", 1)[0]
+    assert "John" not in prompt_box  # the prompt is shown marked in the result, never put back into the box
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_playground_reject_mode_names_the_refused_types(client, alice, fake_provider):

@@ -49,13 +49,15 @@ def test_a_local_deployment_is_created_watched_until_ready_prompted_and_stopped(
         expect(page.locator("#deployment-progress")).not_to_have_attribute("hx-trigger", "every 1s")
 
         page.get_by_label("Prompt", exact=True).fill(SEED_PROMPT)
-        page.get_by_label("PHI handling").select_option("redact")
+        page.get_by_role("radio", name="Redact").check()
         page.get_by_label("Max tokens").fill("24")
         page.get_by_role("button", name="Send").click()
         processed = page.get_by_test_id("processed-prompt")
         expect(processed).to_contain_text("[REDACTED NAME]", timeout=60_000)
         expect(processed).not_to_contain_text("John Smith")
-        expect(page.get_by_test_id("answer")).to_have_text(re.compile(r"\S"))  # an answer, whatever it says
+        # the answer streams in; once complete it is there, whatever it says
+        expect(page.get_by_test_id("playground-status")).to_have_text(re.compile("^Answer complete"), timeout=60_000)
+        expect(page.get_by_test_id("answer")).to_have_text(re.compile(r"\S"))
         expect(page.locator('[data-testid="phi-counts"] tr[data-type="NAME"]')).to_be_visible()
         # The recent-inferences table reloads itself after the call (metadata only).
         expect(page.get_by_test_id("inference-row")).to_have_count(1)

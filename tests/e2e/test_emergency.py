@@ -111,17 +111,18 @@ def test_break_glass_from_request_to_expiry(browser, page, live_server, monkeypa
         page.goto(deployment_url)
         page.get_by_label("Prompt", exact=True).fill(PROMPT)
         page.get_by_role("button", name="Send").click()
-        expect(page.get_by_test_id("answer")).to_contain_text("Echo:")
+        expect(page.get_by_test_id("answer")).to_contain_text("Echo:", timeout=30_000)  # the PHI engine loads
         assert playground_post(page, live_server, icu.public_id) == 200
 
         # The grant's end passes (no time travel across processes: move the end instead); the beat has not run.
         EmergencyAccessRequest.objects.filter(pk=request.pk).update(
             grant_expires_at=timezone.now() - timedelta(seconds=1)
         )
-        with page.expect_response(re.compile(r"/playground$")) as refused:
+        with page.expect_response(re.compile(r"/playground/stream$")) as refused:
             page.get_by_label("Prompt", exact=True).fill(PROMPT)
             page.get_by_role("button", name="Send").click()
         assert refused.value.status == 403
+        expect(page.get_by_test_id("playground-status")).to_have_text("Not sent: the server answered 403.")
         page.reload()
         expect(page.get_by_role("heading", name="Playground")).to_have_count(0)
 

@@ -38,6 +38,7 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
     assert links == [
         "/",
         "/deployments/",
+        "/playground/",
         "/scans/",
         "/compliance/",
         "/reports/",
