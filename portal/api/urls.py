@@ -21,8 +21,8 @@ from portal.api.root import ApiRootView
 from reports import api as reports_api
 from reviews import api as reviews_api
 from scans import api as scans_api
-from sso import api as sso_api
 from scim import api as scim_api
+from sso import api as sso_api
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
