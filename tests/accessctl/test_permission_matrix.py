@@ -57,6 +57,8 @@ CASES = [
     Case(
         "patch", "/api/v1/organization/security-settings", "settings:manage", {"access_control": {"require_mfa": False}}
     ),
+    Case("get", "/api/v1/organization/sso", "settings:manage"),
+    Case("patch", "/api/v1/organization/sso", "settings:manage", {"jit_provisioning": False}),
     Case("get", "/api/v1/roles", "role:manage"),
     Case("post", "/api/v1/roles", "role:manage", {"name": "matrix-role", "permissions": ["audit:read"]}),
     Case("get", "/api/v1/role-assignments", "role:manage"),

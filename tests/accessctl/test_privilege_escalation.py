@@ -211,6 +211,19 @@ def _sole_reviewer(w: World) -> Response:
     return w.client.patch("/api/v1/access-reviews/schedule", body, format="json")
 
 
+def _issue_scim_token(w: World) -> Response:
+    """A SCIM token acts within its issuer's permissions: issuing one is giving oneself nothing new."""
+    return w.client.post("/api/v1/scim-tokens", {"name": "idp"}, format="json")
+
+
+def _revoke_alices_scim_token(w: World) -> Response:
+    from accessctl.actor import Actor
+    from scim.tokens import scim_token_issue
+
+    token, _ = scim_token_issue(actor=Actor(organization=w.organization, user=w.alice), name="alice idp")
+    return w.client.delete(f"/api/v1/scim-tokens/{token.public_id}")
+
+
 def _never(w: World) -> bool:
     return False
 
@@ -265,6 +278,9 @@ ATTEMPTS = [
     Attempt("start an access review", ("/api/v1/access-reviews",), _start_review, lambda w: w.holds("access:review")),
     Attempt("sign off an access review with undecided items", ("/api/v1/access-reviews/<str:review_id>/sign-off",),
             _sign_off_open_review, lambda w: w.holds("access:review")),
+    Attempt("issue a SCIM token", ("/api/v1/scim-tokens",), _issue_scim_token, lambda w: w.holds("user:manage")),
+    Attempt("revoke the administrator's SCIM token", ("/api/v1/scim-tokens/<str:token_id>",),
+            _revoke_alices_scim_token, lambda w: w.holds("user:manage")),
     Attempt("name oneself the only access reviewer", ("/api/v1/access-reviews/schedule",), _sole_reviewer,
             lambda w: w.holds("settings:manage")),
 ]  # fmt: skip
