@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "incidents",
     "emergency",
     "reports",
+    "siem",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ from incidents import api as incidents_api
 from portal.api.root import ApiRootView
 from reports import api as reports_api
 from scans import api as scans_api
+from siem import api as siem_api
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -140,4 +141,9 @@ urlpatterns = [
     path("audit-logs/checkpoints", audit_api.AuditCheckpointListView.as_view(), name="api-audit-checkpoints"),
     path("audit-logs/consistency", audit_api.AuditConsistencyProofView.as_view(), name="api-audit-consistency"),
     path("audit-logs/<str:event_id>/proof", audit_api.AuditInclusionProofView.as_view(), name="api-audit-proof"),
+    path("siem/destinations", siem_api.DestinationListView.as_view(), name="api-siem-destinations"),
+    path(
+        "siem/destinations/<str:destination_id>", siem_api.DestinationDetailView.as_view(), name="api-siem-destination"
+    ),
+    path("siem/ocsf", siem_api.OcsfExportView.as_view(), name="api-siem-ocsf"),
 ]
