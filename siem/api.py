@@ -53,16 +53,18 @@ class DestinationSerializer(serializers.Serializer[Any]):
 
 
 class DestinationWriteSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=80)
-    kind = serializers.ChoiceField(choices=DestinationKind.values)
-    url = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
-    host = serializers.CharField(max_length=253, required=False, default="", allow_blank=True)
+    # Lengths, ranges and choices are checked in `validate` (siem/validation.py) so that every problem is named at
+    # once; a field-level refusal here would stop DRF before it.
+    name = serializers.CharField(allow_blank=True)
+    kind = serializers.CharField()
+    url = serializers.CharField(required=False, default="", allow_blank=True)
+    host = serializers.CharField(required=False, default="", allow_blank=True)
     port = serializers.IntegerField(required=False, allow_null=True, default=None)
     token = serializers.CharField(max_length=4096, required=False, allow_blank=True, write_only=True,
                                   help_text="HTTPS: the collector's bearer token; sealed, never shown again; "
                                             "leave out on an update to keep it")  # fmt: skip
     ca_pem = serializers.CharField(max_length=65536, required=False, default="", allow_blank=True)
-    batch_size = serializers.IntegerField(required=False, default=500, min_value=1, max_value=MAX_BATCH)
+    batch_size = serializers.IntegerField(required=False, default=500, help_text=f"1 to {MAX_BATCH}")
     enabled = serializers.BooleanField(required=False, default=True)
     start = serializers.ChoiceField(
         choices=["beginning", "now"], required=False, default="beginning",

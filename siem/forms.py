@@ -42,19 +42,19 @@ class DestinationForm(forms.Form):
 
     def destination_input(self) -> DestinationInput:
         data = self.cleaned_data
-        return DestinationInput(name=data["name"], kind=data["kind"], url=data.get("url") or "",
+        return DestinationInput(name=data.get("name") or "", kind=data.get("kind") or "", url=data.get("url") or "",
                                 host=data.get("host") or "", port=data.get("port"), token=data.get("token") or None,
-                                ca_pem=data.get("ca_pem") or "", batch_size=data["batch_size"],
+                                ca_pem=data.get("ca_pem") or "", batch_size=data.get("batch_size") or 500,
                                 enabled=bool(data.get("enabled")))  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if self.errors:
-            return cleaned
         current = self.current
         errors = destination_errors(self.destination_input(), creating=current is None,
                                     has_token=bool(current and current.has_token))  # fmt: skip
         for field, messages in errors.items():
+            if field in self.errors:  # already refused by the field itself (required, a number...)
+                continue
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
         return cleaned
