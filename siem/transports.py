@@ -56,7 +56,7 @@ def syslog_frame(ocsf: dict[str, Any], line: bytes) -> bytes:
     severity = _SYSLOG_SEVERITY.get(int(ocsf.get("severity_id", 1)), 6)
     stamp = datetime.fromtimestamp(ocsf["time"] / 1000, tz=UTC).isoformat(timespec="milliseconds")
     header = f"<{SYSLOG_FACILITY * 8 + severity}>1 {stamp.replace('+00:00', 'Z')} paitient paitient-audit - "
-    message = header.encode() + ocsf["metadata"]["uid"].encode() + b" - " + line.rstrip(b"\n")
+    message = header.encode() + str(ocsf["metadata"]["uid"]).encode() + b" - " + line.rstrip(b"\n")
     return str(len(message)).encode() + b" " + message
 
 

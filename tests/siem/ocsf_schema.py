@@ -42,7 +42,7 @@ def class_validator(class_uid: int) -> jsonschema.protocols.Validator:
     schema = schemas.get_class_schema(schemas.lookup_class_name_from_uid(class_uid), profiles=[])
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
-    return validator_class(schema)  # type: ignore[no-any-return]
+    return validator_class(schema)
 
 
 def ocsf_problems(event: dict[str, Any]) -> list[str]:
@@ -54,6 +54,7 @@ def ocsf_problems(event: dict[str, Any]) -> list[str]:
         return [f"class_uid {class_uid!r} is no OCSF {VERSION} class"]
     problems = [f"{'/'.join(map(str, e.absolute_path)) or '(event)'}: {e.message}"
                 for e in class_validator(class_uid).iter_errors(event)]  # fmt: skip
+    assert isinstance(class_uid, int)
     cls = classes[class_uid]
     required = {name for name, attr in cls.attributes.items() if attr.requirement == "required"}
     problems += [f"{name}: required by {cls.caption}" for name in sorted(required - PROFILE_ATTRIBUTES - set(event))]

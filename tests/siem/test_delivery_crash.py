@@ -47,7 +47,7 @@ def write(actor: Actor, count: int, start: int) -> None:
 
 def chain(organization: Any) -> list[tuple[str, int]]:
     rows = AuditEvent.objects.filter(chain=organization.public_id, seq__isnull=False).order_by("seq")
-    return list(rows.values_list("event_id", "seq"))
+    return [(event_id, int(seq or 0)) for event_id, seq in rows.values_list("event_id", "seq")]
 
 
 @pytest.mark.worker

@@ -68,7 +68,7 @@ def test_every_event_type_validates_against_its_ocsf_class(acme, actors, actor_k
         target = USER_TARGET if about_user else DEPLOYMENT_TARGET
         written.append(record(actor=actors[actor_kind], organization=acme, event_type=event_type,
                               outcome=outcomes[index % len(outcomes)], details={"count": index, "types": ["NAME"]},
-                              **target))  # fmt: skip
+                              resource=target["resource"], resource_id=target["resource_id"]))  # fmt: skip
     sequence_chain(acme.public_id)
     classes = set()
     for event in AuditEvent.objects.filter(pk__in=[e.pk for e in written]).order_by("seq"):
