@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from accessctl.permissions import request_actor, require
 from accessctl.policy import organization_resource
 from audit.models import AuditEvent, ChainHead
 from audit.services import record
+from core.api.schema import list_envelope
 from core.api.serializers import StrictSerializer
 from siem import services
 from siem.models import DestinationKind, SiemDestination
@@ -97,11 +98,12 @@ def _shown(request: Request, destination: SiemDestination) -> dict[str, Any]:
 
 
 class DestinationListView(APIView):
-    @extend_schema(responses=DestinationSerializer(many=True), summary="SIEM destinations of your organisation")
+    @extend_schema(responses=list_envelope("SiemDestinationList", DestinationSerializer(many=True)),
+                   summary="SIEM destinations of your organisation")  # fmt: skip
     def get(self, request: Request) -> Response:
         size = _chain_size(request)
         rows = services.destination_list(actor=request_actor(request))
-        return Response({"results": [services.destination_summary(d, chain_size=size) for d in rows]})
+        return Response({"results": [services.destination_summary(d, chain_size=size) for d in rows], "next": None})
 
     @extend_schema(request=DestinationWriteSerializer, responses={201: DestinationSerializer},
                    summary="Add a SIEM destination (HTTPS collector or syslog over TLS)")  # fmt: skip
@@ -145,28 +147,32 @@ def _ocsf_lines(chain: str, after: int, limit: int) -> Iterator[bytes]:
         yield to_line(to_ocsf(event))
 
 
+class OcsfQuerySerializer(StrictSerializer):
+    after_seq = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=2**62,
+        help_text="resume after this sequence number (0: from the start)",
+    )
+    limit = serializers.IntegerField(required=False, default=1000, min_value=1, max_value=MAX_PULL,
+                                     help_text="at most this many events")  # fmt: skip
+
+
 class OcsfExportView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("after_seq", int, description="resume after this sequence number (0: start)"),
-                    OpenApiParameter("limit", int, description=f"at most this many events (1 to {MAX_PULL})")],
+        parameters=[OcsfQuerySerializer],
         responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
         summary="Sequenced audit events as OCSF JSON lines, oldest first",
-    )  # fmt: skip
+    )
     def get(self, request: Request) -> StreamingHttpResponse:
         actor = request_actor(request)
         require(actor, "audit:export", organization_resource(actor))
-        errors: dict[str, list[str]] = {}
-        values = {}
-        for name, default, low, high in (("after_seq", 0, 0, 2**62), ("limit", 1000, 1, MAX_PULL)):
-            raw = request.query_params.get(name, str(default))
-            if not raw.isdigit() or not low <= int(raw) <= high:
-                errors[name] = [f"Give a whole number from {low} to {high}."]
-            else:
-                values[name] = int(raw)
-        if errors:
-            raise serializers.ValidationError(errors)
+        query = OcsfQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        after, limit = query.validated_data["after_seq"], query.validated_data["limit"]
         with transaction.atomic():
             record(actor=actor, event_type="audit.exported", resource=f"audit/{actor.organization.public_id}",
-                   details={"format": "ocsf", "after_seq": values["after_seq"], "limit": values["limit"]})  # fmt: skip
-        lines = _ocsf_lines(actor.organization.public_id, values["after_seq"], values["limit"])
-        return StreamingHttpResponse(lines, content_type="application/x-ndjson")
+                   details={"format": "ocsf", "after_seq": after, "limit": limit})  # fmt: skip
+        return StreamingHttpResponse(_ocsf_lines(actor.organization.public_id, after, limit),
+                                     content_type="application/x-ndjson")  # fmt: skip
