@@ -99,7 +99,7 @@ def _shown(request: Request, destination: SiemDestination) -> dict[str, Any]:
 
 class DestinationListView(APIView):
     @extend_schema(responses=list_envelope("SiemDestinationList", DestinationSerializer(many=True)),
-                   summary="SIEM destinations of your organisation")  # fmt: skip
+                   operation_id="siem_destinations_list", summary="SIEM destinations of your organisation")  # fmt: skip
     def get(self, request: Request) -> Response:
         size = _chain_size(request)
         rows = services.destination_list(actor=request_actor(request))
