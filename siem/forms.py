@@ -12,7 +12,7 @@ from siem.validation import MAX_BATCH, DestinationInput, destination_errors
 
 class DestinationForm(forms.Form):
     name = forms.CharField(max_length=80)
-    kind = forms.ChoiceField(label="Kind", choices=DestinationKind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label="Kind", choices=DestinationKind.choices, widget=forms.RadioSelect, initial="https")
     url = forms.CharField(label="Collector URL", max_length=500, required=False,
                           help_text="HTTPS collectors: batches of OCSF JSON lines are POSTed here.")  # fmt: skip
     token = forms.CharField(label="Bearer token", max_length=4096, required=False,
