@@ -3,13 +3,15 @@ with its progress and no token in the page, the change form, and no serious axe 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
 from accessctl.actor import Actor
 from siem.services import destination_create
 from siem.validation import DestinationInput
-from tests.e2e.test_console_shell import AXE, _axe, _no_sideways_scroll
+from tests.e2e.test_console_shell import AXE, SCREENSHOTS, _axe, _no_sideways_scroll
 from tests.e2e.test_login import sign_in
 from tests.factories import TEST_PASSWORD
 from tests.siem.collectors import HttpsCollector
@@ -42,6 +44,8 @@ def test_the_siem_page_shows_errors_by_field_and_never_the_token(browser, live_s
         expect(row).to_contain_text("(token set)")
         assert TOKEN not in page.content()
         _no_sideways_scroll(page)
+        if SCREENSHOTS:
+            page.screenshot(path=str(Path(SCREENSHOTS) / "siem-export.png"), full_page=True)
         problems = _axe(page) if AXE.exists() else []
         row.get_by_role("link", name="Change").click()
         expect(page.get_by_label("Bearer token")).to_have_value("")
