@@ -103,6 +103,11 @@ def _recovered(destination: SiemDestination) -> None:
                details={"kind": locked.kind, "failures": failures, "cursor_seq": locked.cursor_seq})  # fmt: skip
 
 
+def _unchanged(destination: SiemDestination) -> bool:
+    current = SiemDestination.objects.filter(pk=destination.pk).values_list("enabled", "updated_at").first()
+    return current is not None and current == (True, destination.updated_at)
+
+
 def deliver(destination_pk: int, *, run_seconds: float = RUN_SECONDS) -> DeliveryResult:
     """Send what the destination has not acknowledged yet, batch by batch, until caught up or out of time."""
     result = DeliveryResult()
@@ -111,6 +116,8 @@ def deliver(destination_pk: int, *, run_seconds: float = RUN_SECONDS) -> Deliver
         return result
     deadline = time.monotonic() + run_seconds
     while time.monotonic() < deadline:
+        if not _unchanged(destination):  # paused, removed or reconfigured meanwhile: the next run uses the new
+            break
         batch = _pending(destination)
         if not batch:
             break

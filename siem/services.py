@@ -117,9 +117,11 @@ def destination_update(*, actor: Actor, destination: SiemDestination, data: Dest
         if data.token and data.kind == DestinationKind.HTTPS:
             changed.append("token")  # a new token: never compared, never shown
         if changed:
+            fields = [*_SETTINGS, "url", "host", "port", "token", "updated_at"]
             if (locked.enabled and not before["enabled"]) or set(changed) - {"enabled", "name", "batch_size"}:
                 locked.consecutive_failures, locked.next_attempt_at, locked.last_error = 0, None, ""
-            locked.save()
+                fields += ["consecutive_failures", "next_attempt_at", "last_error"]
+            locked.save(update_fields=sorted(set(fields)))  # never the cursor: a delivery run owns it
             record(actor=actor, event_type="siem.destination.updated", resource=locked.resource_label,
                    resource_id=locked.public_id,
                    details={"changed": changed, "kind": locked.kind, "target": _target(data)})  # fmt: skip

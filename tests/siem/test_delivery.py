@@ -207,3 +207,29 @@ def test_a_run_stops_when_its_time_is_up(loopback_allowed, admin, collector, acm
     assert delivery.deliver(destination.pk, run_seconds=0).batches == 0
     destination.refresh_from_db()
     assert destination.cursor_seq == 0
+
+
+def test_a_change_during_a_run_stops_it_and_never_moves_the_cursor_back(
+    loopback_allowed, admin, collector, acme, monkeypatch
+):
+    from siem.services import destination_update
+
+    write(admin, 30)
+    destination = https_destination(admin, collector)
+    stale = SiemDestination.objects.get(pk=destination.pk)  # as an admin's form loaded it, before any delivery
+    sequence_chain(acme.public_id)
+    sent = []
+
+    def send_then_pause(target, events):
+        sent.append(len(events))
+        if len(sent) == 1:  # the admin pauses it while the first batch is on its way
+            destination_update(actor=admin, destination=stale, data=DestinationInput(
+                name="splunk", kind="https", url=collector.url, ca_pem=collector.ca_pem, batch_size=10,
+                enabled=False))  # fmt: skip
+
+    monkeypatch.setattr(delivery, "send", send_then_pause)
+    result = deliver(destination.pk)
+    assert result.batches == 1 and sent == [10]
+    destination.refresh_from_db()
+    assert destination.cursor_seq == 10 and not destination.enabled and destination.token == collector.token
+    assert deliver(destination.pk).batches == 0  # paused
