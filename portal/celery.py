@@ -20,6 +20,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 QUEUES = ("provisioning", "phi", "reports", "maintenance")
 RECOVERY_SWEEP_SECONDS = env_int("PAITIENT_JOB_RECOVERY_SWEEP_SECONDS", 60)  # settings.JOB_RECOVERY_SWEEP_SECONDS
 RECONCILE_SECONDS = env_int("PAITIENT_RECONCILE_SECONDS", 30)
+SIEM_DELIVERY_SECONDS = env_int("PAITIENT_SIEM_DELIVERY_SECONDS", 10)
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -88,6 +89,11 @@ app.conf.update(
             "task": "reviews.tasks.access_reviews_daily",
             "schedule": crontab(hour=5, minute=10),
             "options": {"queue": "maintenance"},
+        },
+        "siem-deliver": {
+            "task": "siem.tasks.deliver_due",
+            "schedule": float(SIEM_DELIVERY_SECONDS),
+            "options": {"queue": "maintenance", "expires": SIEM_DELIVERY_SECONDS},
         },
         "clear-expired-sessions": {
             "task": "accessctl.tasks.clear_expired_sessions",

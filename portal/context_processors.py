@@ -59,6 +59,7 @@ def _groups(actor: Actor | None) -> list[tuple[str, list[Item]]]:
         access.append({"label": "API keys", "url": reverse("api-keys-page")})
         if allowed("audit:read"):
             audit.append({"label": "Audit log", "url": reverse("audit-log")})
+            audit.append({"label": "SIEM export", "url": reverse("siem-destinations")})
     return [
         ("Overview", [{"label": "Dashboard", "url": reverse("dashboard")}]),
         ("Models", models),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sso",
     "scim",
     "reviews",
+    "siem",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/siem/", include("siem.urls")),
     path("audit/", include("audit.urls")),
     path("settings/keys/", include("encryption.urls")),
     path("scans/", include("scans.urls")),

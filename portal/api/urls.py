@@ -22,6 +22,7 @@ from reports import api as reports_api
 from reviews import api as reviews_api
 from scans import api as scans_api
 from scim import api as scim_api
+from siem import api as siem_api
 from sso import api as sso_api
 
 urlpatterns = [
@@ -157,4 +158,9 @@ urlpatterns = [
     path("audit-logs/checkpoints", audit_api.AuditCheckpointListView.as_view(), name="api-audit-checkpoints"),
     path("audit-logs/consistency", audit_api.AuditConsistencyProofView.as_view(), name="api-audit-consistency"),
     path("audit-logs/<str:event_id>/proof", audit_api.AuditInclusionProofView.as_view(), name="api-audit-proof"),
+    path("siem/destinations", siem_api.DestinationListView.as_view(), name="api-siem-destinations"),
+    path(
+        "siem/destinations/<str:destination_id>", siem_api.DestinationDetailView.as_view(), name="api-siem-destination"
+    ),
+    path("siem/ocsf", siem_api.OcsfExportView.as_view(), name="api-siem-ocsf"),
 ]

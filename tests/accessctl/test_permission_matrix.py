@@ -50,6 +50,7 @@ EMERGENCY_BODY: dict[str, object] = {
 }
 ASSESSMENT_BODY: dict[str, object] = {"nature_extent": "moderate", "recipient": "external", "acquired": "unknown",
                                       "mitigation": "partial", "affected_individuals": 3}  # fmt: skip
+SIEM_BODY: dict[str, object] = {"name": "matrix-siem", "kind": "syslog", "host": "192.0.2.10"}
 CASES = [
     Case("get", "/api/v1/me", None),
     Case("get", "/api/v1/organization/members", "user:read"),
@@ -150,6 +151,12 @@ CASES = [
     Case("get", "/api/v1/audit-logs/checkpoints", "audit:read"),
     Case("get", "/api/v1/audit-logs/consistency", "audit:read"),
     Case("get", "/api/v1/audit-logs/{event}/proof", "audit:read"),
+    Case("get", "/api/v1/siem/destinations", "audit:read"),
+    Case("post", "/api/v1/siem/destinations", "audit:manage", SIEM_BODY),
+    Case("get", "/api/v1/siem/destinations/{siem}", "audit:read"),
+    Case("put", "/api/v1/siem/destinations/{siem}", "audit:manage", {"name": "s", "kind": "syslog", "host": "x"}),
+    Case("delete", "/api/v1/siem/destinations/{siem}", "audit:manage"),
+    Case("get", "/api/v1/siem/ocsf", "audit:export"),
 ]
 PUBLIC = {"/api/v1/"}
 
@@ -187,6 +194,7 @@ def normalise(path: str) -> str:
         .replace("{scim_token}", "<str:token_id>")
         .replace("{review}", "<str:review_id>")
         .replace("{review_item}", "<str:item_id>")
+        .replace("{siem}", "<str:destination_id>")
     )
 
 
@@ -298,6 +306,7 @@ def test_each_role_gets_exactly_what_it_is_granted(
         .replace("{scim_token}", "scim_missing0000")
         .replace("{review}", "arv_missing00000")
         .replace("{review_item}", "ari_missing00000")
+        .replace("{siem}", "siem_missing00000")
     )
     body = {k: (user.public_id if v == "{subject}" else v) for k, v in (case.body or {}).items()}
     response = getattr(client, case.method)(path, body or None, format="json")

@@ -54,6 +54,7 @@ def test_navigation_lists_only_pages_that_exist_and_the_user_may_open(client, al
         "/emergency/",
         "/account/api-keys",
         "/audit/",
+        "/audit/siem/",
         "/api/docs/",
     ]
     groups = client.get("/").context["nav_groups"]
