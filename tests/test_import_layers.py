@@ -49,6 +49,7 @@ IN_FUNCTION_ALLOWED: dict[tuple[str, str], str] = {
     ("reports/render.py", "core.pdf"): "WeasyPrint (Pango) loads only in the worker that renders a PDF",
     ("disclosures/render.py", "core.pdf"): "WeasyPrint (Pango) loads only when an accounting PDF is asked for",
     # Loaded as an INSTALLED_APPS entry, before the app registry is ready: models cannot be imported yet.
+    ("portal/gunicorn_conf.py", "phi"): "gunicorn reads its config before Django; the engine is built after fork",
     ("portal/admin_site.py", "accessctl.selectors"): "admin config loads before the app registry",
     ("portal/admin_site.py", "audit.services"): "admin config loads before the app registry",
     ("portal/admin_site.py", "core.network"): "admin config loads before the app registry",
