@@ -41,7 +41,8 @@ __all__ = ["inert_prefix"]
 
 _STOP_WORDS = frozenset(w.upper() for w in STOP_WORDS if w.isalpha())
 
-_WORD = re.compile(r"([A-Za-z]+)([,.;:!?]?)(\s+)")
+# A word with the punctuation or markup around it (no digit, no @ or /), and the whitespace after it.
+_WORD = re.compile(r"([\s*#>(\[\"'`_-]*)([A-Za-z]+)([*)\]\"'`_,.;:!?-]*)(\s+)")
 _NAME_OR_PLACE = FIRST | NAME | CITY | CITY_AMBIG | CITY_HEAD | REGION | RARE
 _SURNAME_TOO = LAST | AMBIG  # PATIENT, SEEN, LABS are census surnames too: plain unless a cue stands before
 _CUES = RELATIVE | TITLE | ROLE | VERB  # daughter grace, Dr. Will, called hope: the next word may be a name
@@ -69,33 +70,40 @@ def _plain(key: str, lex: Lexicon, after_cue: bool) -> bool:
     return bool(bits & _PLAIN) and not bits & _NAME_OR_PLACE
 
 
+def _opens(lead: str, gap_before: str, previous_tail: str) -> bool:
+    """A sentence, a line, a heading or a list item opens here."""
+    return "\n" in gap_before or any(ch in previous_tail for ch in ".!?:") or any(ch in lead for ch in "#-*>")
+
+
 def inert_prefix(text: str, start: int, lex: Lexicon) -> int:
-    """The end of the run of complete inert words (each with the whitespace after it) that opens at `start`;
-    `start` when the first word there is not inert or not complete yet."""
+    """The end of the run of complete inert words (each with the punctuation and whitespace around it) that opens
+    at `start`; `start` when the first word there is not inert or not complete yet."""
     cut = at = start
     after_cue = False
-    sentence_open = start == 0 or text[:start].rstrip()[-1:] in (".", "!", "?", "")
+    before = text[:start]
+    sentence_open = not before.strip() or before.rstrip()[-1] in ".!?:" or "\n" in before[len(before.rstrip()) :]
     while True:
         m = _WORD.match(text, at)
         if m is None:
             return cut
-        word = m.group(1)
+        lead, word, tail = m.group(1), m.group(2), m.group(3)
         key = norm_key(word)
+        opens = sentence_open or _opens(lead, "", "")
         if word.islower():
             ok = _plain(key, lex, after_cue)
-        else:  # The, Patient: only a sentence's first word, written capitalised, and only before a plain word
+        else:  # The, Summary: only where a sentence, line or heading opens, and only before another plain word
             after = _WORD.match(text, m.end())
             ok = (
-                sentence_open
+                opens
                 and word[0].isupper()
                 and word[1:].islower()
                 and _plain(key, lex, after_cue)
                 and after is not None
-                and after.group(1).islower()
-                and _plain(norm_key(after.group(1)), lex, bool(lex.cls(key) & _CUES))
+                and _plain(norm_key(after.group(2)), lex, bool(lex.cls(key) & _CUES))
+                and (after.group(2).islower() or _opens(after.group(1), m.group(4), tail))
             )
         if not ok:
             return cut
-        sentence_open = m.group(2) in (".", "!", "?")
+        sentence_open = _opens("", m.group(4), tail)
         after_cue = bool(lex.cls(key) & _CUES)
         cut = at = m.end()
