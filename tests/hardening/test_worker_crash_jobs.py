@@ -28,7 +28,6 @@ from scans.models import PhiScan
 from scans.services import scan_start
 from tests.hardening.workers import (
     MODES,
-    SKIP_ON_POSTGRES_WITH_REDIS,
     Workers,
     assert_recovered_once,
     crash,
@@ -42,8 +41,6 @@ from tests.testapp.models import ClinicalNote
 
 DOCUMENTS = 400
 NOTES = 1200  # enough that re-sealing them lasts seconds: the crash lands half-way even on a fast machine
-
-pytestmark = [SKIP_ON_POSTGRES_WITH_REDIS]
 
 
 @pytest.fixture
@@ -85,7 +82,7 @@ def test_a_phi_scan_survives_a_killed_worker(workers, monkeypatch, acme, alice, 
     assert AuditEvent.objects.filter(resource_id=scan.public_id, event_type="phi_scan.finished").count() == 1
     assert not AuditEvent.objects.filter(resource_id=scan.public_id, event_type="phi_scan.failed").exists()
     assert_recovered_once(scan_tasks.phi_scan_run, scan.pk, mode, ready_at)
-    verified = verify_chain(acme.public_id, workers=1)  # parallel verification has its own test
+    verified = verify_chain(acme.public_id)
     assert verified.ok, verified.line()
 
 
@@ -142,5 +139,5 @@ def test_a_key_rotation_survives_a_killed_worker(workers, monkeypatch, acme, ali
     run = job_run(encryption_tasks.reencrypt_organization, acme.pk)
     assert run is not None and run.progress_percent == 100
     assert_recovered_once(encryption_tasks.reencrypt_organization, acme.pk, mode, ready_at)
-    verified = verify_chain(acme.public_id, workers=1)  # parallel verification has its own test
+    verified = verify_chain(acme.public_id)
     assert verified.ok, verified.line()

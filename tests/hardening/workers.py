@@ -18,7 +18,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -28,13 +27,6 @@ from portal.celery import app as celery_app
 from tests.conftest import ROOT, _database_url_for_worker
 
 REDIS_BROKER = str(settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://"))
-# Known issue (#24, open): on PostgreSQL with the Redis broker (the CI's services) these crash tests do not finish
-# since the recovery sweep landed (a killed worker's job is not seen rendered again in time, and a parallel audit
-# verification in the test process hangs). They run on SQLite with the file broker and with Redis there.
-POSTGRES_WITH_REDIS = REDIS_BROKER and str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
-SKIP_ON_POSTGRES_WITH_REDIS = pytest.mark.skipif(
-    POSTGRES_WITH_REDIS, reason="known issue #24: does not finish on PostgreSQL with the Redis broker"
-)
 SWEEP_INTERVAL = 3.0  # the recovery beat's interval in these tests (production: JOB_RECOVERY_SWEEP_SECONDS)
 HEARTBEAT_SECONDS = 1  # how often the test's workers renew their leases
 
