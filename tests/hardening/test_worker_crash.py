@@ -181,16 +181,17 @@ def test_provisioning_survives_a_killed_worker(
             wait_for(lambda: live_endpoints(ec2, deployment), 30, "the VPC endpoint to be created")
         held = Deployment.objects.get(pk=deployment.pk)
         assert held.state == "provisioning" and "instance_id" not in held.provider_state  # nothing saved yet
-        crash(worker, mode)
-    ready_at = recover(workers, mode)
+        retake = crash(worker, mode, deployment_tasks.provision_deployment, deployment.pk)
+    recover(workers, mode, retake)
 
     ready = workers.until(
         lambda: Deployment.objects.filter(pk=deployment.pk, state__in=["ready", "failed"]).first(),
         90,
         "the deployment to be provisioned again",
+        retake=retake,
     )
     assert ready.state == "ready", ready.failure_reason
-    assert_recovered_once(deployment_tasks.provision_deployment, deployment.pk, mode, ready_at)
+    assert_recovered_once(retake, mode)
     assert_one_of_everything(ec2, elb, ready)
     assert transitions(deployment.public_id, "deployment.") == {
         "deployment.created": 1,
@@ -228,16 +229,17 @@ def test_report_rendering_survives_a_killed_worker(workers, monkeypatch, api_cli
     with holding(ComplianceReport, report.pk):  # the worker's next progress write waits here: kill it there
         held = ComplianceReport.objects.get(pk=report.pk)
         assert held.status == "rendering" and 10 <= held.progress_percent < 100, held.progress_stage
-        crash(worker, mode)
-    ready_at = recover(workers, mode)
+        retake = crash(worker, mode, report_tasks.render_report, report.pk)
+    recover(workers, mode, retake)
 
     done = workers.until(
         lambda: ComplianceReport.objects.filter(pk=report.pk, status__in=["ready", "failed"]).first(),
         120,
         "the report to be rendered again",
+        retake=retake,
     )
     assert done.status == "ready", done.error
-    assert_recovered_once(report_tasks.render_report, report.pk, mode, ready_at)
+    assert_recovered_once(retake, mode)
     assert transitions(report.public_id, "report.") == {"report.requested": 1, "report.generated": 1}
     api_client.force_authenticate(olivia)
     body = api_client.get(f"/api/v1/reports/{report.public_id}").json()
