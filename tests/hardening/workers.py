@@ -31,6 +31,7 @@ from tests.conftest import ROOT, _database_url_for_worker
 REDIS_BROKER = str(settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://"))
 SWEEP_INTERVAL = 3.0  # the recovery beat's interval in these tests (production: JOB_RECOVERY_SWEEP_SECONDS)
 HEARTBEAT_SECONDS = 1  # how often the test's workers renew their leases
+WORKER_LOST_WAIT = 1  # how long the test's prefork workers wait for a killed pool process's result
 
 
 def wait_for(
@@ -171,6 +172,9 @@ class Workers:
         env["PAITIENT_JOB_HEARTBEAT_SECONDS"] = str(HEARTBEAT_SECONDS)
         if visibility_timeout is not None:
             env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
+        # A killed pool process's message goes back after this wait (Celery's default 10 s: over two sweep
+        # intervals here, and the worker, with one pool process, takes nothing else until then).
+        env["CELERY_WORKER_LOST_WAIT"] = str(WORKER_LOST_WAIT)
         log_path = self.var_dir / f"{self.queue}-{len(self.started)}.log"
         worker = Worker(self.queue, pool=pool, log_path=log_path, env=env)
         self.started.append(worker)
