@@ -12,7 +12,8 @@ from accessctl.models import Organization
 from audit import canonical
 from audit.models import AuditEvent, ChainHead
 from audit.verify import SegmentVerifier, VerificationFailed
-from audit.verify_live import CHUNK, ROW_FIELDS, content_from_row, verify_chain
+from audit.verify_live import ROW_FIELDS, content_from_row, verify_chain
+from audit.verify_segments import CHUNK
 from deployments import providers
 from deployments.models import Deployment, Provider, State
 from deployments.providers import local as local_runtime

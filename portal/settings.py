@@ -296,6 +296,9 @@ CACHES = {
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
     f"file://{CELERY_FS_DIR / 'results'}" if CELERY_BROKER_URL.startswith("filesystem") else CELERY_BROKER_URL
 )
+# A prefork worker whose pool process died waits this long for a result the process may have sent before it hands
+# the message back (acks late); with one pool process nothing else runs meanwhile. Tests lower it.
+CELERY_WORKER_LOST_WAIT = env_int("CELERY_WORKER_LOST_WAIT", 10)
 _visibility_timeout = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
     {

@@ -45,7 +45,7 @@ class ChainEvidence:
 def chain_evidence(organization: Organization) -> ChainEvidence:
     chain = organization.public_id
     checkpoint_create(chain)  # sequences what is pending, then signs the current root (once per size)
-    # A prefork pool's children are daemons and may not fork verifiers of their own: verify in-process there.
+    # A prefork pool's children are daemons and may not start verifier processes of their own: in-process there.
     workers = 1 if multiprocessing.current_process().daemon else None
     result = verify_chain(chain, sequence_first=False, workers=workers)
     latest = Checkpoint.objects.filter(chain=chain).select_related("key").order_by("-tree_size").first()

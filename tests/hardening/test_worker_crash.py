@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -21,18 +22,23 @@ from typing import Any
 import boto3
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from moto import mock_aws
 
 from accessctl.actor import Actor
+from audit import verify_live
 from audit.models import AuditEvent
+from audit.services import record, sequence_chain
 from audit.verify_live import verify_chain
+from audit.verify_segments import parallel_segments
 from deployments import tasks as deployment_tasks
 from deployments.catalog import catalog_ensure
 from deployments.models import Deployment
 from deployments.providers import aws as aws_provider
 from deployments.services import DeploymentSpec, deployment_create
 from deployments.tasks import provision_deployment
+from portal.celery import app as celery_app
 from reports import tasks as report_tasks
 from reports.models import ComplianceReport
 from reports.services import report_request
@@ -40,7 +46,6 @@ from tests.conftest import grant
 from tests.factories import UserFactory
 from tests.hardening.workers import (
     MODES,
-    SKIP_ON_POSTGRES_WITH_REDIS,
     Workers,
     assert_recovered_once,
     crash,
@@ -52,8 +57,6 @@ from tests.hardening.workers import (
 )
 from tests.reports.bulk import bulk_events
 from tests.sdk.conftest import SEED_GROUP, SEED_SUBNETS, seed_vpc  # noqa: F401 - the moto server fixture
-
-pytestmark = [SKIP_ON_POSTGRES_WITH_REDIS]
 
 
 @pytest.fixture
@@ -178,23 +181,24 @@ def test_provisioning_survives_a_killed_worker(
             wait_for(lambda: live_endpoints(ec2, deployment), 30, "the VPC endpoint to be created")
         held = Deployment.objects.get(pk=deployment.pk)
         assert held.state == "provisioning" and "instance_id" not in held.provider_state  # nothing saved yet
-        crash(worker, mode)
-    ready_at = recover(workers, mode)
+        retake = crash(worker, mode, deployment_tasks.provision_deployment, deployment.pk)
+    recover(workers, mode, retake)
 
     ready = workers.until(
         lambda: Deployment.objects.filter(pk=deployment.pk, state__in=["ready", "failed"]).first(),
         90,
         "the deployment to be provisioned again",
+        retake=retake,
     )
     assert ready.state == "ready", ready.failure_reason
-    assert_recovered_once(deployment_tasks.provision_deployment, deployment.pk, mode, ready_at)
+    assert_recovered_once(retake, mode)
     assert_one_of_everything(ec2, elb, ready)
     assert transitions(deployment.public_id, "deployment.") == {
         "deployment.created": 1,
         "deployment.provisioning": 1,
         "deployment.ready": 1,
     }
-    report = verify_chain(acme.public_id, workers=1)  # parallel verification has its own test
+    report = verify_chain(acme.public_id)
     assert report.ok, report.line()
 
 
@@ -225,16 +229,17 @@ def test_report_rendering_survives_a_killed_worker(workers, monkeypatch, api_cli
     with holding(ComplianceReport, report.pk):  # the worker's next progress write waits here: kill it there
         held = ComplianceReport.objects.get(pk=report.pk)
         assert held.status == "rendering" and 10 <= held.progress_percent < 100, held.progress_stage
-        crash(worker, mode)
-    ready_at = recover(workers, mode)
+        retake = crash(worker, mode, report_tasks.render_report, report.pk)
+    recover(workers, mode, retake)
 
     done = workers.until(
         lambda: ComplianceReport.objects.filter(pk=report.pk, status__in=["ready", "failed"]).first(),
         120,
         "the report to be rendered again",
+        retake=retake,
     )
     assert done.status == "ready", done.error
-    assert_recovered_once(report_tasks.render_report, report.pk, mode, ready_at)
+    assert_recovered_once(retake, mode)
     assert transitions(report.public_id, "report.") == {"report.requested": 1, "report.generated": 1}
     api_client.force_authenticate(olivia)
     body = api_client.get(f"/api/v1/reports/{report.public_id}").json()
@@ -246,7 +251,7 @@ def test_report_rendering_survives_a_killed_worker(workers, monkeypatch, api_cli
         .details["counts"]["audit_events"]
         >= 50_000
     )
-    verified = verify_chain(acme.public_id, workers=1)  # parallel verification has its own test
+    verified = verify_chain(acme.public_id)
     assert verified.ok, verified.line()
 
 
@@ -366,31 +371,38 @@ def test_a_tagged_instance_not_launched_as_a_runtime_is_not_adopted(aws, alice, 
     assert len(aws["ec2"].describe_instances()["Reservations"]) == 1
 
 
-# --- what a worker forks must not outlive its task ------------------------------------------------------------
+# --- what verification starts shares nothing with the process that starts it --------------------------------
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(120)
-def test_parallel_chain_verification_finishes_under_a_workers_signal_handlers(acme, alice):
-    """Report rendering verifies big chains in forked processes. In a Celery worker they inherit its SIGTERM
-    handler, which only notes the request: a pool ended by terminate() then waited forever for them (a report
-    stayed `rendering`). Ended by close() and join(), with default handlers in the children, it always returns."""
-    import signal
-
-    from django.db import connection
-
-    from audit.services import record, sequence_chain
-    from audit.verify_live import _parallel_segments
-
+def test_parallel_chain_verification_shares_nothing_with_its_caller(acme, alice, monkeypatch):
+    """Report rendering (in a worker) and these tests verify big chains in several processes. Forked, those
+    inherited the caller's broker connections, which kombu closes in a child after a fork: with a reply pending on
+    the Redis socket (left by an `inspect().ping()` that timed out, as every worker's readiness check here does)
+    a child read the socket for it and waited forever, and so did its caller, in `pool.join` (#24). They also
+    inherited a worker's SIGTERM handler, which only notes the request. Spawned, they start clean."""
     if connection.vendor != "postgresql":
         pytest.skip("parallel verification runs on PostgreSQL only")
+    monkeypatch.setattr(verify_live, "PARALLEL_MIN_EVENTS", 10)
+    ranges: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        segments = parallel_segments(*args)
+        ranges.append(len(segments))
+        return segments
+
+    monkeypatch.setattr(verify_live, "parallel_segments", counted)
     for index in range(40):
         record(actor=Actor(organization=acme, user=alice), event_type="model.inference", details={"i": index})
     sequence_chain(acme.public_id)
+    events = AuditEvent.objects.filter(chain=acme.public_id).count()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # what a Celery worker's handler amounts to
     try:
-        for _ in range(25):
-            segments = _parallel_segments(acme.public_id, 1, 40, 8)
-            assert sum(segment.count for segment in segments) == 40 and not any(s.failure for s in segments)
+        for _ in range(3):
+            celery_app.control.inspect(timeout=0.2, destination=["nobody@nowhere"]).ping()  # leaves a read pending
+            report = verify_chain(acme.public_id, workers=4)
+            assert report.ok and (report.events, report.first_seq, report.last_seq) == (events, 1, events), report
     finally:
         signal.signal(signal.SIGTERM, previous)
+    assert ranges == [4, 4, 4]  # verified in four processes each time

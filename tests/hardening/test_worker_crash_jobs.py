@@ -28,7 +28,6 @@ from scans.models import PhiScan
 from scans.services import scan_start
 from tests.hardening.workers import (
     MODES,
-    SKIP_ON_POSTGRES_WITH_REDIS,
     Workers,
     assert_recovered_once,
     crash,
@@ -42,8 +41,6 @@ from tests.testapp.models import ClinicalNote
 
 DOCUMENTS = 400
 NOTES = 1200  # enough that re-sealing them lasts seconds: the crash lands half-way even on a fast machine
-
-pytestmark = [SKIP_ON_POSTGRES_WITH_REDIS]
 
 
 @pytest.fixture
@@ -74,18 +71,21 @@ def test_a_phi_scan_survives_a_killed_worker(workers, monkeypatch, acme, alice, 
     with holding(PhiScan, scan.pk):  # the worker's next progress write waits here: kill it there
         held = PhiScan.objects.get(pk=scan.pk)
         assert held.status == "running" and 0 < held.progress_percent < 100, held.progress_percent
-        crash(worker, mode)
-    ready_at = recover(workers, mode)
+        retake = crash(worker, mode, scan_tasks.phi_scan_run, scan.pk)
+    recover(workers, mode, retake)
 
     done = workers.until(
-        lambda: PhiScan.objects.filter(pk=scan.pk, status__in=["done", "failed"]).first(), 180, "the scan again"
+        lambda: PhiScan.objects.filter(pk=scan.pk, status__in=["done", "failed"]).first(),
+        180,
+        "the scan again",
+        retake=retake,
     )
     assert done.status == "done", done.error
     assert done.documents == DOCUMENTS and done.counts["PHONE"] == DOCUMENTS
     assert AuditEvent.objects.filter(resource_id=scan.public_id, event_type="phi_scan.finished").count() == 1
     assert not AuditEvent.objects.filter(resource_id=scan.public_id, event_type="phi_scan.failed").exists()
-    assert_recovered_once(scan_tasks.phi_scan_run, scan.pk, mode, ready_at)
-    verified = verify_chain(acme.public_id, workers=1)  # parallel verification has its own test
+    assert_recovered_once(retake, mode)
+    verified = verify_chain(acme.public_id)
     assert verified.ok, verified.line()
 
 
@@ -124,15 +124,16 @@ def test_a_key_rotation_survives_a_killed_worker(workers, monkeypatch, acme, ali
     wait_for(lambda: resealed_notes(acme) >= 2 * encryption_tasks.PROGRESS_EVERY, 120, "notes to be re-sealed",
              then=workers.logs)  # fmt: skip
     with holding(JobRun, run_pk):  # the worker's next progress write waits here: kill it there
-        crash(worker, mode)
-    before_crash = resealed_notes(acme)
+        retake = crash(worker, mode, encryption_tasks.reencrypt_organization, acme.pk)
+        before_crash = resealed_notes(acme)  # while the lock stops a new pool process from taking the run
     assert 0 < before_crash < NOTES, before_crash
-    ready_at = recover(workers, mode)
+    recover(workers, mode, retake)
 
     workers.until(
         lambda: JobRun.objects.filter(pk=run_pk, status__in=[RunStatus.DONE, RunStatus.FAILED]).exists(),
         180,
         "the re-encryption to finish",
+        retake=retake,
     )
     assert resealed_notes(acme) == NOTES
     (event,) = AuditEvent.objects.filter(organization=acme, event_type="encryption.reencrypted")
@@ -141,6 +142,6 @@ def test_a_key_rotation_survives_a_killed_worker(workers, monkeypatch, acme, ali
     assert first is not None and (first.body, first.facts) == ("note 0", {"n": 0})  # opens under the new keys
     run = job_run(encryption_tasks.reencrypt_organization, acme.pk)
     assert run is not None and run.progress_percent == 100
-    assert_recovered_once(encryption_tasks.reencrypt_organization, acme.pk, mode, ready_at)
-    verified = verify_chain(acme.public_id, workers=1)  # parallel verification has its own test
+    assert_recovered_once(retake, mode)
+    verified = verify_chain(acme.public_id)
     assert verified.ok, verified.line()
