@@ -71,10 +71,10 @@ def test_every_event_arrives_in_order_after_a_worker_is_killed_mid_delivery(
     wait_for(collector.holding.is_set, 120, "the collector to hold a batch", then=workers.logs)
     held = SiemDestination.objects.get(pk=destination.pk)
     assert held.cursor_seq == (HELD_BATCH - 1) * BATCH  # three batches acknowledged, the fourth not yet
-    crash(worker, mode)
+    retake = crash(worker, mode, tasks.deliver_destination, destination.pk)
     collector.release.set()  # the answer goes to a dead worker: the batch was received, never acknowledged
     write(actor, 25, 80)  # the organisation goes on meanwhile
-    recover(workers, mode)
+    recover(workers, mode, retake)
 
     last_beat = [0.0]
 
