@@ -150,14 +150,13 @@ def record(
     row = [event_id, organization_id, chain, timestamp, actor_type, actor_id, user_id, api_key_id, ip, user_agent,
            request_id, event_type, resource, resource_id, outcome, details_text, leaf_hash, "", ""]  # fmt: skip
     pending = _batch.get()
+    pk: int | None = None  # inside `batched()`: set when the batch is written, before the transaction commits
     if pending is None:
         try:
             (pk,) = _insert_event(connections[DEFAULT_DB_ALIAS], [row])
         except DatabaseError as exc:
             raise AuditError(f"audit event {event_type} could not be written ({type(exc).__name__})") from exc
         AUDIT_APPENDED.inc()
-    else:
-        pk = None  # set when the batch is written, before the caller's transaction commits
     # Built without Model.__init__ (a quarter of record's own time): the row is written, only its values remain.
     event = AuditEvent.__new__(AuditEvent)
     event._state = ModelState()
