@@ -149,11 +149,15 @@ def record(
     organization_id = organization.pk if organization is not None else None
     row = [event_id, organization_id, chain, timestamp, actor_type, actor_id, user_id, api_key_id, ip, user_agent,
            request_id, event_type, resource, resource_id, outcome, details_text, leaf_hash, "", ""]  # fmt: skip
-    pending = _batch.get()
+    db = connections[DEFAULT_DB_ALIAS]
+    batch = _batch.get()
+    # Held back only at the batch's own depth: an event recorded in a nested atomic block is written at once, so
+    # that a rolled-back savepoint takes its event with it.
+    pending = batch[1] if batch is not None and len(db.atomic_blocks) == batch[0] else None
     pk: int | None = None  # inside `batched()`: set when the batch is written, before the transaction commits
     if pending is None:
         try:
-            (pk,) = _insert_event(connections[DEFAULT_DB_ALIAS], [row])
+            (pk,) = _insert_event(db, [row])
         except DatabaseError as exc:
             raise AuditError(f"audit event {event_type} could not be written ({type(exc).__name__})") from exc
         AUDIT_APPENDED.inc()
@@ -173,16 +177,19 @@ def record(
     return event
 
 
-# The events `record` holds back inside `batched()`: (row, event) in the order they were recorded.
-_batch: ContextVar[list[tuple[list[Any], AuditEvent]] | None] = ContextVar("audit_batch", default=None)
+# The events `record` holds back inside `batched()`: the batch's atomic depth, and (row, event) in the order
+# they were recorded.
+_Batch = tuple[int, list[tuple[list[Any], AuditEvent]]]
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
 
 
 @contextmanager
 def batched() -> Iterator[None]:
     """Write the events recorded in the block with one multi-row INSERT when it ends (one round trip instead of
-    one per event), still inside the caller's transaction: use it nested in `transaction.atomic()`, around code
-    that does not roll back a savepoint of its own and carry on. If the block raises, nothing is written (the
-    transaction rolls back anyway); if the INSERT fails, AuditError fails the transaction (fail closed)."""
+    one per event), still inside the caller's transaction: use it nested in `transaction.atomic()`. Events
+    recorded inside a nested atomic block are written at once (a savepoint rolled back takes them with it), so
+    their ids may come before the batch's. If the block raises, nothing held back is written (the transaction
+    rolls back anyway); if the INSERT fails, AuditError fails the transaction (fail closed)."""
     db = connections[DEFAULT_DB_ALIAS]
     if not db.in_atomic_block:
         raise AuditError("audit batches are written inside the caller's transaction; none is open")
@@ -190,7 +197,7 @@ def batched() -> Iterator[None]:
         yield
         return
     pending: list[tuple[list[Any], AuditEvent]] = []
-    token = _batch.set(pending)
+    token = _batch.set((len(db.atomic_blocks), pending))
     try:
         yield
     finally:

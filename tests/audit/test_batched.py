@@ -73,3 +73,18 @@ def test_a_nested_batch_is_written_by_the_outer_one(alice_actor):
             inner = record(actor=alice_actor, event_type="model.inference")
         assert inner.pk is None
     assert outer.pk is not None and inner.pk is not None and outer.pk < inner.pk
+
+
+def test_an_event_of_a_rolled_back_savepoint_inside_a_batch_goes_with_it(alice_actor):
+    with transaction.atomic(), batched():
+        kept = record(actor=alice_actor, event_type="phi.detection")
+        try:
+            with transaction.atomic():  # a savepoint, as active_key's create-on-first-use has
+                gone = record(actor=alice_actor, event_type="encryption.key.created")
+                raise DatabaseError("created concurrently")
+        except DatabaseError:
+            pass
+        assert gone.pk is not None  # written at once, inside the savepoint
+    assert AuditEvent.objects.filter(pk=kept.pk).exists()
+    assert not AuditEvent.objects.filter(event_id=gone.event_id).exists()
+    assert list(AuditEvent.objects.values_list("event_type", flat=True)) == ["phi.detection"]
