@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import ipaddress
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -145,16 +147,20 @@ def record(
     )  # fmt: skip
     leaf_hash = canonical.text_leaf_hash(text).hex()
     organization_id = organization.pk if organization is not None else None
+    row = [event_id, organization_id, chain, timestamp, actor_type, actor_id, user_id, api_key_id, ip, user_agent,
+           request_id, event_type, resource, resource_id, outcome, details_text, leaf_hash, "", ""]  # fmt: skip
     db = connections[DEFAULT_DB_ALIAS]
-    try:
-        pk = _insert_event(
-            db,
-            [event_id, organization_id, chain, timestamp, actor_type, actor_id, user_id, api_key_id, ip, user_agent,
-             request_id, event_type, resource, resource_id, outcome, details_text, leaf_hash, "", ""],
-        )  # fmt: skip
-    except DatabaseError as exc:
-        raise AuditError(f"audit event {event_type} could not be written ({type(exc).__name__})") from exc
-    AUDIT_APPENDED.inc()
+    batch = _batch.get()
+    # Held back only at the batch's own depth: an event recorded in a nested atomic block is written at once, so
+    # that a rolled-back savepoint takes its event with it.
+    pending = batch[1] if batch is not None and len(db.atomic_blocks) == batch[0] else None
+    pk: int | None = None  # inside `batched()`: set when the batch is written, before the transaction commits
+    if pending is None:
+        try:
+            (pk,) = _insert_event(db, [row])
+        except DatabaseError as exc:
+            raise AuditError(f"audit event {event_type} could not be written ({type(exc).__name__})") from exc
+        AUDIT_APPENDED.inc()
     # Built without Model.__init__ (a quarter of record's own time): the row is written, only its values remain.
     event = AuditEvent.__new__(AuditEvent)
     event._state = ModelState()
@@ -166,7 +172,48 @@ def record(
                         api_key_id, ip, user_agent, request_id, event_type, resource, resource_id, outcome, details,
                         leaf_hash, "", ""), strict=True)
     )  # fmt: skip
+    if pending is not None:
+        pending.append((row, event))
     return event
+
+
+# The events `record` holds back inside `batched()`: the batch's atomic depth, and (row, event) in the order
+# they were recorded.
+_Batch = tuple[int, list[tuple[list[Any], AuditEvent]]]
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Write the events recorded in the block with one multi-row INSERT when it ends (one round trip instead of
+    one per event), still inside the caller's transaction: use it nested in `transaction.atomic()`. Events
+    recorded inside a nested atomic block are written at once (a savepoint rolled back takes them with it), so
+    their ids may come before the batch's. If the block raises, nothing held back is written (the transaction
+    rolls back anyway); if the INSERT fails, AuditError fails the transaction (fail closed)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block:
+        raise AuditError("audit batches are written inside the caller's transaction; none is open")
+    if _batch.get() is not None:  # nested: the outermost batch writes
+        yield
+        return
+    pending: list[tuple[list[Any], AuditEvent]] = []
+    token = _batch.set((len(db.atomic_blocks), pending))
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if not pending:
+        return
+    if db.needs_rollback or not db.in_atomic_block:
+        raise AuditError("the transaction of an audit batch ended before the batch was written")
+    try:
+        pks = _insert_event(db, [row for row, _ in pending])
+    except DatabaseError as exc:
+        types = ", ".join(event.event_type for _, event in pending)
+        raise AuditError(f"audit events {types} could not be written ({type(exc).__name__})") from exc
+    for (_, event), pk in zip(pending, pks, strict=True):
+        event.pk = pk
+    AUDIT_APPENDED.inc(len(pending))
 
 
 # One plain INSERT, as an application would write it by hand: the ORM's per-field preparation and SQL compilation
@@ -177,19 +224,36 @@ _INSERT_COLUMNS = (
     "prev_hash", "hash",
 )  # fmt: skip
 _ATTNAMES = tuple(field.attname for field in AuditEvent._meta.concrete_fields)
-_INSERT_SQL = (
-    f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 - constants only
-    f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}) RETURNING id"
-)
+_VALUES = f"({', '.join(['%s'] * len(_INSERT_COLUMNS))})"
 
 
-def _insert_event(db: BaseDatabaseWrapper, row: list[Any]) -> int:
+@functools.cache
+def _insert_sql(rows: int) -> str:
+    return (
+        f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 - constants only
+        f"VALUES {', '.join([_VALUES] * rows)} RETURNING id"
+    )
+
+
+def _insert_event(db: BaseDatabaseWrapper, rows: list[list[Any]]) -> list[int]:
+    """INSERT the rows (one statement, in order, so the sequencer's id order is theirs); their ids in order."""
+    sql = _insert_sql(len(rows))
     if db.vendor != "postgresql" or db.queries_logged:  # SQLite, or a test counting queries: Django's cursor
-        row[3], row[8] = db.ops.adapt_datetimefield_value(row[3]), db.ops.adapt_ipaddressfield_value(row[8])
+        params: list[Any] = []
+        for row in rows:
+            row[3], row[8] = db.ops.adapt_datetimefield_value(row[3]), db.ops.adapt_ipaddressfield_value(row[8])
+            params.extend(row)
         with db.cursor() as cursor:
-            cursor.execute(_INSERT_SQL, row)
-            (pk,) = cursor.fetchone()
-        return int(pk)
+            cursor.execute(sql, params)
+            pks = [int(pk) for (pk,) in cursor.fetchall()]
+    else:
+        pks = _insert_prepared(db, sql, [value for row in rows for value in row])
+    if len(pks) != len(rows):  # RETURNING answers one row for every row of an INSERT that did not raise
+        raise DatabaseError("the audit INSERT returned no id")
+    return pks
+
+
+def _insert_prepared(db: BaseDatabaseWrapper, sql: str, params: list[Any]) -> list[int]:
     # PostgreSQL: one cursor per connection with server-side binding, which psycopg prepares after a few
     # executions, so PostgreSQL stops parsing and planning the INSERT and Python stops quoting 19 literals.
     db.ensure_connection()
@@ -201,11 +265,8 @@ def _insert_event(db: BaseDatabaseWrapper, row: list[Any]) -> int:
         db.__dict__["_audit_insert_cursor"] = cached
     with db.wrap_database_errors:
         prepared: psycopg.Cursor[Any] = cached[1]
-        prepared.execute(_INSERT_SQL, row)
-        inserted = prepared.fetchone()
-    if inserted is None:  # RETURNING answers one row for every INSERT that did not raise
-        raise DatabaseError("the audit INSERT returned no id")
-    return int(inserted[0])
+        prepared.execute(sql, params)
+        return [int(pk) for (pk,) in prepared.fetchall()]
 
 
 def event_content(event: AuditEvent) -> dict[str, Any]:
