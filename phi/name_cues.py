@@ -254,12 +254,28 @@ def widen_names(doc: Doc, hits: list[Hit]) -> list[Hit]:
             before = _INITIAL_ABOVE.search(text, max(0, start - 8), start)
             if before:  # a sign-off broken after its initial: "- T.\nBoone RRT"
                 start = before.start(1)
+            end = _surname_after_given(doc, end)
         out.append((start, end, kind, score))
     for m in _HEADER.finditer(doc.up):
         out.append((m.start(1), m.end(1), "NAME", 0.85))
     for m in _OPENING_NAME.finditer(doc.text):
         out.append((m.start(1), m.end(1), "NAME", 0.8))
     return out
+
+
+def _surname_after_given(doc: Doc, end: int) -> int:
+    """Patient Merle Orr: in mixed-case text a given name found takes the capitalised census surname right
+    after it, even one that is also shorthand in capitals (ORR, COX, FOX): written Orr it is a name."""
+    if doc.caps:
+        return end
+    i = bisect_left(doc.starts, end) - 1
+    j = i + 1
+    if i < 0 or j >= len(doc.keys) or doc.ends[i] != end or doc.gap(j) != " " or not doc.classes[i] & FIRST:
+        return end
+    c = doc.classes[j]
+    if doc.titlecase(j) and len(doc.keys[j]) >= 2 and c & LAST and not c & (TITLE | ROLE | RELATIVE | REGION):
+        return doc.ends[j]
+    return end
 
 
 _KIDS = re.compile(

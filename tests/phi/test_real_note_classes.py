@@ -491,3 +491,19 @@ def test_one_plain_word_between_at_and_a_town_is_no_name():
 )
 def test_short_dates_by_a_day_word_or_a_clock_time(text, value):
     assert (value, "DATE") in found(text), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Echo: Patient Merle Orr (DOB: 01/15/1965) has diabetes.", "Merle Orr"),
+        ("Seen with her neighbour Vera Cox this morning.", "Vera Cox"),
+    ],
+)
+def test_a_given_name_takes_the_capitalised_surname_after_it_even_one_that_is_shorthand_in_capitals(text, name):
+    assert name in flagged(text)
+
+
+def test_shorthand_in_capitals_after_a_given_name_stays_shorthand():
+    text = "Daughter Vera aware, ORR pending from oncology."
+    assert "Vera" in flagged(text) and not any("ORR" in found for found in flagged(text))
