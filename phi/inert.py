@@ -12,8 +12,7 @@ cannot be part of PHI, and the first word it is unsure of ends the fast release.
 from __future__ import annotations
 
 import re
-
-from spacy.lang.en.stop_words import STOP_WORDS
+from functools import cache
 
 from phi.lexicon import (
     AMBIG,
@@ -39,7 +38,16 @@ from phi.org_shapes import _HEADS, _LEADS, _MIDDLE, _PLACE_PARTS
 
 __all__ = ["inert_prefix"]
 
-_STOP_WORDS = frozenset(w.upper() for w in STOP_WORDS if w.isalpha())
+
+@cache
+def _stop_words() -> frozenset[str]:
+    """spaCy's English stop words, upper case. Imported on first use, never at module import: the gateway imports
+    this module while the URLconf loads, and a worker's engine warm-up imports spaCy in another thread meanwhile
+    (two threads importing spaCy at once fail with a partially initialised module)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(w.upper() for w in STOP_WORDS if w.isalpha())
+
 
 # A word with the punctuation or markup around it (no digit, no @ or /), and the whitespace after it.
 _WORD = re.compile(r"([\s*#>(\[\"'`_-]*)([A-Za-z]+)([*)\]\"'`_,.;:!?-]*)(\s+)")
@@ -62,7 +70,7 @@ _NAME_PARTS = _HEADS | _LEADS | _MIDDLE | _PLACE_PARTS | _CALENDAR | _NUMBER_WOR
 def _plain(key: str, lex: Lexicon, after_cue: bool) -> bool:
     if after_cue or key in _CALENDAR or key in _NUMBER_WORDS:
         return False
-    if key in _STOP_WORDS:
+    if key in _stop_words():
         return True  # function words: the lexicon never reads them as names (THE, WAS, WILL)
     if key in _NAME_PARTS:
         return False

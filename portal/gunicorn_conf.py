@@ -44,6 +44,11 @@ def post_worker_init(worker: Any) -> None:
     (the engine's lock) instead of starting a second one."""
     import threading
 
+    # The libraries first, here, before the worker serves: a request thread importing spaCy or presidio while the
+    # warm-up thread imports them too fails on a partially initialised module (seen as a 500 on /healthz).
+    import presidio_analyzer  # noqa: F401
+    import spacy  # noqa: F401
+
     from phi import get_engine
 
     threading.Thread(target=get_engine, name="phi-engine-warm-up", daemon=True).start()

@@ -31,6 +31,7 @@ def test_sign_in_shows_the_dashboard(page, live_server, alice, bob):
         [
             "Dashboard",
             "Deployments",
+            "Playground",
             "PHI scans",
             "Compliance",
             "Reports",
@@ -38,12 +39,15 @@ def test_sign_in_shows_the_dashboard(page, live_server, alice, bob):
             "Incidents",
             "Users",
             "Roles",
+            "Access reviews",
             "Security",
             "Keys",
             "Single sign-on",
+            "SCIM provisioning",
             "Emergency access",
             "API keys",
             "Audit log",
+            "SIEM export",
             "API docs",
         ]
     )
