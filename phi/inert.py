@@ -7,6 +7,11 @@ census name (MAY is not inert), no town or region word, no word that opens or en
 NORTH, CHURCH), no month or number word, no digit. A capitalised word is inert only where a sentence opens and
 the next word is inert too (The patient; not The Dalles). Nothing here decides what is PHI: it decides only what
 cannot be part of PHI, and the first word it is unsure of ends the fast release.
+
+The gateway's own redaction labels are inert too: in the redact mode the model sees `[REDACTED NAME]` where the
+prompt had a name and often repeats it (Patient [REDACTED NAME] was seen on [REDACTED DATE]...). A complete label
+is our text, not the patient's; the engine never reads one as an identifier, and it stands in for a word in the
+rules above (a capitalised opener before a label is inert as before another plain word).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from phi.lexicon import (
     norm_key,
 )
 from phi.org_shapes import _HEADS, _LEADS, _MIDDLE, _PLACE_PARTS
+from phi.types import ENTITY_TYPES
 
 __all__ = ["inert_prefix"]
 
@@ -51,6 +57,8 @@ def _stop_words() -> frozenset[str]:
 
 # A word with the punctuation or markup around it (no digit, no @ or /), and the whitespace after it.
 _WORD = re.compile(r"([\s*#>(\[\"'`_-]*)([A-Za-z]+)([*)\]\"'`_,.;:!?-]*)(\s+)")
+# One of our redaction labels (phi.engine.redaction_label), complete, with the punctuation around it.
+_LABEL = re.compile(rf"([\s*#>(\[\"'`_-]*)\[REDACTED (?:{'|'.join(ENTITY_TYPES)})\]([*)\]\"'`_,.;:!?-]*)(\s+)")
 _NAME_OR_PLACE = FIRST | NAME | CITY | CITY_AMBIG | CITY_HEAD | REGION | RARE
 _SURNAME_TOO = LAST | AMBIG  # PATIENT, SEEN, LABS are census surnames too: plain unless a cue stands before
 _CUES = RELATIVE | TITLE | ROLE | VERB  # daughter grace, Dr. Will, called hope: the next word may be a name
@@ -91,6 +99,11 @@ def inert_prefix(text: str, start: int, lex: Lexicon) -> int:
     before = text[:start]
     sentence_open = not before.strip() or before.rstrip()[-1] in ".!?:" or "\n" in before[len(before.rstrip()) :]
     while True:
+        label = _LABEL.match(text, at)
+        if label is not None:
+            sentence_open, after_cue = _opens("", label.group(3), label.group(2)), False
+            cut = at = label.end()
+            continue
         m = _WORD.match(text, at)
         if m is None:
             return cut
@@ -106,9 +119,12 @@ def inert_prefix(text: str, start: int, lex: Lexicon) -> int:
                 and word[0].isupper()
                 and word[1:].islower()
                 and _plain(key, lex, after_cue)
-                and after is not None
-                and _plain(norm_key(after.group(2)), lex, bool(lex.cls(key) & _CUES))
-                and (after.group(2).islower() or _opens(after.group(1), m.group(4), tail))
+                and (
+                    _LABEL.match(text, m.end()) is not None
+                    or after is not None
+                    and _plain(norm_key(after.group(2)), lex, bool(lex.cls(key) & _CUES))
+                    and (after.group(2).islower() or _opens(after.group(1), m.group(4), tail))
+                )
             )
         if not ok:
             return cut

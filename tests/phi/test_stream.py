@@ -27,6 +27,9 @@ TEMPLATES = (
     ("daughter {name} will drive the patient to appointments. ", "name"),
     ("labs were drawn on {date} and reviewed with the family. ", "date"),
     ("no changes to the plan, continue the current dose and diet. ", None),
+    # The model repeating the gateway's own labels from a redacted prompt, PHI right after one.
+    ("Patient [REDACTED NAME] was seen on {date} at [REDACTED LOCATION]. ", "date"),
+    ("[REDACTED NAME] (phone [REDACTED PHONE]) and son {name} agree. ", "name"),
 )
 VALUES = {"name": NAMES, "date": DATES, "phone": PHONES, "mrn": MRNS}
 
@@ -134,6 +137,33 @@ def test_a_word_that_could_be_part_of_an_identifier_ends_the_fast_release(text, 
     assert held not in opening.split()
     first_window = (HOLD_CHARS + STEP_CHARS) // 2  # the chunk after which the window may first release
     assert all(view == "" or opening.startswith(view) for view in views[: first_window - 1])
+
+
+def test_the_gateways_own_labels_leave_with_the_opening_words():
+    text = "Patient [REDACTED NAME] (phone [REDACTED PHONE]) was seen on 03/04/2024 by Maria Garcia at the clinic."
+    views, window = stream(text, [2], "redact")
+    first = next(i for i, view in enumerate(views) if view)
+    assert views[first] == "Patient [REDACTED NAME] " and first < len("Patient [REDACTED NAME] (") // 2 + 1
+    early = [view for view in views[:-1] if view]
+    assert all("03/" not in view and "Mar" not in view for view in early)
+    assert "Patient [REDACTED NAME] (phone [REDACTED PHONE]) was seen on " in early
+    assert (
+        views[-1]
+        == "Patient [REDACTED NAME] (phone [REDACTED PHONE]) was seen on [REDACTED DATE] by [REDACTED NAME] at the clinic."
+    )
+    assert window.counts() == {"DATE": 1, "NAME": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patient [REDACTED NAME]Smith was seen today for follow up of his diabetes and blood pressure.",
+        "Patient [REDACTED SPECIES] Smith was seen today for follow up of his diabetes and pressure.",
+        "Patient [REDACTED NAME",
+    ],
+)
+def test_only_a_whole_label_of_ours_is_inert(text):
+    assert inert_prefix(text, 0, get_engine().lexicon) == 0
 
 
 def test_text_is_released_while_the_answer_is_still_coming():
