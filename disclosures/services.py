@@ -4,8 +4,6 @@ value is stored, logged, audited or handed to a task."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,6 +25,7 @@ from disclosures.identifiers import (
     normalise_name,
 )
 from disclosures.models import Disclosure, DisclosureIdentifier, DisclosureKind
+from disclosures.writes import KEY_PURPOSE, digest, disclosure_insert
 from encryption.services import hmac_key
 from phi import Entity
 
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from deployments.models import Deployment
     from scans.models import PhiScan
 
-KEY_PURPOSE = "disclosures"  # derived from the organisation's HMAC key, which crypto-shredding destroys
 # What reached the provider: `redact` and `deidentify` replace identifiers before the prompt leaves;
 # `detect` (and `off`) send them as they are. (`reject` never reaches the provider.)
 REDACTED_MODES = frozenset({"redact", "deidentify"})
@@ -49,20 +47,12 @@ DIGITS_HINT = {
 }
 
 
-def digest(key: bytes, identifier: Identifier) -> str:
-    return hmac.new(key, f"{identifier.kind}\x00{identifier.value}".encode(), hashlib.sha256).hexdigest()
-
-
 def _key(organization: Organization) -> bytes:
     return hmac_key(organization, purpose=KEY_PURPOSE)
 
 
 def _store(disclosure: Disclosure, identifiers: set[Identifier]) -> None:
-    key = _key(disclosure.organization)
-    DisclosureIdentifier.objects.bulk_create(
-        DisclosureIdentifier(organization=disclosure.organization, disclosure=disclosure, digest=d)
-        for d in sorted({digest(key, i) for i in identifiers})
-    )
+    disclosure_insert(disclosure, identifiers)
     record(
         actor=None,
         organization=disclosure.organization,
@@ -88,7 +78,7 @@ def disclosure_record_inference(
     identifiers = from_texts(texts)
     if not identifiers:
         return None
-    disclosure = Disclosure.objects.create(
+    disclosure = Disclosure(
         organization=deployment.organization,
         kind=DisclosureKind.INFERENCE,
         reference=inference_id,
@@ -113,7 +103,7 @@ def disclosure_record_scan(*, scan: PhiScan, texts: Iterable[tuple[str, Sequence
     identifiers = from_texts(texts)
     if not identifiers:
         return None
-    disclosure = Disclosure.objects.create(
+    disclosure = Disclosure(
         organization=scan.organization,
         kind=DisclosureKind.SCAN,
         reference=scan.public_id,

@@ -130,10 +130,37 @@ def blind_index(organization: Organization, value: str, *, purpose: str) -> str:
     return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def _derive(secret: bytes, purpose: str) -> bytes:
+    return hmac.new(secret, f"paitient/derive|{purpose}".encode(), hashlib.sha256).digest()
+
+
 def hmac_key(organization: Organization, *, purpose: str) -> bytes:
     """A per-organisation, per-purpose key (e.g. de-identification's surrogate mapping)."""
-    key = _key_secret(active_key(organization, KeyAlgorithm.HMAC))
-    return hmac.new(key, f"paitient/derive|{purpose}".encode(), hashlib.sha256).digest()
+    return _derive(_key_secret(active_key(organization, KeyAlgorithm.HMAC)), purpose)
+
+
+# The organisation's active HMAC key row as this process last read it, for `hmac_key_unverified`.
+_active_hmac: dict[int, tuple[float, OrganizationKey]] = {}
+
+
+def hmac_key_unverified(organization: Organization, *, purpose: str) -> tuple[str, bytes]:
+    """(key id, per-purpose key) like `hmac_key`, without reading the key row on every call: the row is kept
+    for up to SECRET_CACHE_SECONDS. It may have been rotated or destroyed since, so a caller must use it only in
+    a statement that also checks the key id is still the organisation's active HMAC key (the disclosures INSERT
+    does, in the same statement), and call `hmac_key_forget` when it is not. The hot path of every inference
+    saves a SELECT and the check costs nothing extra."""
+    now = time.monotonic()
+    cached = _active_hmac.get(organization.pk)
+    if cached is None or now - cached[0] >= SECRET_CACHE_SECONDS:
+        cached = (now, active_key(organization, KeyAlgorithm.HMAC))
+        _active_hmac[organization.pk] = cached
+    key = cached[1]
+    return key.key_id, _derive(_key_secret(key), purpose)
+
+
+def hmac_key_forget(organization: Organization) -> None:
+    """The cached active key was not active any more: read it again next time."""
+    _active_hmac.pop(organization.pk, None)
 
 
 def keys_rotate(*, actor: Actor) -> list[OrganizationKey]:
@@ -181,6 +208,7 @@ def keys_destroy(*, actor: Actor | None, organization: Organization, reason: str
         key.destroyed_at = timezone.now()
         key.save(update_fields=["sealed_secret", "status", "destroyed_at"])
         _secrets.pop(key.key_id, None)
+    _active_hmac.pop(organization.pk, None)
     record(
         actor=actor,
         organization=organization,

@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from disclosures.identifiers import normalise_date, normalise_name
 from disclosures.models import Disclosure, DisclosureIdentifier
 from disclosures.services import DisclosureQuery, disclosure_search
+from encryption.models import KeyAlgorithm, OrganizationKey
 from encryption.services import keys_destroy
 from scans.models import PhiScan
 from scans.tasks import phi_scan_run
@@ -142,6 +143,23 @@ def test_crypto_shredding_the_organisation_makes_the_index_useless(api_client, a
     assert DisclosureIdentifier.objects.filter(organization=acme).exists()  # the digests remain...
     assert search(alice, acme, name="John Smith", date_of_birth="1965-01-15").matches == []  # ...unmatchable
     assert Disclosure.objects.filter(organization=acme).count() == 1
+
+
+def test_a_key_shredded_by_another_process_is_never_used_for_a_new_disclosure(
+    api_client, alice, acme, deployment, echo
+):
+    """The gateway keeps the active HMAC key row between calls; the disclosure INSERT checks it is still active.
+    Another process (here: an UPDATE behind this process's back) shreds it: the next inference's digests are
+    made with a fresh key, so its disclosure is found, and the first one is not."""
+    api_client.force_authenticate(alice)
+    first = generate(api_client, deployment, prompt=SMITH[0]).json()["id"]
+    shredded = OrganizationKey.objects.filter(organization=acme, algorithm=KeyAlgorithm.HMAC, status="active")
+    assert shredded.update(status="destroyed", sealed_secret=b"") == 1
+    second = generate(api_client, deployment, prompt=SMITH[1])
+    assert second.status_code == 200, second.json()
+    found = search(alice, acme, name="John Smith", date_of_birth="1965-01-15").matches
+    assert [m.disclosure.reference for m in found] == [second.json()["id"]] != [first]
+    assert DisclosureIdentifier.objects.filter(disclosure__reference=second.json()["id"]).count() == 1
 
 
 def test_a_prompt_without_identifiers_records_nothing(api_client, alice, deployment, echo):
