@@ -114,18 +114,12 @@ def inert_prefix(text: str, start: int, lex: Lexicon) -> int:
             ok = _plain(key, lex, after_cue)
         else:  # The, Summary: only where a sentence, line or heading opens, and only before another plain word
             after = _WORD.match(text, m.end())
-            ok = (
-                opens
-                and word[0].isupper()
-                and word[1:].islower()
-                and _plain(key, lex, after_cue)
-                and (
-                    _LABEL.match(text, m.end()) is not None
-                    or after is not None
-                    and _plain(norm_key(after.group(2)), lex, bool(lex.cls(key) & _CUES))
-                    and (after.group(2).islower() or _opens(after.group(1), m.group(4), tail))
-                )
+            plain_after = _LABEL.match(text, m.end()) is not None or (
+                after is not None
+                and _plain(norm_key(after.group(2)), lex, bool(lex.cls(key) & _CUES))
+                and (after.group(2).islower() or _opens(after.group(1), m.group(4), tail))
             )
+            ok = opens and word[0].isupper() and word[1:].islower() and _plain(key, lex, after_cue) and plain_after
         if not ok:
             return cut
         sentence_open = _opens("", m.group(4), tail)

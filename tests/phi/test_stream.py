@@ -147,9 +147,8 @@ def test_the_gateways_own_labels_leave_with_the_opening_words():
     early = [view for view in views[:-1] if view]
     assert all("03/" not in view and "Mar" not in view for view in early)
     assert "Patient [REDACTED NAME] (phone [REDACTED PHONE]) was seen on " in early
-    assert (
-        views[-1]
-        == "Patient [REDACTED NAME] (phone [REDACTED PHONE]) was seen on [REDACTED DATE] by [REDACTED NAME] at the clinic."
+    assert views[-1] == (
+        "Patient [REDACTED NAME] (phone [REDACTED PHONE]) was seen on [REDACTED DATE] by [REDACTED NAME] at the clinic."
     )
     assert window.counts() == {"DATE": 1, "NAME": 1}
 
