@@ -1,10 +1,10 @@
 """Streaming through the gateway against the runtime itself: time to first token and tokens per second.
 
-    .venv/bin/python bench/stream_bench.py [--rounds N] [--max-tokens N]
+    .venv/bin/python bench/stream_bench.py [--rounds N] [--max-tokens N] [--mode redact|deidentify]
 
 One llama.cpp server with the packaged SmolLM2 serves both paths in the same run, alternating call by call:
 the runtime directly (`POST /v1/chat/completions`, stream) and the gateway over HTTP (`POST /v1/chat/completions`
-on a local server, stream, API key, PHI mode redact: policy, PHI engine on the prompt, the hold-back window on
+on a local server, stream, API key, PHI mode redact or `--mode`: policy, PHI engine on the prompt, hold-back window on
 the answer, audit). Each call gets a unique 1 KB clinical prompt (no prompt-cache hits). Time to first token:
 request sent → first content chunk received. Tokens per second: completion tokens / (last content chunk - request
 sent), the rate a reader sees end to end. Targets (issue 19), as ratios in the same run: gateway TTFT p95 ≤ 1.25x
@@ -82,7 +82,7 @@ def describe(name: str, ttft: list[float], tps: list[float]) -> str:
             f"tokens/s p50 {statistics.median(tps):6.1f}")  # fmt: skip
 
 
-def run(rounds: int, max_tokens: int, test_name: str) -> None:
+def run(rounds: int, max_tokens: int, test_name: str, mode: str = "redact") -> None:
     from accessctl.api_keys import api_key_issue
     from accessctl.models import Role
     from accessctl.services import organization_get_or_create, role_assign, user_create
@@ -104,12 +104,12 @@ def run(rounds: int, max_tokens: int, test_name: str) -> None:
             organization=organization, name="bench-assistant", provider="local", compute_type="cpu", state="ready",
             model=CatalogModel.objects.get(name=SMOL), endpoint_url=runtime.endpoint_url,
             endpoint_secret=runtime.secret, provider_state={"pid": runtime.pid, "port": runtime.port},
-            security_settings={"network_isolation": True, "phi_handling": "redact"},
+            security_settings={"network_isolation": True, "phi_handling": mode},
         )  # fmt: skip
         _, token = api_key_issue(actor=None, organization=organization, user=user, name="bench")
         get_engine()  # load the lexicon before timing
         gateway = serve_gateway()
-        print(f"database: {connection.vendor} ({test_name}); prompt {len(PROMPT.encode())} bytes; "
+        print(f"database: {connection.vendor} ({test_name}); prompt {len(PROMPT.encode())} bytes; PHI mode {mode}; "
               f"max_tokens {max_tokens}; {rounds} rounds; cores: {os.cpu_count()}")  # fmt: skip
         results: dict[str, tuple[list[float], list[float]]] = {"runtime": ([], []), "gateway": ([], [])}
         for round_no in range(-2, rounds):  # two warm-up rounds
@@ -142,11 +142,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--mode", choices=["redact", "deidentify"], default="redact", help="the deployment's PHI mode")
     args = parser.parse_args()
     creation = connection.creation
     test_name = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        run(args.rounds, args.max_tokens, test_name)
+        run(args.rounds, args.max_tokens, test_name, args.mode)
     finally:
         creation.destroy_test_db(test_name, verbosity=0)
 
