@@ -11,12 +11,14 @@ cannot be part of PHI, and the first word it is unsure of ends the fast release.
 The gateway's own redaction labels are inert too: in the redact mode the model sees `[REDACTED NAME]` where the
 prompt had a name and often repeats it (Patient [REDACTED NAME] was seen on [REDACTED DATE]...). A complete label
 is our text, not the patient's; the engine never reads one as an identifier, and it stands in for a word in the
-rules above (a capitalised opener before a label is inert as before another plain word).
+rules above (a capitalised opener before a label is inert as before another plain word). So is the start of
+an entity the engine found (Patient Earnest Hewitt, in the de-identify mode): the opener stays out of it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import cache
 
 from phi.lexicon import (
@@ -59,6 +61,7 @@ def _stop_words() -> frozenset[str]:
 _WORD = re.compile(r"([\s*#>(\[\"'`_-]*)([A-Za-z]+)([*)\]\"'`_,.;:!?-]*)(\s+)")
 # One of our redaction labels (phi.engine.redaction_label), complete, with the punctuation around it.
 _LABEL = re.compile(rf"([\s*#>(\[\"'`_-]*)\[REDACTED (?:{'|'.join(ENTITY_TYPES)})\]([*)\]\"'`_,.;:!?-]*)(\s+)")
+_LEAD = re.compile(r"[\s*#>(\[\"'`_-]*")
 _NAME_OR_PLACE = FIRST | NAME | CITY | CITY_AMBIG | CITY_HEAD | REGION | RARE
 _SURNAME_TOO = LAST | AMBIG  # PATIENT, SEEN, LABS are census surnames too: plain unless a cue stands before
 _CUES = RELATIVE | TITLE | ROLE | VERB  # daughter grace, Dr. Will, called hope: the next word may be a name
@@ -73,6 +76,11 @@ _NUMBER_WORDS = frozenset(
      "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY", "HUNDRED", "FIRST", "SECOND", "THIRD"}
 )  # fmt: skip
 _NAME_PARTS = _HEADS | _LEADS | _MIDDLE | _PLACE_PARTS | _CALENDAR | _NUMBER_WORDS
+
+
+def _word_at(text: str, at: int) -> int:
+    """Where the next word's letters begin at or after `at` (past whitespace and opening punctuation)."""
+    return _LEAD.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string at worst
 
 
 def _plain(key: str, lex: Lexicon, after_cue: bool) -> bool:
@@ -91,9 +99,11 @@ def _opens(lead: str, gap_before: str, previous_tail: str) -> bool:
     return "\n" in gap_before or any(ch in previous_tail for ch in ".!?:") or any(ch in lead for ch in "#-*>")
 
 
-def inert_prefix(text: str, start: int, lex: Lexicon) -> int:
+def inert_prefix(text: str, start: int, lex: Lexicon, entity_starts: Collection[int] = ()) -> int:
     """The end of the run of complete inert words (each with the punctuation and whitespace around it) that opens
-    at `start`; `start` when the first word there is not inert or not complete yet."""
+    at `start`; `start` when the first word there is not inert or not complete yet. `entity_starts`: where the
+    engine found an entity beginning in `text`; a capitalised opener right before one is as inert as before a
+    plain word (Patient Earnest Hewitt: the name is the entity, the opener is not part of it)."""
     cut = at = start
     after_cue = False
     before = text[:start]
@@ -114,10 +124,14 @@ def inert_prefix(text: str, start: int, lex: Lexicon) -> int:
             ok = _plain(key, lex, after_cue)
         else:  # The, Summary: only where a sentence, line or heading opens, and only before another plain word
             after = _WORD.match(text, m.end())
-            plain_after = _LABEL.match(text, m.end()) is not None or (
-                after is not None
-                and _plain(norm_key(after.group(2)), lex, bool(lex.cls(key) & _CUES))
-                and (after.group(2).islower() or _opens(after.group(1), m.group(4), tail))
+            plain_after = (
+                _LABEL.match(text, m.end()) is not None
+                or _word_at(text, m.end()) in entity_starts
+                or (
+                    after is not None
+                    and _plain(norm_key(after.group(2)), lex, bool(lex.cls(key) & _CUES))
+                    and (after.group(2).islower() or _opens(after.group(1), m.group(4), tail))
+                )
             )
             ok = opens and word[0].isupper() and word[1:].islower() and _plain(key, lex, after_cue) and plain_after
         if not ok:

@@ -82,7 +82,11 @@ class HoldBack:
         each is a plain word no identifier can contain (The patient was seen...): the time to the first token
         stays the runtime's own. The first word that might be PHI (a capital mid-sentence, a digit, a name or a
         town, anything unknown) ends this for the rest of the answer; from there on only the window releases."""
-        cut = inert_prefix(self.text, self.released, self.engine.lexicon)
+        lexicon = self.engine.lexicon
+        cut = inert_prefix(self.text, self.released, lexicon)
+        if cut <= self.released:  # Patient Earnest Hewitt (: the opener may leave once the name after it is closed
+            starts = {e.start for e in self.engine.analyze(self.text) if _closed(self.text, e.end)}
+            cut = inert_prefix(self.text, self.released, lexicon, starts) if starts else cut
         if cut <= self.released:
             return ""
         out = self.text[self.released : cut]
@@ -131,6 +135,15 @@ class HoldBack:
             return redaction_label(entity.type)
         value = self.text[entity.start + self.released : entity.end + self.released]
         return self._deid.surrogate(entity.type, value, self.context.subject if self.context else None)
+
+
+def _closed(text: str, end: int) -> bool:
+    """Punctuation or a line break follows the entity ending at `end`: the engine saw it whole, so where it starts
+    was decided with all of it in view (Discharged St. Mary's Hospital may take in the opener; only the whole
+    name shows whether it does)."""
+    rest = text[end:]
+    after = rest.lstrip(" \t")
+    return bool(after) and (after[0] in "(),.;:[" or after[0] == "\n")
 
 
 def _shifted(entities: Iterable[Entity], by: int) -> list[Entity]:

@@ -127,7 +127,7 @@ def test_the_opening_plain_words_are_released_as_soon_as_each_is_complete():
         ("The Dalles is where her son lives now and she visits him in the summer months.", "The"),
         ("daughter grace will visit tomorrow with the grandchildren after school ends.", "grace"),
         ("labs were drawn on may 5 and reviewed with the family at the bedside today.", "may"),
-        ("Patient John Smith was seen today for follow up of his diabetes and blood pressure.", "Patient"),
+        ("Seen by Mercy General for follow up of his diabetes and blood pressure on the ward.", "Mercy"),
     ],
 )
 def test_a_word_that_could_be_part_of_an_identifier_ends_the_fast_release(text, held):
@@ -151,6 +151,38 @@ def test_the_gateways_own_labels_leave_with_the_opening_words():
         "Patient [REDACTED NAME] (phone [REDACTED PHONE]) was seen on [REDACTED DATE] by [REDACTED NAME] at the clinic."
     )
     assert window.counts() == {"DATE": 1, "NAME": 1}
+
+
+@pytest.mark.parametrize("mode", ["redact", "deidentify"])
+def test_an_opener_leaves_once_the_engine_starts_an_entity_after_it_and_nothing_of_the_entity_does(mode):
+    text = "Patient John Smith (DOB: 03/04/2024) was seen today for follow up of his diabetes and blood pressure."
+    views, window = stream(text, [2], mode)
+    whole = get_engine().process(text, mode, context=CONTEXT)
+    assert views[-1] == whole.text and window.counts() == whole.counts()
+    first = next(i for i, view in enumerate(views) if view)
+    # Out once the name is closed by the bracket after it, long before a window: the engine saw the whole name.
+    assert views[first] == "Patient " and first == len("Patient John Smith (") // 2 - 1
+    first_window = (HOLD_CHARS + STEP_CHARS) // 2
+    assert all(view in ("", "Patient ") for view in views[: first_window - 1])  # then only the window releases
+    assert all("Jo" not in view and "Smi" not in view and "03/" not in view for view in views)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [  # the engine takes the opener into these names and places: it must not have left before they were whole
+        "Discharged St. Mary's Hospital (DOB: 04/21/2023, MRN 9724026) reports fatigue and polyuria today.",
+        "Husband Temecula General Hospital (DOB: 04/21/2023, MRN 9724026) reports fatigue and polyuria today.",
+        "Contact St. Mary's Hospital and the family agree with the plan of care going forward.",
+        "Daughter Temecula General Hospital and the family agree with the plan of care going forward.",
+    ],
+)
+@pytest.mark.parametrize("mode", ["redact", "deidentify"])
+def test_an_opener_the_whole_entity_takes_in_never_leaves_early(text, mode):
+    whole = get_engine().process(text, mode, context=CONTEXT).text
+    for size in (1, 2, 3, 5, 8):
+        views, _ = stream(text, [size], mode)
+        assert views[-1] == whole
+        assert all(whole.startswith(view) for view in views)
 
 
 @pytest.mark.parametrize(
