@@ -75,12 +75,13 @@ _NUMBER_WORDS = frozenset(
     {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN", "ELEVEN", "TWELVE", "TWENTY",
      "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY", "HUNDRED", "FIRST", "SECOND", "THIRD"}
 )  # fmt: skip
-_NAME_PARTS = _HEADS | _LEADS | _MIDDLE | _PLACE_PARTS | _CALENDAR | _NUMBER_WORDS
+_NAME_PARTS = _HEADS | _LEADS | _MIDDLE | _PLACE_PARTS  # months and number words are refused before these
 
 
 def _word_at(text: str, at: int) -> int:
     """Where the next word's letters begin at or after `at` (past whitespace and opening punctuation)."""
-    return _LEAD.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string at worst
+    lead = _LEAD.match(text, at)
+    return lead.end() if lead is not None else at
 
 
 def _plain(key: str, lex: Lexicon, after_cue: bool) -> bool:

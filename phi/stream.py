@@ -58,7 +58,7 @@ class HoldBack:
         self.spans: list[tuple[int, int]] = []  # where each of `entities` sits in the released text
         self.output_chars = 0  # characters released so far (after rewriting)
         self.late = 0  # entities the final analysis found overlapping text released before they were seen
-        self._opened = ""  # the answer's opening words, released at once because none can be PHI
+        self._opening = True  # until the window first releases: the opening words may leave at once (none is PHI)
         self._deid = (
             Deidentifier(context.key, engine.lexicon) if context is not None and self.mode == "deidentify" else None
         )
@@ -74,7 +74,7 @@ class HoldBack:
             self.released = self.output_chars = len(self.text)
             return chunk
         if len(self.text) - self.released < self.hold + self.step:
-            return self._opening_words() if self.released == len(self._opened) else ""
+            return self._opening_words() if self._opening else ""
         return self._release(final=False)
 
     def _opening_words(self) -> str:
@@ -92,7 +92,6 @@ class HoldBack:
         out = self.text[self.released : cut]
         self.released = cut
         self.output_chars += len(out)  # released unchanged: no entity inside
-        self._opened += out
         return out
 
     def finish(self) -> str:
@@ -123,6 +122,7 @@ class HoldBack:
             # An entity reaching back into released text was seen too late for that part; rewrite the rest.
             start = max(e.start, self.released)
             segment.append(Entity(start, e.end, e.type, e.score, e.recognizer, e.evidence))
+        self._opening = False
         out, spans = rewrite_spans(self.text[self.released : cut], _shifted(segment, -self.released), self._replacement)
         self.entities.extend(segment)
         self.spans.extend((start + self.output_chars, end + self.output_chars) for start, end in spans)
@@ -141,9 +141,8 @@ def _closed(text: str, end: int) -> bool:
     """Punctuation or a line break follows the entity ending at `end`: the engine saw it whole, so where it starts
     was decided with all of it in view (Discharged St. Mary's Hospital may take in the opener; only the whole
     name shows whether it does)."""
-    rest = text[end:]
-    after = rest.lstrip(" \t")
-    return bool(after) and (after[0] in "(),.;:[" or after[0] == "\n")
+    after = text[end:].lstrip(" \t")
+    return bool(after) and after[0] in "(),.;:[\n"
 
 
 def _shifted(entities: Iterable[Entity], by: int) -> list[Entity]:
