@@ -60,8 +60,9 @@ def disclosure_insert(disclosure: Disclosure, identifiers: set[Identifier]) -> N
     raise DisclosureLogUnavailable("the organisation's HMAC key changed twice while a disclosure was written")
 
 
-def _fields() -> list[Field[object, object]]:
-    return [f for f in Disclosure._meta.concrete_fields if not f.primary_key]
+@cache
+def _fields() -> tuple[Field[object, object], ...]:
+    return tuple(f for f in Disclosure._meta.concrete_fields if not f.primary_key)
 
 
 @cache
